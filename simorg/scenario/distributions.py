@@ -1,0 +1,305 @@
+"""Probability distributions that scenario files name, as objects.
+
+A scenario writes a distribution as a one-key mapping, for example
+``{lognormal: {mean: 30, sd: 15}}`` or a bare number (a constant). Each class here
+knows its ``mean`` (so tests can compare simulated against expected values) and draws by
+*inverse transform*: ``ppf(u)`` maps a uniform number in (0, 1) to a value. Drawing by
+inverse transform is what keeps paired comparisons tight: when arm A and arm B feed the
+same uniform number for the same lead, a bigger number means a bigger deal in both arms
+(common random numbers stay synchronised even if a parameter changes).
+
+Every distribution is registered by name in :data:`REGISTRY`; an unknown name is an
+error when the scenario loads, never a silent default.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, ClassVar
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from scipy import special
+
+REGISTRY: dict[str, type[Distribution]] = {}
+
+
+def register(name: str):
+    """Class decorator: make a distribution available to scenario files under ``name``."""
+
+    def deco(cls: type[Distribution]) -> type[Distribution]:
+        cls.kind = name
+        REGISTRY[name] = cls
+        return cls
+
+    return deco
+
+
+class Distribution(BaseModel):
+    """Base class: a frozen, validated set of parameters with ``ppf``, ``sample``, ``mean``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    kind: ClassVar[str] = ""
+
+    @property
+    def mean(self) -> float:  # pragma: no cover - every subclass overrides
+        raise NotImplementedError
+
+    def ppf(self, u: float | np.ndarray) -> float | np.ndarray:  # pragma: no cover
+        """Inverse cumulative distribution: the value below which a share ``u`` falls."""
+        raise NotImplementedError
+
+    def sample(self, rng: np.random.Generator, size: int | None = None) -> float | np.ndarray:
+        """Draw from ``rng`` by inverse transform (one uniform number per value)."""
+        u = rng.random(size)
+        return self.ppf(u) if size is not None else float(self.ppf(u))
+
+    def to_yaml(self) -> Any:
+        """The scenario-file form of this distribution (round-trips through the loader)."""
+        return {self.kind: self.model_dump()}
+
+
+@register("constant")
+class Constant(Distribution):
+    """Always the same value. A bare number in a scenario file means this."""
+
+    value: float
+
+    @property
+    def mean(self) -> float:
+        return self.value
+
+    def ppf(self, u):
+        return np.full_like(u, self.value, dtype=float) if isinstance(u, np.ndarray) else self.value
+
+    def to_yaml(self) -> Any:
+        return self.value
+
+
+@register("exponential")
+class Exponential(Distribution):
+    """Memoryless waiting time with the given mean (e.g. time between arrivals)."""
+
+    mean_: float = Field(alias="mean", gt=0, description="mean value")
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @property
+    def mean(self) -> float:
+        return self.mean_
+
+    def ppf(self, u):
+        return -self.mean_ * np.log1p(-u)
+
+    def to_yaml(self) -> Any:
+        return {"exponential": {"mean": self.mean_}}
+
+
+@register("normal")
+class Normal(Distribution):
+    """Normal with mean and sd; ``min`` truncates below (default 0: most quantities are positive)."""
+
+    mean_: float = Field(alias="mean")
+    sd: float = Field(ge=0)
+    min: float | None = 0.0
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    def _alpha(self) -> float:
+        if self.min is None or self.sd == 0:
+            return 0.0
+        return float(special.ndtr((self.min - self.mean_) / self.sd))
+
+    @property
+    def mean(self) -> float:
+        if self.min is None or self.sd == 0:
+            return max(self.mean_, self.min) if self.min is not None else self.mean_
+        a = (self.min - self.mean_) / self.sd
+        tail = 1.0 - special.ndtr(a)
+        pdf = math.exp(-0.5 * a * a) / math.sqrt(2 * math.pi)
+        return self.mean_ + self.sd * pdf / tail
+
+    def ppf(self, u):
+        alpha = self._alpha()
+        z = special.ndtri(alpha + (1.0 - alpha) * np.asarray(u, dtype=float))
+        out = self.mean_ + self.sd * z
+        return out if isinstance(u, np.ndarray) else float(out)
+
+    def to_yaml(self) -> Any:
+        return {"normal": {"mean": self.mean_, "sd": self.sd, "min": self.min}}
+
+
+@register("lognormal")
+class LogNormal(Distribution):
+    """Positive, right-skewed (deal sizes, cycle times). Given by its own mean and sd,
+    or by ``mu``/``sigma`` of the underlying normal."""
+
+    mean_: float | None = Field(default=None, alias="mean", gt=0)
+    sd: float | None = Field(default=None, ge=0)
+    mu: float | None = None
+    sigma: float | None = Field(default=None, ge=0)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _one_form(self) -> LogNormal:
+        by_moments = self.mean_ is not None and self.sd is not None
+        by_logs = self.mu is not None and self.sigma is not None
+        if by_moments == by_logs:
+            raise ValueError("lognormal needs either mean and sd, or mu and sigma")
+        return self
+
+    @property
+    def log_params(self) -> tuple[float, float]:
+        if self.mu is not None and self.sigma is not None:
+            return self.mu, self.sigma
+        m, s = float(self.mean_), float(self.sd)
+        s2 = math.log1p((s / m) ** 2)
+        return math.log(m) - 0.5 * s2, math.sqrt(s2)
+
+    @property
+    def mean(self) -> float:
+        mu, sigma = self.log_params
+        return math.exp(mu + 0.5 * sigma * sigma)
+
+    def ppf(self, u):
+        mu, sigma = self.log_params
+        out = np.exp(mu + sigma * special.ndtri(u))
+        return out if isinstance(u, np.ndarray) else float(out)
+
+    def to_yaml(self) -> Any:
+        if self.mu is not None:
+            return {"lognormal": {"mu": self.mu, "sigma": self.sigma}}
+        return {"lognormal": {"mean": self.mean_, "sd": self.sd}}
+
+
+@register("gamma")
+class Gamma(Distribution):
+    """Gamma with shape and scale (mean = shape * scale)."""
+
+    shape: float = Field(gt=0)
+    scale: float = Field(gt=0)
+
+    @property
+    def mean(self) -> float:
+        return self.shape * self.scale
+
+    def ppf(self, u):
+        out = self.scale * special.gammaincinv(self.shape, u)
+        return out if isinstance(u, np.ndarray) else float(out)
+
+
+@register("beta")
+class Beta(Distribution):
+    """Beta on [0, 1] (a share, a lead's fit)."""
+
+    a: float = Field(gt=0)
+    b: float = Field(gt=0)
+
+    @property
+    def mean(self) -> float:
+        return self.a / (self.a + self.b)
+
+    def ppf(self, u):
+        out = special.betaincinv(self.a, self.b, u)
+        return out if isinstance(u, np.ndarray) else float(out)
+
+
+@register("triangular")
+class Triangular(Distribution):
+    """Triangular from ``min`` to ``max`` with peak at ``mode``: an expert's three-point estimate."""
+
+    min: float
+    mode: float
+    max: float
+
+    @model_validator(mode="after")
+    def _order(self) -> Triangular:
+        if not (self.min <= self.mode <= self.max) or self.min == self.max:
+            raise ValueError("triangular needs min <= mode <= max and min < max")
+        return self
+
+    @property
+    def mean(self) -> float:
+        return (self.min + self.mode + self.max) / 3.0
+
+    def ppf(self, u):
+        a, c, b = self.min, self.mode, self.max
+        u = np.asarray(u, dtype=float)
+        fc = (c - a) / (b - a)
+        left = a + np.sqrt(u * (b - a) * (c - a))
+        right = b - np.sqrt((1 - u) * (b - a) * (b - c))
+        out = np.where(u < fc, left, right)
+        return out if out.ndim else float(out)
+
+
+@register("uniform")
+class Uniform(Distribution):
+    """Every value between ``min`` and ``max`` equally likely."""
+
+    min: float
+    max: float
+
+    @model_validator(mode="after")
+    def _order(self) -> Uniform:
+        if self.max < self.min:
+            raise ValueError("uniform needs min <= max")
+        return self
+
+    @property
+    def mean(self) -> float:
+        return 0.5 * (self.min + self.max)
+
+    def ppf(self, u):
+        out = self.min + (self.max - self.min) * np.asarray(u, dtype=float)
+        return out if out.ndim else float(out)
+
+
+@register("empirical")
+class Empirical(Distribution):
+    """Resample a list of observed values (e.g. last year's deal sizes), each equally likely."""
+
+    values: list[float] = Field(min_length=1)
+
+    @property
+    def mean(self) -> float:
+        return float(np.mean(self.values))
+
+    def ppf(self, u):
+        v = np.sort(np.asarray(self.values, dtype=float))
+        idx = np.minimum((np.asarray(u) * len(v)).astype(int), len(v) - 1)
+        out = v[idx]
+        return out if out.ndim else float(out)
+
+    def to_yaml(self) -> Any:
+        return {"empirical": {"values": list(self.values)}}
+
+
+def parse_distribution(value: Any) -> Distribution:
+    """Build a distribution from its scenario-file form.
+
+    A number is a constant; a one-key mapping names a registered distribution and its
+    parameters. Raises ``ValueError`` (pydantic turns it into a located error) otherwise.
+    """
+    if isinstance(value, Distribution):
+        return value
+    if isinstance(value, bool):
+        raise ValueError("expected a number or a distribution like {lognormal: {mean: 30, sd: 15}}")
+    if isinstance(value, int | float):
+        return Constant(value=float(value))
+    if isinstance(value, dict) and len(value) == 1:
+        (name, params), = value.items()
+        cls = REGISTRY.get(str(name))
+        if cls is None:
+            import difflib
+
+            close = difflib.get_close_matches(str(name), REGISTRY, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            raise ValueError(
+                f"unknown distribution '{name}'{hint} (known: {', '.join(sorted(REGISTRY))})"
+            )
+        if name == "constant" and isinstance(params, int | float) and not isinstance(params, bool):
+            return Constant(value=float(params))
+        if not isinstance(params, dict):
+            raise ValueError(f"parameters of '{name}' must be a mapping, found {params!r}")
+        return cls.model_validate(params)
+    raise ValueError(
+        f"expected a number or a one-key mapping like {{lognormal: {{mean: 30, sd: 15}}}}, found {value!r}"
+    )

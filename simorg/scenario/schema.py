@@ -1,0 +1,316 @@
+"""The scenario schema: every parameter of the model, typed, with unit and allowed range.
+
+A scenario file is validated against :class:`Scenario`. Unknown keys are errors (a
+misspelled key must never be silently ignored). Each field's ``description`` says what
+it means and in which unit; ``docs/scenarios.md`` is generated from these descriptions.
+
+Time inside the model is in days; scenario files use the unit each field names
+(``_days``, ``_months``, ``_per_year``...). Money is in the scenario's currency per year
+for salaries and per month for marketing budgets.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    WithJsonSchema,
+    model_validator,
+)
+
+from .distributions import Distribution, parse_distribution
+
+ROLES = ("sdr", "ae", "presales", "implementation", "csm")
+"""Roles with finite capacity that work items flow through."""
+
+STAFF_ROLES = ("marketing", *ROLES, "am")
+"""Every role that can have headcount (marketing staff and account managers have salary, no queue)."""
+
+_DIST_JSON_SCHEMA = {
+    "description": "a number (constant) or a one-key mapping naming a distribution, "
+    "e.g. {lognormal: {mean: 30, sd: 15}}",
+    "anyOf": [
+        {"type": "number"},
+        {
+            "type": "object",
+            "minProperties": 1,
+            "maxProperties": 1,
+            "propertyNames": {
+                "enum": [
+                    "constant", "exponential", "normal", "lognormal", "gamma",
+                    "beta", "triangular", "uniform", "empirical",
+                ]
+            },
+        },
+    ],
+}
+
+Dist = Annotated[
+    Distribution,
+    BeforeValidator(parse_distribution),
+    PlainSerializer(lambda d: d.to_yaml(), return_type=Any),
+    WithJsonSchema(_DIST_JSON_SCHEMA),
+]
+"""A distribution field: a number or ``{name: {params}}`` (see distributions.py)."""
+
+Share = Annotated[float, Field(ge=0.0, le=1.0)]
+Money = Annotated[float, Field(ge=0.0)]
+
+
+class Strict(BaseModel):
+    """Base for every section: unknown keys are errors; values are re-validated on assignment."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+# --------------------------------------------------------------------------- market
+class Segment(Strict):
+    """A customer segment (e.g. SMB, mid-market, enterprise): deal economics and delivery effort."""
+
+    acv: Dist = Field(description="annual contract value of a new deal (currency/year)")
+    win_rate: Share = Field(description="chance a fully ramped AE wins an average-fit opportunity (fraction)")
+    cycle_days: Dist = Field(description="sales cycle from opportunity to decision, without waits (days)")
+    onboarding_days: Dist = Field(description="implementation project length for one implementer slot (days)")
+    renewal_rate_factor: float = Field(
+        default=1.0, ge=0.0, le=2.0,
+        description="multiplies the renewal probability of this segment's accounts (1 = as health says)",
+    )
+
+
+class Channel(Strict):
+    """A marketing channel: money in, leads out after a lag, each lead with a fit drawn here."""
+
+    budget_per_month: Money = Field(description="programme spend per month at month 0 (currency/month)")
+    budget_growth_per_month: float = Field(
+        default=0.0, ge=-0.5, le=0.5, description="compound growth of the budget per month (fraction)"
+    )
+    cost_per_lead: float = Field(gt=0, description="spend needed for one lead (currency/lead)")
+    lag_days: float = Field(
+        default=30.0, ge=0, description="delay between spend and the leads it produces (days)"
+    )
+    fit: Dist = Field(description="lead quality, 0 (poor) to 1 (ideal customer); mean 0.5 is average")
+    segment_mix: dict[str, Share] = Field(
+        description="share of this channel's leads in each segment; shares must sum to 1"
+    )
+
+    @model_validator(mode="after")
+    def _mix_sums_to_one(self) -> Channel:
+        total = sum(self.segment_mix.values())
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"segment_mix shares must sum to 1, found {total:g}")
+        return self
+
+
+class Marketing(Strict):
+    channels: dict[str, Channel] = Field(description="marketing channels by name")
+
+
+# --------------------------------------------------------------------------- teams
+class HirePlanStep(Strict):
+    month: int = Field(ge=0, description="from this month on (0 = start)")
+    headcount: int = Field(ge=0, le=100000, description="target headcount from that month")
+
+
+class Team(Strict):
+    """One role's people: how many, how they ramp, what they cost, how often they leave."""
+
+    headcount: int = Field(ge=0, le=100000, description="people in the role at month 0 (fully ramped)")
+    plan: list[HirePlanStep] = Field(
+        default_factory=list,
+        description="target headcount by month; hiring starts hiring_lead_days before people are needed",
+    )
+    salary: Money = Field(description="fully loaded base cost per person (currency/year)")
+    ramp_months: float = Field(default=0.0, ge=0, le=36, description="months until a new hire is fully productive")
+    ramp_start: Share = Field(default=0.3, description="productivity of a new hire on day one (fraction of full)")
+    attrition_per_year: float = Field(default=0.0, ge=0, le=5, description="voluntary leaving hazard (per person-year)")
+    backfill: bool = Field(default=True, description="start hiring a replacement when someone leaves")
+    hiring_lead_days: float = Field(default=60.0, ge=0, description="time from opening a requisition to the start date (days)")
+    recruiting_cost: Money = Field(default=0.0, description="cost per hire (currency)")
+    capacity: int = Field(
+        default=1, ge=1, le=10000,
+        description="work items one person handles at once (SDR leads, AE open opportunities, presales deals, "
+        "implementation projects, CSM accounts in book)",
+    )
+
+    def target_at(self, month: float) -> int:
+        """Target headcount in force at ``month`` (the plan, else the starting headcount)."""
+        target = self.headcount
+        for step in sorted(self.plan, key=lambda s: s.month):
+            if step.month <= month:
+                target = step.headcount
+        return target
+
+
+class SDRTeam(Team):
+    work_days: Dist = Field(description="effort to work one lead, one at a time (days)")
+    qualify_rate: Share = Field(description="chance an average-fit lead touched at once becomes an opportunity")
+    response_half_life_hours: float = Field(
+        default=12.0, gt=0, description="wait before first touch that halves the excess qualify chance (hours)"
+    )
+    response_floor: Share = Field(
+        default=0.3, description="qualify chance multiplier for a lead touched very late (fraction)"
+    )
+    max_lead_age_days: float = Field(
+        default=14.0, gt=0, description="a lead not touched within this many days goes stale, never followed up"
+    )
+
+
+class AETeam(Team):
+    quota_per_year: Money = Field(description="new-bookings quota of a ramped AE (currency ARR/year)")
+    commission_rate: Share = Field(default=0.10, description="commission on new ARR booked (fraction of ACV)")
+    self_source_per_month: float = Field(
+        default=0.0, ge=0, description="opportunities an AE creates per month when the pipeline is thin"
+    )
+    self_source_below: Share = Field(
+        default=0.5, description="pipeline counts as thin below this share of capacity"
+    )
+    self_source_fit: Dist = Field(default=0.45, description="fit of self-sourced opportunities (0-1)")
+    self_source_segment_mix: dict[str, Share] = Field(
+        default_factory=dict, description="segment shares of self-sourced opportunities (default: equal)"
+    )
+    fit_win_effect: float = Field(
+        default=1.0, ge=0, le=4, description="how much fit moves win chance: p = win_rate * (1 + effect*(fit-0.5))"
+    )
+    orphan_win_factor: Share = Field(
+        default=0.8, description="win chance multiplier for deals whose AE left before they closed"
+    )
+    low_attainment_threshold: Share = Field(
+        default=0.5, description="trailing attainment below which an AE's attrition rises"
+    )
+    low_attainment_attrition_multiplier: float = Field(
+        default=2.5, ge=1, le=20, description="attrition hazard multiplier for AEs below the threshold"
+    )
+    new_team_win_factor: float = Field(
+        default=1.0, ge=0, le=2,
+        description="win chance multiplier for AEs hired after month 0 (below 1: playbook not proven)",
+    )
+    self_delivery_days: Dist = Field(
+        default=5.0, description="AE time to deliver a deal below the self-delivery threshold (days)"
+    )
+
+
+class PresalesTeam(Team):
+    acv_threshold: Money = Field(description="deals at or above this ACV need presales (currency/year)")
+    effort_days: Dist = Field(description="presales time on one deal (days, holding one slot)")
+    max_wait_days: float = Field(default=14.0, ge=0, description="how long a deal waits for presales")
+    on_no_presales: Literal["wait", "unsupported"] = Field(
+        default="unsupported",
+        description="after max_wait_days: keep waiting, or go on without presales at a lower win chance",
+    )
+    win_boost: float = Field(default=1.25, ge=0, le=4, description="win chance multiplier with presales support")
+    unsupported_win_factor: Share = Field(default=0.6, description="win chance multiplier without needed presales")
+
+
+class ImplementationTeam(Team):
+    self_delivery_below_acv: Money = Field(
+        default=0.0, description="deals below this ACV are delivered by the AE, not this team"
+    )
+    ttv_target_days: float = Field(default=45.0, ge=0, description="time to value the customer expects (days)")
+    ttv_health_penalty_per_30d: Share = Field(
+        default=0.1, description="health lost per 30 days of time to value beyond the target"
+    )
+
+
+class CSMTeam(Team):
+    touches_per_month: float = Field(gt=0, description="customer touches one CSM can make per month")
+    touches_needed_per_month: float = Field(
+        default=1.0, gt=0, description="touches per account per month that keep health at its best"
+    )
+    renewal_lead_days: float = Field(
+        default=90.0, ge=0, le=365, description="renewal motion starts this many days before the contract ends"
+    )
+    bonus_rate: Share = Field(default=0.0, description="bonus on renewed ARR (fraction)")
+
+
+class Teams(Strict):
+    marketing: Team = Field(description="marketing staff (salary only; programme spend is under marketing)")
+    sdr: SDRTeam
+    ae: AETeam
+    presales: PresalesTeam
+    implementation: ImplementationTeam
+    csm: CSMTeam
+
+
+# --------------------------------------------------------------------------- customers
+class Health(Strict):
+    """Account health, 0 to 1: the one number that drives renewal and expansion."""
+
+    start: Share = Field(default=0.8, description="health at go-live with on-time delivery")
+    floor: Share = Field(default=0.35, description="health an account with no CSM touches drifts to")
+    ceiling: Share = Field(default=0.95, description="health an account with enough touches drifts to")
+    adjust_per_month: Share = Field(default=0.3, description="share of the gap to its target health closed each month")
+    noise_sd: float = Field(default=0.05, ge=0, le=1, description="month-to-month random variation of health")
+    unassigned_penalty: Share = Field(default=0.2, description="extra health lost per month by an account with no CSM")
+
+
+class Renewal(Strict):
+    term_months: int = Field(default=12, ge=1, le=60, description="contract term (months)")
+    p_at_zero_health: Share = Field(default=0.45, description="renewal chance of an account at health 0")
+    p_at_full_health: Share = Field(default=0.98, description="renewal chance of an account at health 1")
+    contraction_chance: Share = Field(default=0.12, description="chance a renewing account shrinks, at average health")
+    contraction_share: Share = Field(default=0.2, description="ARR lost when an account contracts (fraction)")
+    unworked_factor: Share = Field(
+        default=0.85, description="renewal chance multiplier when nobody works the renewal motion"
+    )
+
+
+class Expansion(Strict):
+    upsell_per_year: float = Field(default=0.35, ge=0, le=12, description="upsell events per account-year at health 1")
+    upsell_size: Dist = Field(default=0.2, description="upsell as a fraction of current ARR")
+    cross_sell_per_year: float = Field(default=0.1, ge=0, le=12, description="cross-sell events per account-year at health 1")
+    cross_sell_size: Dist = Field(default=0.35, description="cross-sell as a fraction of current ARR")
+
+
+class InitialCustomers(Strict):
+    count: int = Field(default=0, ge=0, le=1_000_000, description="paying accounts at month 0")
+    segment_mix: dict[str, Share] = Field(default_factory=dict, description="segment shares (default: equal)")
+    health: Dist = Field(default=0.8, description="health at month 0")
+
+
+class Customers(Strict):
+    initial: InitialCustomers = Field(default_factory=InitialCustomers)
+    health: Health = Field(default_factory=Health)
+    renewal: Renewal = Field(default_factory=Renewal)
+    expansion: Expansion = Field(default_factory=Expansion)
+    gross_margin: Share = Field(default=0.75, description="subscription gross margin, for CAC payback")
+
+
+# --------------------------------------------------------------------------- org rules
+class Org(Strict):
+    """Who owns what. Org-design rules are data; unknown policy names are errors."""
+
+    renewals: Literal["csm"] = Field(default="csm", description="who works renewals")
+    lead_routing: Literal["round_robin", "least_loaded"] = Field(
+        default="least_loaded", description="how qualified leads are routed to AEs"
+    )
+
+
+# --------------------------------------------------------------------------- scenario
+class Scenario(Strict):
+    """A whole go-to-market organization and its market, over a horizon."""
+
+    name: str = Field(description="short name shown in tables and reports")
+    description: str = Field(default="", description="what this scenario represents")
+    horizon_months: int = Field(ge=1, le=240, description="simulated time (months)")
+    segments: dict[str, Segment] = Field(min_length=1, description="customer segments by name")
+    marketing: Marketing
+    teams: Teams
+    customers: Customers = Field(default_factory=Customers)
+    org: Org = Field(default_factory=Org)
+
+    @model_validator(mode="after")
+    def _segments_known(self) -> Scenario:
+        known = set(self.segments)
+        mixes = [(f"marketing.channels.{n}.segment_mix", c.segment_mix) for n, c in self.marketing.channels.items()]
+        mixes.append(("teams.ae.self_source_segment_mix", self.teams.ae.self_source_segment_mix))
+        mixes.append(("customers.initial.segment_mix", self.customers.initial.segment_mix))
+        for where, mix in mixes:
+            unknown = set(mix) - known
+            if unknown:
+                raise ValueError(f"{where} names unknown segment(s) {sorted(unknown)}; known: {sorted(known)}")
+        return self
