@@ -1,0 +1,210 @@
+"""Figures of a parameter sweep: each KPI against each varied parameter, and a tornado chart."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from .data import Results
+from .explain import fmt_value, kpi_info
+from .style import ARM_COLORS, FigureOut, money_axis, percent_axis
+
+
+def points_table(res: Results) -> pd.DataFrame:
+    """One row per (point, KPI): parameter values, mean and CI bounds."""
+    params = list(res.result.get("parameters", []))
+    rows = []
+    for p in res.result.get("points", []):
+        for k, s in p.get("kpis", {}).items():
+            lo, hi = s.get("ci95", [np.nan, np.nan])
+            rows.append({"point": p.get("point"), **{q: p.get(q) for q in params}, "kpi": k,
+                         "mean": s.get("mean"), "lo": lo, "hi": hi})
+    return pd.DataFrame(rows)
+
+
+def base_values(res: Results) -> dict[str, Any]:
+    """The base setting of each parameter: its most common value over the points (oat: the base)."""
+    params = list(res.result.get("parameters", []))
+    pts = res.result.get("points", [])
+    return {p: Counter(pt.get(p) for pt in pts).most_common(1)[0][0] for p in params} if pts else {}
+
+
+def sweep_kpis(res: Results) -> list[str]:
+    """KPIs the sweep asked about (result['kpis']), else those every point has."""
+    names = res.result.get("kpis")
+    if names:
+        return [str(k) for k in names]
+    pts = res.result.get("points", [])
+    return sorted(set.intersection(*(set(p.get("kpis", {})) for p in pts))) if pts else []
+
+
+def _fmt_axis(ax, kpi: str) -> None:
+    unit = kpi_info(kpi).unit
+    if unit in ("money", "arr"):
+        money_axis(ax)
+    elif unit == "fraction":
+        percent_axis(ax, decimals=None)
+
+
+def fig_sweep_grid(res: Results) -> FigureOut | None:
+    """Small multiples: rows are KPIs, columns are parameters; mean with 95% CI at each value."""
+    tab = points_table(res)
+    params = list(res.result.get("parameters", []))
+    kpis = [k for k in sweep_kpis(res) if not tab.empty and k in set(tab["kpi"])]
+    if tab.empty or not params or not kpis:
+        return None
+    mode = res.result.get("mode", "grid")
+    base = base_values(res)
+    fig, axes = plt.subplots(len(kpis), len(params), figsize=(4.6 * len(params) + 0.6, 2.7 * len(kpis) + 0.6),
+                             squeeze=False)
+    for i, k in enumerate(kpis):
+        sub = tab[tab["kpi"] == k]
+        for j, p in enumerate(params):
+            ax = axes[i, j]
+            others = [q for q in params if q != p]
+            if mode == "oat":
+                groups = [("at base", sub[np.logical_and.reduce([sub[q] == base[q] for q in others])]
+                           if others else sub)]
+            elif mode == "grid":
+                combos = sorted({tuple(r) for r in sub[others].itertuples(index=False)}) if others else [()]
+                if len(combos) <= 4:
+                    groups = [(", ".join(f"{q.split('.')[-1]}={v:g}" if isinstance(v, int | float) else f"{q}={v}"
+                                         for q, v in zip(others, c, strict=True)) or k,
+                               sub[np.logical_and.reduce([sub[q] == v for q, v in zip(others, c, strict=True)])]
+                               if others else sub) for c in combos]
+                else:
+                    g = sub.groupby(p, as_index=False)[["mean", "lo", "hi"]].mean()
+                    groups = [("averaged over other parameters", g)]
+            else:
+                groups = [("sampled points", sub)]
+            for gi, (label, g) in enumerate(groups):
+                g = g.sort_values(p)
+                color = ARM_COLORS[gi % len(ARM_COLORS)]
+                x = g[p].to_numpy(dtype=float)
+                if mode == "lhs":
+                    ax.errorbar(x, g["mean"], yerr=[g["mean"] - g["lo"], g["hi"] - g["mean"]], fmt="o",
+                                ms=4, color=color, capsize=2, lw=1, gid=f"sweep_{k}_{p}")
+                else:
+                    ax.fill_between(x, g["lo"], g["hi"], color=color, alpha=0.18, lw=0)
+                    (ln,) = ax.plot(x, g["mean"], "o-", color=color, ms=4, lw=1.6, label=label)
+                    ln.set_gid(f"sweep_{k}_{p}_{gi}")
+            if i == 0 and mode == "grid" and len(groups) > 1:
+                ax.legend(fontsize=7.5, loc="best")
+            _fmt_axis(ax, k)
+            if j == 0:
+                ax.set_ylabel(kpi_info(k).label, fontsize=9)
+            if i == len(kpis) - 1:
+                ax.set_xlabel(p, fontsize=9)
+    fig.suptitle(f"KPIs against each varied parameter ({mode} sweep; mean with 95% CI)", fontweight="bold")
+    fig.tight_layout()
+    how = {"oat": "the other parameters held at their base values",
+           "grid": "one line per setting of the other parameter(s) where there are few, else averaged over them",
+           "lhs": "each dot one sampled point, the other parameters vary too"}.get(mode, "")
+    caption = (f"Each panel: one KPI (row) against one parameter (column), {how}. Line or dot: mean over "
+               f"{res.reps} replications at that point; band or whiskers: 95% confidence interval of the mean.")
+    return FigureOut("sweep_kpis", "KPIs vs parameters", caption, fig, section="Sweep")
+
+
+def fig_tornado(res: Results) -> FigureOut | None:
+    """Tornado chart: how far each parameter's low and high setting moves each KPI from base."""
+    torn = res.result.get("tornado") or []
+    if not torn:
+        return None
+    df = pd.DataFrame(torn)
+    kpis = list(dict.fromkeys(df["kpi"]))
+    tab = points_table(res)
+    base = base_values(res)
+    fig, axes = plt.subplots(len(kpis), 1, figsize=(10, 0.9 + sum(0.45 * (df["kpi"] == k).sum() + 0.8 for k in kpis)),
+                             squeeze=False)
+    for ax, k in zip(axes[:, 0], kpis, strict=True):
+        sub = df[df["kpi"] == k].copy()
+        ref = np.nan
+        if not tab.empty and base:
+            at = tab[(tab["kpi"] == k) & np.logical_and.reduce([tab[q] == v for q, v in base.items()])]
+            if len(at):
+                ref = float(at["mean"].iloc[0])
+        if not np.isfinite(ref):
+            ref = float(np.median(np.r_[sub["low_value"], sub["high_value"]]))
+        sub["swing"] = (sub["high_value"] - sub["low_value"]).abs()
+        sub = sub.sort_values("swing")
+        y = np.arange(len(sub))
+        unit = kpi_info(k).unit
+        for yi, (_, r) in zip(y, sub.iterrows(), strict=True):
+            ax.barh(yi, r["low_value"] - ref, left=ref, color="#4e79a7", height=0.6,
+                    gid=f"tornado_{k}_{r['parameter']}_low")
+            ax.barh(yi, r["high_value"] - ref, left=ref, color="#f28e2b", height=0.6,
+                    gid=f"tornado_{k}_{r['parameter']}_high")
+            for val in (r["low_value"], r["high_value"]):
+                ax.text(val, yi, f" {fmt_value(val, unit)} ", va="center", fontsize=8,
+                        ha="left" if val >= ref else "right")
+        ax.axvline(ref, color="#111", lw=1)
+        labels = [f"{r['parameter']}\n{r['low']:g} → {r['high']:g}" if isinstance(r["low"], int | float)
+                  else f"{r['parameter']}\n{r['low']} → {r['high']}" for _, r in sub.iterrows()]
+        ax.set_yticks(y, labels, fontsize=8)
+        ax.grid(axis="y", visible=False)
+        lo = min(sub["low_value"].min(), sub["high_value"].min(), ref)
+        hi = max(sub["low_value"].max(), sub["high_value"].max(), ref)
+        pad = 0.18 * (hi - lo or abs(ref) or 1)
+        ax.set_xlim(lo - pad, hi + pad)
+        _fmt_axis_x(ax, k)
+        ax.set_title(f"{kpi_info(k).label} (base {fmt_value(ref, unit)})", loc="left", fontsize=10)
+    handles = [plt.Rectangle((0, 0), 1, 1, color="#4e79a7", label="parameter at low value"),
+               plt.Rectangle((0, 0), 1, 1, color="#f28e2b", label="parameter at high value")]
+    fig.legend(handles=handles, loc="upper right", ncols=2, fontsize=8.5)
+    fig.suptitle("Sensitivity (tornado): one parameter at a time", fontweight="bold", x=0.02, ha="left")
+    fig.tight_layout(rect=(0, 0, 1, 0.97))
+    caption = ("Each bar shows where a KPI's mean lands when one parameter is set to its low (blue) or high "
+               "(orange) value with all others at base; the black line is the base point. Parameters are "
+               "sorted by how much they move the KPI, largest on top. Check the KPI-vs-parameter panels for "
+               "the confidence intervals behind each end.")
+    return FigureOut("tornado", "Tornado", caption, fig, section="Sweep")
+
+
+def _fmt_axis_x(ax, kpi: str) -> None:
+    unit = kpi_info(kpi).unit
+    if unit in ("money", "arr"):
+        money_axis(ax, "x")
+    elif unit == "fraction":
+        percent_axis(ax, "x", decimals=None)
+
+
+def fig_sweep_arr(res: Results) -> FigureOut | None:
+    """Median ARR over time at each sweep point, coloured by the point's first parameter."""
+    m = res.monthly
+    if m.empty or "point" not in m or not res.has_metric("arr"):
+        return None
+    params = list(res.result.get("parameters", []))
+    pts = {p["point"]: p for p in res.result.get("points", [])}
+    arr = m[m["metric"] == "arr"]
+    med = arr.groupby(["point", "month"])["value"].median().unstack("point")
+    fig, ax = plt.subplots(figsize=(10, 4.6))
+    first = params[0] if params else None
+    vals = sorted({pts[p].get(first) for p in med.columns if p in pts}) if first else []
+    cmap = plt.get_cmap("viridis")
+    for p in med.columns:
+        v = pts.get(p, {}).get(first)
+        color = cmap(vals.index(v) / max(len(vals) - 1, 1) * 0.9) if v in vals else "#888"
+        ax.plot(med.index, med[p], color=color, lw=1.3, alpha=0.85)
+    for v in vals:
+        ax.plot([], [], color=cmap(vals.index(v) / max(len(vals) - 1, 1) * 0.9), lw=2, label=f"{v:g}"
+                if isinstance(v, int | float) else str(v))
+    money_axis(ax)
+    ax.set_xlabel("month of the simulation")
+    ax.set_ylabel("median ARR (currency / year)")
+    ax.set_title(f"ARR over time at each of {med.shape[1]} sweep points")
+    if vals:
+        ax.legend(title=first, fontsize=8, title_fontsize=8.5, ncols=min(len(vals), 6), loc="upper left")
+    fig.tight_layout()
+    caption = ("Median ARR path of each sweep point (one line per point, median over its replications), "
+               f"coloured by {first}. Use it to see when the settings start to diverge.")
+    return FigureOut("sweep_arr", "ARR paths by point", caption, fig, section="Sweep")
+
+
+SWEEP_FIGURES = (fig_sweep_grid, fig_tornado, fig_sweep_arr)
+
+__all__ = ["SWEEP_FIGURES", "base_values", "fig_sweep_arr", "fig_sweep_grid", "fig_tornado",
+           "points_table", "sweep_kpis"]
