@@ -266,6 +266,8 @@ def make_compare_dir(out: Path, arms: tuple[str, ...] = ("baseline", "more_leads
     else:
         result.update({"a": arms[0], "b": arms[1], "comparisons": comps})
     docs = {name: scenario_doc(name, months) for name in arms}
+    for i, name in enumerate(arms):
+        docs[name]["marketing"]["channels"]["search"]["budget_per_month"] = 40000 * (1.0 + 0.3 * i)
     return _write(out, result, monthly, kpis, dists, docs)
 
 

@@ -26,7 +26,7 @@ UNIT_TEXT: dict[str, str] = {
     "money": "currency over the horizon",
     "arr": "currency per year (ARR)",
     "count": "count",
-    "fraction": "%",
+    "fraction": "share, shown in %",
     "ratio": "ratio",
     "days": "days",
     "hours": "hours",

@@ -89,10 +89,10 @@ def fig_arr_bridge(res: Results, scenario: str) -> FigureOut | None:
            color=BRIDGE_COLORS["churned_arr"], label=labels["churned_arr"], gid="bar_churned_arr")
     net = (parts["new_arr"] + parts["expansion_arr"] - parts["contraction_arr"] - parts["churned_arr"])
     b = quantile_bands(net.reindex(months))
-    ax.fill_between(months, b[0.05], b[0.95], color="#333", alpha=0.10, lw=0, step="mid",
-                    label="net new ARR: 90% of runs")
-    (line,) = ax.plot(months, net.reindex(months).mean(axis=1).to_numpy(), color="#111", lw=1.6,
-                      marker="o", ms=3, label="net new ARR (mean)")
+    net_mean = net.reindex(months).mean(axis=1).to_numpy()
+    ax.errorbar(months, net_mean, yerr=[net_mean - b[0.05], b[0.95] - net_mean], fmt="none",
+                ecolor="#111", elinewidth=0.9, capsize=2.5, alpha=0.8, label="net new ARR: 90% of runs")
+    (line,) = ax.plot(months, net_mean, color="#111", lw=1.6, marker="o", ms=3.5, label="net new ARR (mean)")
     line.set_gid("net_mean")
     ax.axhline(0, color="#444", lw=0.8)
     money_axis(ax)
@@ -103,7 +103,7 @@ def fig_arr_bridge(res: Results, scenario: str) -> FigureOut | None:
     fig.tight_layout()
     caption = ("Where ARR comes from and goes each month: bars are means across replications "
                "(new-logo and expansion ARR above zero, contraction and churn below). The line is the "
-               f"mean net change; the grey band holds 90% of runs. {_spread_note(res)}.")
+               f"mean net change; its whiskers hold 90% of runs. {_spread_note(res)}.")
     return FigureOut("arr_bridge", "ARR bridge", caption, fig)
 
 
@@ -155,7 +155,7 @@ def fig_funnel(res: Results, scenario: str) -> FigureOut | None:
     ax.set_xlabel("count over the whole horizon (mean; whiskers: 90% of runs)")
     ax.set_xlim(0, float(hi.max()) * 1.18)
     ax.grid(axis="y", visible=False)
-    ax.set_title(f"Lead-to-cash funnel — {scenario}", loc="left")
+    fig.text(0.02, 0.965, f"Lead-to-cash funnel — {scenario}", fontsize=11, fontweight="bold")
     for j, (k, lab, unit) in enumerate(times):
         tax = fig.add_subplot(gs[j, 1])
         v = res.kpi_values(k, scenario)
@@ -163,7 +163,9 @@ def fig_funnel(res: Results, scenario: str) -> FigureOut | None:
         jitter = np.random.default_rng(0).uniform(-0.15, 0.15, len(v))
         tax.scatter(v, jitter, s=10, color="#999", alpha=0.7, zorder=2)
         tax.errorbar([s["mean"]], [0], xerr=[[s["mean"] - s["ci95"][0]], [s["ci95"][1] - s["mean"]]],
-                     fmt="D", color="#c62828", capsize=4, zorder=3, gid=f"time_{k}")
+                     fmt="none", ecolor="#c62828", capsize=4, zorder=3)
+        (mk,) = tax.plot([s["mean"]], [0], "D", color="#c62828", zorder=4)
+        mk.set_gid(f"time_{k}")
         tax.set_yticks([])
         tax.set_ylim(-0.5, 0.5)
         tax.set_title(f"{lab.splitlines()[0]}: {fmt_value(s['mean'], unit)} {unit}", fontsize=9.5, loc="left")
@@ -171,7 +173,7 @@ def fig_funnel(res: Results, scenario: str) -> FigureOut | None:
         tax.grid(axis="y", visible=False)
         tax.spines["left"].set_visible(False)
     if times:
-        fig.text(0.70, 0.965, "Time at each stage (mean, 95% CI)", fontsize=10, fontweight="bold")
+        fig.text(0.68, 0.965, "Time at each stage (mean, 95% CI)", fontsize=10, fontweight="bold")
     fig.subplots_adjust(left=0.13, right=0.97, top=0.86, bottom=0.12)
     caption = ("How leads turn into customers over the horizon. Bars: mean count per replication, "
                "whiskers: 90% of runs; arrows give the conversion from the stage above (opportunities "

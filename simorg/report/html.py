@@ -1,0 +1,363 @@
+"""The self-contained HTML page: headline answer, KPI table, assumptions, figures with captions.
+
+Everything is inline (CSS in a ``<style>`` block, figures as base64 PNG), so the single file
+opens offline, prints cleanly, and can be mailed to a client.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as _dt
+import math
+from html import escape
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .assumptions import assumptions_html, differences_html
+from .data import Results
+from .explain import fmt_diff, fmt_value, kpi_info, kpi_order, unit_text
+from .figures_sweep import points_table, sweep_kpis
+
+CSS = """
+:root { --ink:#222; --muted:#666; --line:#ddd; --accent:#1f5fa8; --good:#2e7d32; --bad:#c62828; }
+* { box-sizing: border-box; }
+body { font: 15px/1.5 -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
+       color: var(--ink); margin: 0 auto; max-width: 1180px; padding: 24px 32px 60px; background:#fff; }
+h1 { font-size: 26px; margin: 0 0 4px; }
+h2 { font-size: 20px; margin: 36px 0 10px; padding-bottom: 4px; border-bottom: 2px solid var(--accent); }
+h3 { font-size: 16px; margin: 22px 0 6px; }
+h4 { font-size: 14px; margin: 16px 0 4px; color: #333; }
+.meta { color: var(--muted); font-size: 13px; margin-bottom: 18px; }
+.headline { background: #f3f7fc; border-left: 5px solid var(--accent); padding: 14px 18px; margin: 12px 0 8px; }
+.headline p { margin: 4px 0; font-size: 16px; }
+.headline ul { margin: 6px 0 4px 0; padding-left: 20px; }
+.headline li { margin: 3px 0; }
+.good { color: var(--good); font-weight: 600; }
+.bad { color: var(--bad); font-weight: 600; }
+.neutral { color: var(--muted); }
+.warn { background: #fff4e5; border-left: 5px solid #e39a2d; padding: 8px 14px; }
+nav.toc { font-size: 13px; color: var(--muted); }
+nav.toc a { color: var(--accent); text-decoration: none; margin-right: 12px; }
+table { border-collapse: collapse; width: 100%; font-size: 13px; margin: 6px 0 10px; }
+th, td { border-bottom: 1px solid var(--line); padding: 5px 8px; text-align: left; vertical-align: top; }
+th { background: #f5f5f5; font-weight: 600; }
+tbody tr:nth-child(even) { background: #fafafa; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td.explain { color: #444; font-size: 12.5px; }
+td.group { background: #eef3f9; font-weight: 600; color: #2b4c73; }
+table.assump td { font-size: 12.5px; }
+code { font-size: 12px; background: #f3f3f3; padding: 1px 4px; border-radius: 3px; }
+figure { margin: 18px 0 28px; page-break-inside: avoid; break-inside: avoid; }
+figure img { width: 100%; height: auto; border: 1px solid #eee; }
+figcaption { font-size: 13px; color: #444; margin-top: 6px; }
+figcaption b { color: var(--ink); }
+details { margin: 8px 0; }
+summary { cursor: pointer; font-weight: 600; color: var(--accent); }
+footer { margin-top: 40px; font-size: 12px; color: var(--muted); border-top: 1px solid var(--line); padding-top: 8px; }
+@media print {
+  body { max-width: none; padding: 0 8mm; font-size: 11pt; }
+  h2 { page-break-after: avoid; }
+  nav.toc { display: none; }
+  details { display: block; }
+  details > summary { display: none; }
+  table { page-break-inside: auto; }
+  tr { page-break-inside: avoid; }
+}
+"""
+
+GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Growth", ("arr_end", "customers_end", "new_logos", "new_arr", "expansion_arr", "contraction_arr",
+                "churned_arr", "arr_growth_last_12m")),
+    ("Cost and efficiency", ("gtm_cost", "salary_cost", "commission_cost", "bonus_cost", "marketing_cost",
+                             "cac", "cac_ratio", "cac_payback_months", "magic_number")),
+    ("Renewal", ("logo_renewal_rate", "grr", "nrr")),
+    ("Funnel", ("leads", "opportunities", "lead_to_opportunity", "opportunity_to_win", "win_rate",
+                "sales_cycle_days", "new_deal_acv", "lead_response_hours", "time_to_value_days")),
+    ("People", ("quota_attainment_median", "ae_attrition")),
+    ("Attribution", ("attribution_gap",)),
+)
+
+
+def _group_of(kpi: str) -> str:
+    for name, members in GROUPS:
+        if kpi in members:
+            return name
+    if kpi.startswith("headcount_end_") or kpi.startswith("utilization_"):
+        return "People"
+    return "Other"
+
+
+def _grouped(kpis: list[str]) -> list[tuple[str, list[str]]]:
+    order = [g for g, _ in GROUPS] + ["Other"]
+    ordered = kpi_order(kpis)
+    out = []
+    for g in order:
+        members = [k for k in ordered if _group_of(k) == g]
+        if g == "People":
+            members = sorted(members, key=ordered.index)
+        if members:
+            out.append((g, members))
+    return out
+
+
+def _ci(ci: Any, unit: str, diff: bool = False) -> str:
+    if not isinstance(ci, list | tuple) or len(ci) != 2:
+        return "n/a"
+    f = fmt_diff if diff else fmt_value
+    return f"{f(ci[0], unit)} to {f(ci[1], unit)}"
+
+
+def _explain_cell(k: str) -> str:
+    info = kpi_info(k)
+    return f'<td class="explain">{escape(info.explain)} <i>({escape(unit_text(info.unit))})</i></td>'
+
+
+# --------------------------------------------------------------------------- headlines
+def run_headline(res: Results, scenario: str) -> str:
+    """The answer in a few sentences: ARR at end with CI, growth, NRR/GRR, CAC ratio."""
+    k = res.run_kpis(scenario)
+    doc = res.scenarios.get(scenario, {})
+    horizon = doc.get("horizon_months") or (int(res.monthly["month"].max()) if not res.monthly.empty else None)
+    lines = []
+
+    def v(name: str) -> str:
+        s = k[name]
+        return f"<b>{fmt_value(s['mean'], kpi_info(name).unit)}</b> (95% CI {_ci(s.get('ci95'), kpi_info(name).unit)})"
+
+    if "arr_end" in k:
+        when = f"After {horizon} months" if horizon else "At the end of the horizon"
+        s = f"{when}, ARR is {v('arr_end')}"
+        if "arr_growth_last_12m" in k:
+            g = k["arr_growth_last_12m"].get("mean", 0.0) or 0.0
+            s += f", {'up' if g >= 0 else 'down'} {v('arr_growth_last_12m')} over the last 12 months"
+        lines.append(s + ".")
+    ret = [f"{lab} {v(n)}" for n, lab in (("nrr", "NRR"), ("grr", "GRR")) if n in k]
+    if ret:
+        lines.append("Retention over the last 12 months: " + "; ".join(ret) + ".")
+    if "cac_ratio" in k:
+        lines.append(f"CAC ratio {v('cac_ratio')}: sales and marketing cost per 1 of new ARR "
+                     "(public benchmarks 1.1–1.8).")
+    extra = [f"{kpi_info(n).label.lower()} {v(n)}" for n in ("new_logos", "customers_end", "gtm_cost") if n in k]
+    if extra:
+        lines.append("Also: " + "; ".join(extra) + ".")
+    if not lines:
+        lines.append("The results hold no headline KPIs (arr_end, nrr, grr, cac_ratio).")
+    return "".join(f"<p>{s}</p>" for s in lines)
+
+
+HEADLINE_KPIS = ("arr_end", "new_logos", "new_arr", "nrr", "grr", "customers_end", "churned_arr",
+                 "expansion_arr", "gtm_cost", "cac_ratio", "cac", "win_rate", "sales_cycle_days",
+                 "quota_attainment_median")
+
+
+def verdict_line(b: str, kpi: str, d: dict[str, Any]) -> str:
+    """'B has fewer new logos: −12.3 (95% CI −18.1 to −6.5)', coloured by verdict."""
+    info = kpi_info(kpi)
+    diff = d.get("diff_mean", math.nan)
+    more, less = ("more", "fewer") if info.unit in ("count", "people") else ("higher", "lower")
+    word = more if diff > 0 else less
+    verdict = d.get("verdict", "")
+    cls = {"better": "good", "worse": "bad"}.get(verdict, "neutral")
+    p = d.get("p_value")
+    ptxt = f", p = {p:.3g}" if isinstance(p, int | float) else ""
+    label = info.label if info.label[:3].isupper() else info.label[0].lower() + info.label[1:]
+    return (f'<li><span class="{cls}">{escape(b)} has {word} {escape(label)}'
+            f"</span>: {fmt_diff(diff, info.unit)} (95% CI {_ci(d.get('diff_ci95'), info.unit, diff=True)}{ptxt})"
+            f" — {escape(verdict)}</li>")
+
+
+def compare_headline(res: Results) -> str:
+    """Verdict lines per comparison: detectable differences first, the rest named in one line."""
+    out = []
+    for comp in res.comparisons():
+        a, b, kpis = comp["a"], comp["b"], comp.get("kpis", {})
+        sig = [k for k in kpi_order(list(kpis)) if kpis[k].get("verdict") in ("better", "worse")]
+        sig.sort(key=lambda k: (HEADLINE_KPIS.index(k) if k in HEADLINE_KPIS else 99))
+        none = [k for k in kpi_order(list(kpis)) if k not in sig]
+        n_better = sum(kpis[k]["verdict"] == "better" for k in sig)
+        n_worse = len(sig) - n_better
+        out.append(f"<p><b>{escape(b)}</b> compared with <b>{escape(a)}</b> ({res.reps} paired replications): "
+                   f'<span class="good">{n_better} KPIs better</span>, <span class="bad">{n_worse} worse</span>, '
+                   f"{len(none)} with no detectable difference.</p>")
+        shown = sig[:10]
+        if shown:
+            out.append("<ul>" + "".join(verdict_line(b, k, kpis[k]) for k in shown) + "</ul>")
+        if len(sig) > len(shown):
+            out.append(f"<p class='neutral'>…and {len(sig) - len(shown)} more detectable differences in the table below.</p>")
+        key_none = [kpi_info(k).label for k in none if k in HEADLINE_KPIS]
+        if key_none:
+            out.append(f"<p class='neutral'>No detectable difference in: {escape(', '.join(key_none))}"
+                       + (" and others." if len(none) > len(key_none) else ".") + "</p>")
+    return "".join(out) or "<p>No comparison results found.</p>"
+
+
+def sweep_headline(res: Results) -> str:
+    """Range of the first KPI over the points; for oat, the parameter that moves it most."""
+    tab = points_table(res)
+    kpis = sweep_kpis(res)
+    params = res.result.get("parameters", [])
+    n = len(res.result.get("points", []))
+    lines = [f"<p>{escape(str(res.result.get('mode', 'grid')))} sweep of <b>{escape(str(res.result.get('base', '')))}</b> "
+             f"over {escape(', '.join(params))}: {n} points × {res.reps} replications.</p>"]
+    for k in kpis[:3]:
+        sub = tab[tab["kpi"] == k].dropna(subset=["mean"]) if not tab.empty else tab
+        if sub.empty:
+            continue
+        unit = kpi_info(k).unit
+        lo, hi = sub.loc[sub["mean"].idxmin()], sub.loc[sub["mean"].idxmax()]
+
+        def at(r: Any) -> str:
+            return ", ".join(f"{p.split('.')[-1]} = {r[p]:g}" if isinstance(r[p], int | float | np.number)
+                             else f"{p} = {r[p]}" for p in params)
+
+        lines.append(f"<p>{escape(kpi_info(k).label)} ranges from <b>{fmt_value(lo['mean'], unit)}</b> ({at(lo)}) "
+                     f"to <b>{fmt_value(hi['mean'], unit)}</b> ({at(hi)}).</p>")
+    torn = res.result.get("tornado") or []
+    if torn:
+        first = torn[0]["kpi"]
+        sub = [t for t in torn if t["kpi"] == first]
+        top = max(sub, key=lambda t: abs(t["high_value"] - t["low_value"]))
+        unit = kpi_info(first).unit
+        lines.append(f"<p>The parameter that moves {escape(kpi_info(first).label)} most is "
+                     f"<b>{escape(top['parameter'])}</b>: {fmt_value(top['low_value'], unit)} at {top['low']} vs "
+                     f"{fmt_value(top['high_value'], unit)} at {top['high']}.</p>")
+    return "".join(lines)
+
+
+# --------------------------------------------------------------------------- KPI tables
+def run_kpi_table(res: Results, scenario: str) -> str:
+    """KPI, mean, 95% CI of the mean, 90% range across runs, explanation."""
+    k = res.run_kpis(scenario)
+    rows = []
+    for group, members in _grouped(list(k)):
+        rows.append(f'<tr><td class="group" colspan="5">{escape(group)}</td></tr>')
+        for name in members:
+            s, info = k[name], kpi_info(name)
+            vals = res.kpi_values(name, scenario)
+            spread = (f"{fmt_value(float(np.quantile(vals, 0.05)), info.unit)} to "
+                      f"{fmt_value(float(np.quantile(vals, 0.95)), info.unit)}") if len(vals) > 1 else "n/a"
+            rows.append(f"<tr><td><b>{escape(info.label)}</b><br><code>{escape(name)}</code></td>"
+                        f'<td class="num">{fmt_value(s.get("mean"), info.unit)}</td>'
+                        f'<td class="num">{_ci(s.get("ci95"), info.unit)}</td><td class="num">{spread}</td>'
+                        f"{_explain_cell(name)}</tr>")
+    return ("<table class='kpis'><thead><tr><th>KPI</th><th>mean</th><th>95% CI of the mean</th>"
+            "<th>90% of runs</th><th>what it means (unit)</th></tr></thead><tbody>"
+            + "".join(rows) + "</tbody></table>")
+
+
+def compare_kpi_table(comp: dict[str, Any]) -> str:
+    """A mean, B mean, difference with CI, p-value and verdict for every KPI."""
+    a, b, kpis = comp["a"], comp["b"], comp.get("kpis", {})
+    rows = []
+    for group, members in _grouped(list(kpis)):
+        rows.append(f'<tr><td class="group" colspan="7">{escape(group)}</td></tr>')
+        for name in members:
+            d, info = kpis[name], kpi_info(name)
+            verdict = d.get("verdict", "")
+            cls = {"better": "good", "worse": "bad"}.get(verdict, "neutral")
+            p = d.get("p_value")
+            rows.append(f"<tr><td><b>{escape(info.label)}</b><br><code>{escape(name)}</code></td>"
+                        f'<td class="num">{fmt_value(d.get("a_mean"), info.unit)}</td>'
+                        f'<td class="num">{fmt_value(d.get("b_mean"), info.unit)}</td>'
+                        f'<td class="num">{fmt_diff(d.get("diff_mean"), info.unit)}<br>'
+                        f'<small>{_ci(d.get("diff_ci95"), info.unit, diff=True)}</small></td>'
+                        f'<td class="num">{f"{p:.3g}" if isinstance(p, int | float) else "n/a"}</td>'
+                        f'<td class="{cls}">{escape(verdict)}</td>{_explain_cell(name)}</tr>')
+    return (f"<table class='kpis'><thead><tr><th>KPI</th><th>{escape(a)}</th><th>{escape(b)}</th>"
+            f"<th>{escape(b)} − {escape(a)} (95% CI)</th><th>p</th><th>verdict</th>"
+            "<th>what it means (unit)</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
+
+
+def sweep_kpi_table(res: Results) -> str:
+    """One row per point: parameter values and each swept KPI's mean with CI."""
+    tab = points_table(res)
+    params = list(res.result.get("parameters", []))
+    kpis = sweep_kpis(res)
+    if tab.empty:
+        return "<p>No sweep points found.</p>"
+    head = "".join(f"<th>{escape(p)}</th>" for p in params) + "".join(
+        f"<th>{escape(kpi_info(k).label)}<br><small>mean (95% CI)</small></th>" for k in kpis)
+    rows = []
+    for pt, g in tab.groupby("point", sort=True):
+        first = g.iloc[0]
+        cells = "".join(f'<td class="num">{first[p]:g}</td>' if isinstance(first[p], int | float | np.number)
+                        else f"<td>{escape(str(first[p]))}</td>" for p in params)
+        for k in kpis:
+            r = g[g["kpi"] == k]
+            if r.empty:
+                cells += "<td>n/a</td>"
+                continue
+            r = r.iloc[0]
+            unit = kpi_info(k).unit
+            cells += (f'<td class="num">{fmt_value(r["mean"], unit)}<br>'
+                      f'<small>{fmt_value(r["lo"], unit)} to {fmt_value(r["hi"], unit)}</small></td>')
+        rows.append(f"<tr><td class='num'>{pt}</td>{cells}</tr>")
+    explain = "".join(f"<li><b>{escape(kpi_info(k).label)}</b> (<code>{escape(k)}</code>): "
+                      f"{escape(kpi_info(k).explain)} <i>({escape(unit_text(kpi_info(k).unit))})</i></li>"
+                      for k in kpis)
+    return (f"<table class='kpis'><thead><tr><th>point</th>{head}</tr></thead><tbody>{''.join(rows)}"
+            f"</tbody></table><ul class='explain'>{explain}</ul>")
+
+
+# --------------------------------------------------------------------------- page
+def figure_html(key: str, title: str, caption: str, png: Path, rel: str) -> str:
+    """One embedded figure: base64 PNG, anchor id, caption, and the PNG's file name."""
+    data = base64.b64encode(png.read_bytes()).decode("ascii")
+    return (f'<figure id="fig-{escape(key)}" data-file="{escape(rel)}">'
+            f'<img alt="{escape(title)}" src="data:image/png;base64,{data}">'
+            f"<figcaption><b>{escape(title)}.</b> {escape(caption)} "
+            f"<span class='neutral'>(also saved as <code>{escape(rel)}</code>)</span></figcaption></figure>")
+
+
+def page(title: str, meta: str, sections: list[tuple[str, str, str]], warning: str = "") -> str:
+    """Assemble the page from ``(anchor, heading, html)`` sections."""
+    toc = "".join(f'<a href="#{a}">{escape(h)}</a>' for a, h, _ in sections)
+    body = "".join(f'<section id="{a}"><h2>{escape(h)}</h2>{html}</section>' for a, h, html in sections)
+    now = _dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+    return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+            f"<meta name='viewport' content='width=device-width, initial-scale=1'>"
+            f"<title>{escape(title)}</title><style>{CSS}</style></head><body>"
+            f"<h1>{escape(title)}</h1><div class='meta'>{meta}</div>{warning}"
+            f"<nav class='toc'>{toc}</nav>{body}"
+            f"<footer>Generated by simorg on {now} from saved results (no re-simulation). "
+            "Uncertainty: 95% CIs are for the mean over replications; bands and ranges show how "
+            "individual runs spread.</footer></body></html>")
+
+
+def reading_guide(res: Results) -> str:
+    """How to read the numbers: replications, CIs versus spread, paired comparisons."""
+    s = (f"<p>Every number comes from {res.reps} independent replications of the simulated company "
+         "(same scenario, different random draws of leads, deal sizes, wins, churn and staff attrition). "
+         "<b>95% CI</b> is the confidence interval of the mean over replications: more replications make it "
+         "narrower. <b>Bands</b> and <b>90% of runs</b> show how much a single year can differ by chance: "
+         "they do not shrink with more replications.</p>")
+    if res.kind == "compare":
+        s += ("<p>Arms are compared replication by replication with common random numbers: both arms "
+              "see the same market, so differences are due to the organization, not luck. "
+              "Differences are always B − A.</p>")
+    return s
+
+
+def meta_line(res: Results) -> str:
+    """Kind, replications, seed, failures, source directory."""
+    r = res.result
+    bits = [f"kind: <b>{escape(res.kind)}</b>", f"replications: <b>{res.reps}</b>"]
+    if "seed" in r:
+        bits.append(f"seed: {escape(str(r['seed']))}")
+    bits.append(f"results: <code>{escape(str(res.out_dir))}</code>")
+    return " · ".join(bits)
+
+
+def failed_warning(res: Results) -> str:
+    """A visible warning when replications failed."""
+    failed = res.result.get("failed") or 0
+    if failed:
+        return (f"<p class='warn'><b>{failed} replication(s) failed</b> and are not in these results; "
+                "check the run's log before relying on the numbers.</p>")
+    return ""
+
+
+__all__ = ["assumptions_html", "compare_headline", "compare_kpi_table", "differences_html", "figure_html",
+           "page", "run_headline", "run_kpi_table", "sweep_headline", "sweep_kpi_table"]
