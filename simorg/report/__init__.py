@@ -100,7 +100,7 @@ def _save(figs: list[FigureOut], out_dir: Path) -> dict[str, Path]:
     paths = {}
     for fo in figs:
         path = fig_dir / f"{fo.key}.png"
-        fo.fig.savefig(path, dpi=110)
+        fo.fig.savefig(path, dpi=110, pil_kwargs={"compress_level": 3})
         plt.close(fo.fig)
         paths[fo.key] = path
     return paths
