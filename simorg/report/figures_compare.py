@@ -66,10 +66,13 @@ def fig_forest(res: Results) -> FigureOut | None:
         return None
     n = len(kpis)
     fig, ax = plt.subplots(figsize=(11, 1.2 + 0.3 * n * max(1, 0.6 * len(comps))))
-    ext = max((max(abs(r["lo"]), abs(r["hi"])) for rows in per for r in rows), default=0.1)
-    lim = min(max(ext * 1.08, 0.02), 1.0)
+    exts = np.array([max(abs(r["lo"]), abs(r["hi"])) for rows in per for r in rows])
+    exts = exts[np.isfinite(exts)]
+    # a robust axis: most intervals fit, a few outliers get an arrow at the edge
+    ext = float(np.quantile(exts, 0.85)) * 1.3 if len(exts) else 0.1
+    lim = min(max(ext, float(exts.max()) * 1.05 if len(exts) and exts.max() < 2 * ext else 0.0, 0.02), 1.0)
     y0 = {k: n - 1 - i for i, k in enumerate(kpis)}
-    offsets = np.linspace(-0.25, 0.25, len(comps)) if len(comps) > 1 else [0.0]
+    offsets = np.linspace(0.25, -0.25, len(comps)) if len(comps) > 1 else [0.0]
     for ci, (comp, rows) in enumerate(zip(comps, per, strict=True)):
         for r in rows:
             y = y0[r["kpi"]] + offsets[ci]

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from .data import Results
-from .explain import fmt_value, kpi_info
+from .explain import fmt_money, fmt_value, kpi_info
 from .style import ARM_COLORS, FigureOut, money_axis, percent_axis
 
 
@@ -50,6 +50,19 @@ def _fmt_axis(ax, kpi: str) -> None:
         percent_axis(ax, decimals=None)
 
 
+def _num(x: float) -> str:
+    return fmt_money(x) if abs(x) >= 1000 else f"{x:g}"
+
+
+def _param_ticks(ax, values: np.ndarray) -> None:
+    """Ticks at the swept values when there are few, compact labels (20k, not 20000) always."""
+    uniq = np.unique(values[np.isfinite(values)])
+    if 0 < len(uniq) <= 8:
+        ax.set_xticks(uniq, [_num(v) for v in uniq])
+    else:
+        ax.xaxis.set_major_formatter(lambda x, _p: _num(x))
+
+
 def fig_sweep_grid(res: Results) -> FigureOut | None:
     """Small multiples: rows are KPIs, columns are parameters; mean with 95% CI at each value."""
     tab = points_table(res)
@@ -72,7 +85,7 @@ def fig_sweep_grid(res: Results) -> FigureOut | None:
             elif mode == "grid":
                 combos = sorted({tuple(r) for r in sub[others].itertuples(index=False)}) if others else [()]
                 if len(combos) <= 4:
-                    groups = [(", ".join(f"{q.split('.')[-1]}={v:g}" if isinstance(v, int | float) else f"{q}={v}"
+                    groups = [(", ".join(_num(v) if isinstance(v, int | float) else str(v)
                                          for q, v in zip(others, c, strict=True)) or k,
                                sub[np.logical_and.reduce([sub[q] == v for q, v in zip(others, c, strict=True)])]
                                if others else sub) for c in combos]
@@ -92,8 +105,11 @@ def fig_sweep_grid(res: Results) -> FigureOut | None:
                     ax.fill_between(x, g["lo"], g["hi"], color=color, alpha=0.18, lw=0)
                     (ln,) = ax.plot(x, g["mean"], "o-", color=color, ms=4, lw=1.6, label=label)
                     ln.set_gid(f"sweep_{k}_{p}_{gi}")
+            _param_ticks(ax, sub[p].to_numpy(dtype=float))
             if i == 0 and mode == "grid" and len(groups) > 1:
-                ax.legend(fontsize=7.5, loc="best")
+                ax.legend(fontsize=7.5, loc="lower left", bbox_to_anchor=(0, 1.0), ncols=len(groups),
+                          title="lines: " + ", ".join(q.split(".")[-1] for q in others), title_fontsize=7.5,
+                          handlelength=1.2, columnspacing=0.8)
             _fmt_axis(ax, k)
             if j == 0:
                 ax.set_ylabel(kpi_info(k).label, fontsize=9)
@@ -134,15 +150,16 @@ def fig_tornado(res: Results) -> FigureOut | None:
         y = np.arange(len(sub))
         unit = kpi_info(k).unit
         for yi, (_, r) in zip(y, sub.iterrows(), strict=True):
-            ax.barh(yi, r["low_value"] - ref, left=ref, color="#4e79a7", height=0.6,
-                    gid=f"tornado_{k}_{r['parameter']}_low")
-            ax.barh(yi, r["high_value"] - ref, left=ref, color="#f28e2b", height=0.6,
-                    gid=f"tornado_{k}_{r['parameter']}_high")
-            for val in (r["low_value"], r["high_value"]):
-                ax.text(val, yi, f" {fmt_value(val, unit)} ", va="center", fontsize=8,
-                        ha="left" if val >= ref else "right")
+            ends = [("low", r["low_value"], "#4e79a7"), ("high", r["high_value"], "#f28e2b")]
+            ends.sort(key=lambda e: -abs(e[1] - ref))  # the longer bar first, so both stay visible
+            for side, val, color in ends:
+                ax.barh(yi, val - ref, left=ref, color=color, height=0.6,
+                        gid=f"tornado_{k}_{r['parameter']}_{side}")
+                if not np.isclose(val, ref):
+                    ax.text(val, yi, f" {fmt_value(val, unit)} ", va="center", fontsize=8,
+                            ha="left" if val >= ref else "right")
         ax.axvline(ref, color="#111", lw=1)
-        labels = [f"{r['parameter']}\n{r['low']:g} → {r['high']:g}" if isinstance(r["low"], int | float)
+        labels = [f"{r['parameter']}\n{_num(r['low'])} → {_num(r['high'])}" if isinstance(r["low"], int | float)
                   else f"{r['parameter']}\n{r['low']} → {r['high']}" for _, r in sub.iterrows()]
         ax.set_yticks(y, labels, fontsize=8)
         ax.grid(axis="y", visible=False)

@@ -24,7 +24,8 @@ ROLE_COLORS: dict[str, str] = {
     "csm": "#b07aa1",
     "am": "#9c755f",
 }
-ARM_COLORS = ["#1f5fa8", "#d1495b", "#2e933c", "#e39a2d", "#6c4f9e", "#3a8f8f"]
+ARM_COLORS = ["#1f5fa8", "#e08214", "#7b4fa6", "#2a9d8f", "#8c564b", "#555555"]
+"""Arm colours: no red or green, which the forest plot uses for worse and better."""
 BRIDGE_COLORS = {"new_arr": "#2e7d32", "expansion_arr": "#81c784",
                  "contraction_arr": "#ef9a9a", "churned_arr": "#c62828"}
 INK = "#222222"
