@@ -152,7 +152,7 @@ def describe(value: Any) -> str:
         return "a mapping" if value else "an empty mapping"
     if isinstance(value, list | tuple):
         return "a list" if value else "an empty list"
-    return f"a {type(value).__name__}"
+    return f"a Python {type(value).__name__}"
 
 
 def dotted(path: Sequence[Any]) -> str:

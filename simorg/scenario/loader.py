@@ -81,6 +81,7 @@ def follow_extends(
     where = doc.locs.get((EXTENDS,))
     parent = doc.data.pop(EXTENDS)
     doc.locs.pop((EXTENDS,), None)
+    doc.vlocs.pop((EXTENDS,), None)
     if not isinstance(parent, str) or not parent.strip():
         raise ScenarioError.single(
             f"expected the path of a parent scenario file, found {describe(parent)}",
@@ -112,33 +113,46 @@ def merge(base: Located, over: Located) -> Located:
     distribution is a value, so ``{gamma: ...}`` over ``{lognormal: ...}`` replaces it
     rather than making a two-key mapping.
     """
-    out: dict[Path, Location] = {}
-    data = _merge(base.data, over.data, (), base.locs, over.locs, out)
-    return Located(data, out)
+    locs: dict[Path, Location] = {}
+    vlocs: dict[Path, Location] = {}
+    _merge_locs(base.data, over.data, (), base.locs, over.locs, locs)
+    _merge_locs(base.data, over.data, (), base.vlocs, over.vlocs, vlocs)
+    return Located(_merge(base.data, over.data, ()), locs, vlocs)
 
 
-def _merge(
+def _merges(a: Any, b: Any, path: Path) -> bool:
+    """Do the values at ``path`` merge key by key (rather than ``b`` replacing ``a``)?"""
+    return isinstance(a, dict) and isinstance(b, dict) and not _is_atomic(path)
+
+
+def _merge(a: Any, b: Any, path: Path) -> Any:
+    if not _merges(a, b, path):
+        return copy.deepcopy(b)
+    merged = {k: copy.deepcopy(v) for k, v in a.items() if k not in b}
+    for key, value in b.items():
+        merged[key] = _merge(a[key], value, (*path, key)) if key in a else copy.deepcopy(value)
+    # keep the parent's key order, new keys last: dumps read like the parent file
+    return {k: merged[k] for k in [*a, *(k for k in b if k not in a)]}
+
+
+def _merge_locs(
     a: Any, b: Any, path: Path,
     la: dict[Path, Location], lb: dict[Path, Location], out: dict[Path, Location],
-) -> Any:
-    if not (isinstance(a, dict) and isinstance(b, dict)) or _is_atomic(path):
+) -> None:
+    """The locations of ``_merge(a, b)``: each value's from the file that wrote it."""
+    if not _merges(a, b, path):
         _copy_locs(b, path, lb, out)
-        return copy.deepcopy(b)
+        return
     if path in lb or path in la:
         out[path] = lb.get(path) or la[path]
-    merged: dict[str, Any] = {}
     for key, value in a.items():
         if key not in b:
             _copy_locs(value, (*path, key), la, out)
-            merged[key] = copy.deepcopy(value)
     for key, value in b.items():
         if key in a:
-            merged[key] = _merge(a[key], value, (*path, key), la, lb, out)
+            _merge_locs(a[key], value, (*path, key), la, lb, out)
         else:
             _copy_locs(value, (*path, key), lb, out)
-            merged[key] = copy.deepcopy(value)
-    # keep the parent's key order, new keys last: dumps read like the parent file
-    return {k: merged[k] for k in [*a, *(k for k in b if k not in a)]}
 
 
 def _is_atomic(path: Path) -> bool:
@@ -272,7 +286,6 @@ def _problem(err: Mapping[str, Any], doc: Located) -> Problem:
     """One pydantic error -> one Problem with location, path, expected/found, suggestion."""
     path = doc_path(doc.data, tuple(err["loc"]))
     kind = err["type"]
-    where = doc.where(path)
     found_value = err.get("input")
     ctx = err.get("ctx") or {}
     expected: str | None = None
@@ -300,7 +313,8 @@ def _problem(err: Mapping[str, Any], doc: Located) -> Problem:
         found = describe(found_value)
         if kind in _BOUND:
             name, op = _BOUND[kind]
-            expected = f"a number {op} {_num(ctx.get(name))}"
+            whole = introspect.strip(introspect.type_at(path)) is int
+            expected = f"{'a whole number' if whole else 'a number'} {op} {_num(ctx.get(name))}"
         elif kind == "literal_error":
             choices = introspect.literal_choices(introspect.type_at(path))
             expected = "one of " + (", ".join(f"'{c}'" for c in choices) or str(ctx.get("expected")))
@@ -320,15 +334,33 @@ def _problem(err: Mapping[str, Any], doc: Located) -> Problem:
         message = f"expected {expected}, found {found}"
     elif kind in ("value_error", "assertion_error"):
         message = str(ctx.get("error", err.get("msg", "")))
+        path, message = _path_from_message(doc.data, path, message)
         close = re.search(r"did you mean '([^']+)'", message)
         suggestion = close.group(1) if close else None
         found = describe(found_value)
     else:
         message = str(err.get("msg", kind))
         found = describe(found_value)
+    where = doc.where(path, value=kind not in ("extra_forbidden", "missing"))
     file, line, column = (where.source, where.line, where.column) if where else (None, None, None)
     return Problem(message=message, file=file, line=line, column=column, path=dotted(path),
                    expected=expected, found=found, suggestion=suggestion)
+
+
+def _path_from_message(data: Any, path: Path, message: str) -> tuple[Path, str]:
+    """A model-level check names the field it is about (``"marketing.channels.web.segment_mix
+    names unknown segment(s) ..."``): use that field's path and location when it exists."""
+    head, _, rest = message.partition(" ")
+    if "." not in head or not rest:
+        return path, message
+    candidate: list[str | int] = []
+    node = data
+    for part in head.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return path, message
+        candidate.append(part)
+        node = node[part]
+    return tuple(candidate), rest
 
 
 def _num(value: Any) -> str:

@@ -144,8 +144,9 @@ def _apply_one(doc: Located, key: str, value: Any) -> None:
         node[int(last)] = value
     else:
         node[str(last)] = value
-    for p in [p for p in doc.locs if p[: len(path)] == path]:
-        del doc.locs[p]
+    for locs in (doc.locs, doc.vlocs):
+        for p in [p for p in locs if p[: len(path)] == path]:
+            del locs[p]
     _mark(value, path, where, doc.locs)
 
 
@@ -170,7 +171,8 @@ def _index(node: list[Any], part: str | int, path: Path, here: Path, where: Loca
     i = int(part)
     if i >= len(node):
         raise ScenarioError.single(
-            f"index {i} is past the end of {dotted(here[:-1])} ({len(node)} items)",
+            f"index {i} is past the end of {dotted(here[:-1])} "
+            f"({len(node)} item{'' if len(node) == 1 else 's'})",
             where, path=dotted(path), expected=f"an index below {len(node)}", found=str(i),
         )
     return node[i]

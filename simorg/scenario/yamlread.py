@@ -37,9 +37,15 @@ class Located:
 
     data: Any
     locs: dict[Path, Location] = field(default_factory=dict)
+    """Where each value's key is written (for a list item: where the item starts)."""
+    vlocs: dict[Path, Location] = field(default_factory=dict)
+    """Where each value itself starts (files only; overrides have no columns)."""
 
-    def where(self, path: Path) -> Location | None:
-        """The location of ``path``, or of its nearest ancestor that has one."""
+    def where(self, path: Path, value: bool = False) -> Location | None:
+        """The location of ``path`` (its value's start if ``value``, else its key), or of
+        its nearest ancestor's key."""
+        if value and path in self.vlocs:
+            return self.vlocs[path]
         for n in range(len(path), -1, -1):
             loc = self.locs.get(tuple(path[:n]))
             if loc is not None:
@@ -66,7 +72,7 @@ def read_yaml(text: str, source: str) -> Located:
             return Located(None, {(): Location(source)})
         builder = _Builder(loader, source)
         data = builder.build(node, (), None)
-        return Located(data, builder.locs)
+        return Located(data, builder.locs, builder.vlocs)
     except yaml.MarkedYAMLError as exc:
         raise _syntax_error(exc, source) from None
     except yaml.YAMLError as exc:  # e.g. a ReaderError for a control character
@@ -91,6 +97,7 @@ class _Builder:
         self.loader = loader
         self.source = source
         self.locs: dict[Path, Location] = {}
+        self.vlocs: dict[Path, Location] = {}
         self.count = 0
         self.active: set[int] = set()
 
@@ -109,6 +116,7 @@ class _Builder:
                 node.start_mark, path,
             )
         self.locs[path] = _location(self.source, key_mark or node.start_mark)
+        self.vlocs[path] = _location(self.source, node.start_mark)
         if id(node) in self.active:
             raise self.fail("recursive alias (a value that contains itself)", node.start_mark, path)
         self.active.add(id(node))
