@@ -15,8 +15,8 @@ message to show (file:line:column: field.path: what is wrong).
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 from . import overrides as _overrides
