@@ -1,0 +1,314 @@
+"""Signature to renewal: implementation, CSM coverage, health, expansion, renewal and churn.
+
+Mechanisms (each documented in docs/model.md):
+
+* **Implementation capacity.** A won deal waits for an implementer slot, then takes
+  ``onboarding_days`` (slower for a ramping implementer). Deals below
+  ``self_delivery_below_acv`` are delivered by the AE, who keeps the deal's slot meanwhile.
+* **Time to value lowers health.** At go-live, health = ``health.start`` minus
+  ``ttv_health_penalty_per_30d`` for every 30 days beyond ``ttv_target_days``.
+* **CSM coverage.** After go-live each account joins a CSM's book (``capacity`` accounts per
+  CSM); when every book is full the account waits unassigned. A CSM's touches are shared
+  across the book, so the touch rate per account falls as the book grows.
+* **Health.** Each month health moves a share ``adjust_per_month`` of the way to a target set
+  by the touch rate (``floor`` with no touches, ``ceiling`` with ``touches_needed_per_month``),
+  plus noise; unassigned accounts lose ``unassigned_penalty`` more.
+* **Expansion.** Upsell and cross-sell arrive as monthly chances proportional to health.
+* **Renewal.** The renewal motion starts ``renewal_lead_days`` before the contract ends; at the
+  end the account renews with probability ``p0 + (p1 - p0) * health`` (times the segment factor,
+  times ``unworked_factor`` if nobody worked it); a renewing account may contract.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from scipy import special
+
+from .entities import Account, Lead, Task
+from .pools import DAYS_PER_MONTH, Worker
+from .records import CHURN, CONTRACTION, EXPANSION, INITIAL, NEW
+
+if TYPE_CHECKING:
+    from .world import World
+
+
+class CustomerLifecycle:
+    """Mixin of :class:`~simorg.model.world.World`: everything after the signature."""
+
+    # ------------------------------------------------------------------ ARR bookkeeping
+    def _change_arr(self: World, a: Account, kind: str, delta: float) -> None:
+        """Every ARR movement goes through here: event record, contract segment, running total."""
+        now = self.env.now
+        if delta == 0:
+            return
+        self.rec.arr(now, a.id, kind, delta)
+        self.arr_total += delta
+        if kind not in (NEW, INITIAL):
+            self.rec.segment(a.id, a.seg_start, now, a.arr)
+            a.seg_start = now
+        a.arr += delta
+
+    def _sign(self: World, a: Account, kind: str = NEW) -> None:
+        """A new contract: the account exists, its ARR counts from today."""
+        arr, a.arr = a.arr, 0.0
+        self.accounts.append(a)
+        self.active[a.id] = a
+        self._change_arr(a, kind, arr)
+        a.seg_start = self.env.now
+        self.env.process(self._account_life(a))
+
+    # ------------------------------------------------------------------ delivery
+    def _deliver(self: World, lead: Lead, ae: Worker):
+        env = self.env
+        seg = self.sc.segments[lead.segment]
+        a = Account(lead.id, lead.segment, lead.acv, env.now, self.cohort_of(env.now),
+                    self.sc.customers.health.start, False, ae.id)
+        a.promise = lead.promise
+        self._sign(a)
+        impl = self.sc.teams.implementation
+        if lead.acv < impl.self_delivery_below_acv or not self.has_implementation:
+            yield env.timeout(self.self_delivery())
+            self.pools["ae"].release(ae)
+        else:
+            self.pools["ae"].release(ae)
+            pool = self.pools["implementation"]
+            w = yield pool.request(a)
+            u = self.streams.u(self.k_onboarding, a.id)
+            effort = seg.onboarding_days.ppf(u) * (1.0 + self.sc.behaviour.promise_inflation.effort_uplift * a.promise)
+            yield env.timeout(effort / w.productivity(env.now))
+            pool.release(w)
+        self._go_live(a, lead.presales == "supported")
+
+    def _go_live(self: World, a: Account, presales_supported: bool = False) -> None:
+        """Go-live: time to value and over-promising set the account's health; CSM assigned."""
+        impl = self.sc.teams.implementation
+        a.live_t = self.env.now
+        late = max(0.0, (a.live_t - a.signed) - impl.ttv_target_days)
+        health = a.health - impl.ttv_health_penalty_per_30d * late / 30.0
+        health -= self.sc.behaviour.promise_inflation.health_penalty * a.promise
+        if self.sc.org.implementation_under == "customer_success":
+            health += self.sc.org.cs_handover_health_bonus
+        a.health = min(1.0, max(0.0, health))
+        if presales_supported and late == 0:  # customer acceptance on time: the rest of presales pay
+            ps = self.sc.teams.presales
+            self._bonus("presales", ps.variable_pay_per_deal * (1.0 - ps.win_share))
+        if a.active:
+            self._assign_csm(a)
+            self._maybe_assign_am(a)
+
+    def _assign_csm(self: World, a: Account) -> None:
+        if not self.has_csm:
+            return
+        req = self.pools["csm"].request(a)
+        a.csm = req  # pending: the request; replaced by the worker when granted
+
+        def granted(ev, a=a):
+            if ev.value is not None and a.active:
+                a.csm = ev.value
+            elif ev.value is not None:  # churned while waiting: give the slot back
+                self.pools["csm"].release(ev.value)
+
+        req.callbacks.append(granted)
+
+    def _maybe_assign_am(self: World, a: Account) -> None:
+        """Key accounts (ARR at or above ``org.key_account_arr``) get a dedicated account manager."""
+        threshold = self.sc.org.key_account_arr
+        if threshold is None or a.am is not None or a.arr < threshold or "am" not in self.pools:
+            return
+        req = self.pools["am"].request(a)
+        a.am = req
+
+        def granted(ev, a=a):
+            if ev.value is not None and a.active:
+                a.am = ev.value
+            elif ev.value is not None:
+                self.pools["am"].release(ev.value)
+
+        req.callbacks.append(granted)
+
+    # ------------------------------------------------------------------ renewal
+    def _account_life(self: World, a: Account):
+        env = self.env
+        term = self.sc.customers.renewal.term_months * DAYS_PER_MONTH
+        lead_days = self.sc.teams.csm.renewal_lead_days
+        while True:
+            end = a.contract_start + term
+            if end > self.horizon:
+                return
+            start_motion = end - lead_days
+            if start_motion > env.now:
+                yield env.timeout(start_motion - env.now)
+            owner = self.renewal_owner(a)
+            worker = yield from self._renewal_motion(a, owner, end)
+            if end > env.now:
+                yield env.timeout(end - env.now)
+            self._decide_renewal(a, owner, worker)
+            if not a.active:
+                return
+            a.contract_start = end
+
+    def renewal_owner(self: World, a: Account) -> str:
+        """Who works this account's renewal (org.renewals; AMs only for key accounts)."""
+        owner = self.sc.org.renewals
+        if owner == "am" and not isinstance(a.am, Worker):
+            return "csm"
+        return owner
+
+    def _renewal_motion(self: World, a: Account, owner: str, end: float):
+        """Work the renewal; returns the worker who worked it, or None if nobody did.
+
+        CSMs and AMs work renewals of the accounts in their book. AEs and renewal specialists
+        take renewals from their team queue (ordered by pay when pay priority is on); one not
+        picked up before the contract ends lapses unworked.
+        """
+        if owner == "csm":
+            return a.csm if isinstance(a.csm, Worker) else None
+        if owner == "am":
+            return a.am if isinstance(a.am, Worker) else None
+        pool = self.pools[owner]
+        req = pool.request(Task("renewal", a, a.arr, owner))
+        if not req.triggered and end > self.env.now:
+            yield req | self.env.timeout(end - self.env.now)
+        if not req.triggered:
+            pool.cancel(req)
+            return None
+        w = req.value
+        yield self.env.timeout(self.renewal_effort())
+        pool.release(w)
+        return w
+
+    def renewal_probability(self: World, a: Account, worked: bool) -> float:
+        r = self.sc.customers.renewal
+        p = r.p_at_zero_health + (r.p_at_full_health - r.p_at_zero_health) * a.health
+        p *= self.sc.segments[a.segment].renewal_rate_factor
+        if not worked:
+            p *= r.unworked_factor
+        return min(1.0, max(0.0, p))
+
+    def _decide_renewal(self: World, a: Account, owner: str, worker: Worker | None) -> None:
+        r = self.sc.customers.renewal
+        now = self.env.now
+        before = a.arr
+        worked = worker is not None
+        u = self.streams.u(self.k_renew, a.id, a.renewals)
+        if u < self.renewal_probability(a, worked):
+            uc = self.streams.u(self.k_contract, a.id, a.renewals)
+            if uc < min(1.0, r.contraction_chance * (1.0 - a.health) / 0.2):
+                self._change_arr(a, CONTRACTION, -r.contraction_share * a.arr)
+            a.renewals += 1
+            self.credit_renewal(a, owner, worker)
+            self.rec.renewal(now, a.id, True, before, a.arr, worked)
+        else:
+            self.rec.renewal(now, a.id, False, before, 0.0, worked)
+            self._churn(a)
+
+    def _churn(self: World, a: Account) -> None:
+        self._change_arr(a, CHURN, -a.arr)
+        a.active = False
+        a.churned_t = self.env.now
+        del self.active[a.id]
+        for role in ("csm", "am"):
+            held = getattr(a, role)
+            if isinstance(held, Worker):
+                self.pools[role].release(held)
+            elif held is not None:
+                self.pools[role].cancel(held)
+            setattr(a, role, None)
+
+    # ------------------------------------------------------------------ health and expansion
+    def _customer_success(self: World):
+        """Once a month (mid-month): health moves toward what CSM coverage supports; expansions."""
+        env = self.env
+        h_cfg = self.sc.customers.health
+        x_cfg = self.sc.customers.expansion
+        csm_team = self.sc.teams.csm
+        for m in range(self.months):
+            yield env.timeout((m + 0.5) * DAYS_PER_MONTH - env.now)
+            now = env.now
+            accs = [a for a in self.active.values() if a.live_t <= now]
+            if not accs:
+                continue
+            ids = np.fromiter((a.id for a in accs), dtype=np.uint64, count=len(accs))
+            health = np.fromiter((a.health for a in accs), dtype=float, count=len(accs))
+            touches = np.zeros(len(accs))
+            assigned = np.zeros(len(accs), dtype=bool)
+            weights = self._tier_weights(accs)
+            book_weight: dict[int, float] = {}
+            for a, wt in zip(accs, weights, strict=True):
+                if isinstance(a.csm, Worker):
+                    book_weight[a.csm.id] = book_weight.get(a.csm.id, 0.0) + wt
+            boost = np.zeros(len(accs))
+            am_boost = self.sc.teams.am.health_boost if self.sc.teams.am is not None else 0.0
+            for i, a in enumerate(accs):
+                w = a.csm
+                if isinstance(w, Worker):
+                    assigned[i] = True
+                    touches[i] = (csm_team.touches_per_month * w.productivity(now)
+                                  * weights[i] / book_weight[w.id])
+                if isinstance(a.am, Worker):
+                    boost[i] = am_boost
+            cover = np.minimum(1.0, touches / csm_team.touches_needed_per_month)
+            target = h_cfg.floor + (h_cfg.ceiling - h_cfg.floor) * cover + boost
+            noise = h_cfg.noise_sd * special.ndtri(self.streams.u_array(self.k_noise, ids, m))
+            health = health + h_cfg.adjust_per_month * (target - health) + noise
+            health = np.where(assigned, health, health - h_cfg.unassigned_penalty)
+            health = np.clip(health, 0.0, 1.0)
+            for a, h in zip(accs, health.tolist(), strict=True):
+                a.health = h
+            self._expansions(accs, ids, health, m, x_cfg.upsell_per_year, x_cfg.upsell_size,
+                             self.k_upsell, self.sc.org.upsell)
+            self._expansions(accs, ids, health, m, x_cfg.cross_sell_per_year, x_cfg.cross_sell_size,
+                             self.k_cross, self.sc.org.cross_sell)
+            for a in accs:
+                if a.active and a.am is None:
+                    self._maybe_assign_am(a)
+
+    def _tier_weights(self: World, accs: list[Account]) -> list[float]:
+        """Service level of each account: the weight of the highest tier its ARR reaches."""
+        tiers = sorted(self.sc.teams.csm.tiers, key=lambda t: t.min_arr, reverse=True)
+        if not tiers:
+            return [1.0] * len(accs)
+        out = []
+        for a in accs:
+            out.append(next((t.weight for t in tiers if a.arr >= t.min_arr), 1.0))
+        return out
+
+    def _expansions(self: World, accs, ids, health, month, per_year, size, key, owner) -> None:
+        """Expansion signals this month, proportional to health; the owner works them."""
+        if per_year <= 0:
+            return
+        p = 1.0 - np.exp(-per_year * health / 12.0)
+        u = self.streams.u_array(key, ids, month)
+        for i in np.flatnonzero(u < p).tolist():
+            a = accs[i]
+            grow = max(0.0, float(size.ppf(self.streams.u(key ^ 0x5A5A, a.id, month)))) * a.arr
+            who = owner if owner != "am" or isinstance(a.am, Worker) else "csm"
+            if who == "ae":
+                self.env.process(self._ae_expansion(a, grow))
+            else:
+                self._close_expansion(a, grow, who, None)
+
+    def _ae_expansion(self: World, a: Account, amount: float):
+        """An expansion opportunity in the AE queue: lost if nobody picks it up in time."""
+        pool = self.pools["ae"]
+        req = pool.request(Task("expansion", a, amount, "ae"))
+        if not req.triggered:
+            yield req | self.env.timeout(self.sc.org.expansion_max_wait_days)
+        if not req.triggered:
+            pool.cancel(req)
+            return
+        w = req.value
+        yield self.env.timeout(self.expansion_effort())
+        pool.release(w)
+        if a.active:
+            self._close_expansion(a, amount, "ae", w)
+
+    def _close_expansion(self: World, a: Account, amount: float, owner: str, worker: Worker | None) -> None:
+        self._change_arr(a, EXPANSION, amount)
+        self.credit_expansion(a, amount, owner, worker)
+
+    def cohort_of(self: World, t: float) -> str:
+        """Signup cohort label: ``y1`` for the first simulated year, ``y2`` for the second..."""
+        return f"y{int(t // 365.25) + 1}"
