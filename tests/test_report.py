@@ -12,7 +12,6 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
-from test_report_fixture import make_run_dir
 
 from simorg.report import ReportError, write_report
 from simorg.report.data import load_results
@@ -26,6 +25,7 @@ from simorg.report.figures import (
     fig_quota,
     fig_utilization,
 )
+from tests.test_report_fixture import make_run_dir
 
 RUN_KEYS = {"arr_fan", "arr_bridge", "funnel", "headcount_cost", "utilization", "cohorts", "quota"}
 

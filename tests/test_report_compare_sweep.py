@@ -11,7 +11,6 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
-from test_report_fixture import make_compare_dir, make_sweep_dir
 
 from simorg.report import build_figures, write_report
 from simorg.report.data import load_results
@@ -19,6 +18,7 @@ from simorg.report.explain import fmt_diff, kpi_info
 from simorg.report.figures_compare import fig_compare_fans, fig_forest
 from simorg.report.figures_sweep import fig_sweep_grid, fig_tornado
 from simorg.report.html import verdict_line
+from tests.test_report_fixture import make_compare_dir, make_sweep_dir
 
 RUN_KEYS = {"arr_fan", "arr_bridge", "funnel", "headcount_cost", "utilization", "cohorts", "quota"}
 

@@ -10,7 +10,13 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from .explain import ROLE_LABELS, fmt_money
+from .explain import ROLE_LABELS
+from .explain import fmt_money as _fmt_money
+
+
+def fmt_money(x: float) -> str:
+    """Money in assumption tables: 45k, 1.2M (no trailing zeros)."""
+    return _fmt_money(x, trim=True)
 
 
 def dist_mean(value: Any) -> float | None:

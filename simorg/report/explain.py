@@ -65,6 +65,12 @@ KPI_INFO: dict[str, KPIInfo] = {
                           "Variable pay to CSMs (and others on bonus plans), e.g. on renewed ARR.", False),
     "marketing_cost": KPIInfo("Marketing programme cost", "money",
                               "Channel spend that buys leads (not marketing salaries).", False),
+    "sm_cost": KPIInfo("Sales and marketing cost", "money",
+                       "Cost of marketing (staff and programme spend), SDRs, AEs and presales, with their "
+                       "variable pay and any lead-source audit; the numerator of CAC.", False),
+    "recruiting_cost": KPIInfo("Recruiting cost", "money", "Cost of hiring: per-hire fees over the horizon.", False),
+    "audit_cost": KPIInfo("Audit cost", "money",
+                          "Cost of the monthly audit of recorded lead sources (when the org runs one).", False),
     "cac": KPIInfo("CAC", "money",
                    "Customer acquisition cost: sales and marketing cost per new logo.", False),
     "cac_ratio": KPIInfo("CAC ratio", "ratio",
@@ -87,9 +93,11 @@ KPI_INFO: dict[str, KPIInfo] = {
     "opportunities": KPIInfo("Opportunities", "count",
                              "Sales opportunities created (qualified or self-sourced).", True),
     "lead_to_opportunity": KPIInfo("Lead to opportunity", "fraction",
-                                   "Share of leads that became an opportunity.", True),
+                                   "Share of marketing leads that became an opportunity.", True),
+    "lead_qualify_rate": KPIInfo("Lead qualify rate", "fraction",
+                                 "Share of marketing leads an SDR touched that qualified into an opportunity.", True),
     "opportunity_to_win": KPIInfo("Opportunity to win", "fraction",
-                                  "Share of opportunities created that were won.", True),
+                                  "Share of opportunities won, of those decided (won or lost).", True),
     "win_rate": KPIInfo("Win rate", "fraction", "Won deals over decided deals (won + lost).", True),
     "sales_cycle_days": KPIInfo("Sales cycle", "days",
                                 "Mean time from opportunity created to decision, including waits.", False),
@@ -102,7 +110,7 @@ KPI_INFO: dict[str, KPIInfo] = {
     "quota_attainment_median": KPIInfo("Median quota attainment", "fraction",
                                        "Median AE's new bookings over their (ramp-adjusted) quota.", True),
     "ae_attrition": KPIInfo("AE attrition", "fraction",
-                            "AEs who left over the horizon, per starting AE headcount.", False),
+                            "AEs who left per AE-year employed (an annual attrition rate).", False),
     # attribution
     "attribution_gap": KPIInfo("Attribution gap", "fraction",
                                "True minus recorded marketing-sourced share of new bookings: "
@@ -117,6 +125,7 @@ ROLE_LABELS: dict[str, str] = {
     "implementation": "Implementation",
     "csm": "CSM",
     "am": "Account manager",
+    "renewal_specialist": "Renewal specialist",
 }
 
 
@@ -155,15 +164,32 @@ def kpi_order(names: list[str] | set[str]) -> list[str]:
     return known + role_kpis + rest
 
 
-def fmt_money(x: float, digits: int = 3) -> str:
-    """Compact money: 1.23M, 456k, 12.3 (no currency symbol: the scenario sets the currency)."""
+def fmt_money(x: float, digits: int = 3, trim: bool = False) -> str:
+    """Compact money with ``digits`` significant digits: 1.23M, 456k, 12.0M (``trim``: 12M).
+
+    No currency symbol: the scenario decides the currency.
+    """
     if x is None or not math.isfinite(x):
         return "n/a"
-    a = abs(x)
-    for div, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if a >= div:
-            return f"{x / div:.{digits}g}{suffix}"
-    return f"{x:.{digits}g}"
+    if x == 0:
+        return "0"
+    units = ((1.0, ""), (1e3, "k"), (1e6, "M"), (1e9, "B"))
+    i = max(j for j, (div, _s) in enumerate(units) if abs(x) >= div or j == 0)
+    while True:
+        div, suffix = units[i]
+        v = x / div
+        dec = max(0, digits - 1 - _magnitude(float(f"{v:.{digits}g}")))
+        text = f"{v:.{dec}f}"
+        if abs(float(text)) >= 1000 and i + 1 < len(units):
+            i += 1  # 999.96k rounds to 1000k: print 1.00M instead
+            continue
+        if trim and "." in text:
+            text = text.rstrip("0").rstrip(".")
+        return text + suffix
+
+
+def _magnitude(v: float) -> int:
+    return int(math.floor(math.log10(abs(v)))) if v else 0
 
 
 def fmt_value(x: float | None, unit: str, signed: bool = False) -> str:

@@ -29,7 +29,7 @@ from .style import (
     role_color,
 )
 
-ROLE_ORDER = ("marketing", "sdr", "ae", "presales", "implementation", "csm", "am")
+ROLE_ORDER = ("marketing", "sdr", "ae", "presales", "implementation", "csm", "am", "renewal_specialist")
 
 
 def _spread_note(res: Results) -> str:
@@ -185,10 +185,11 @@ def fig_funnel(res: Results, scenario: str) -> FigureOut | None:
 # --------------------------------------------------------------------------- people and cost
 def fig_headcount_cost(res: Results, scenario: str) -> FigureOut | None:
     """Headcount by role (stacked) and monthly go-to-market cost by role (stacked)."""
-    roles = _roles_with(res, "headcount_")
+    hc = {r: res.monthly_wide(f"headcount_{r}", scenario) for r in _roles_with(res, "headcount_")}
+    hc = {r: w for r, w in hc.items() if not w.empty and np.nanmax(w.to_numpy(dtype=float)) > 0}
+    roles = list(hc)
     if not roles:
         return None
-    hc = {r: res.monthly_wide(f"headcount_{r}", scenario) for r in roles}
     months = hc[roles[0]].index.to_numpy()
     hc_mean = [hc[r].reindex(months).mean(axis=1).to_numpy() for r in roles]
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(12, 4.8))
@@ -207,23 +208,34 @@ def fig_headcount_cost(res: Results, scenario: str) -> FigureOut | None:
     a1.legend(loc="upper left", fontsize=8, ncols=2)
     a1.set_ylim(0, float(np.nanmax(tb[0.95])) * 1.35)
 
+    def mean_of(metric: str) -> np.ndarray:
+        return res.monthly_wide(metric, scenario).reindex(months).mean(axis=1).fillna(0).to_numpy()
+
     layers, labels, colors = [], [], []
     for r in _roles_with(res, "cost_"):
-        w = res.monthly_wide(f"cost_{r}", scenario)
-        layers.append(w.reindex(months).mean(axis=1).fillna(0).to_numpy())
-        labels.append(ROLE_LABELS.get(r, r))
-        colors.append(role_color(r))
-    if res.has_metric("marketing_cost", scenario):
-        layers.append(res.monthly_wide("marketing_cost", scenario).reindex(months).mean(axis=1).fillna(0).to_numpy())
-        labels.append("marketing programme")
-        colors.append("#a0cbe8")
+        m = mean_of(f"cost_{r}")
+        if m.max() > 0:
+            layers.append(m)
+            labels.append(ROLE_LABELS.get(r, r))
+            colors.append(role_color(r))
     gtm = res.monthly_wide("gtm_cost", scenario)
+    programme_separate = False
     if layers and not gtm.empty:
         gtm_mean = gtm.reindex(months).mean(axis=1).to_numpy()
-        other = np.clip(gtm_mean - np.sum(layers, axis=0), 0, None)
-        if other.max() > 0.005 * gtm_mean.max():
-            layers.append(other)
-            labels.append("commission, bonus, recruiting")
+        residual = gtm_mean - np.sum(layers, axis=0)
+        # Role costs may or may not include programme spend; it is a separate layer only if
+        # the total leaves room for it (so nothing is counted twice).
+        if res.has_metric("marketing_cost", scenario):
+            mkt = mean_of("marketing_cost")
+            if mkt.sum() > 0 and residual.sum() >= 0.95 * mkt.sum():
+                layers.append(mkt)
+                labels.append("marketing programme")
+                colors.append("#a0cbe8")
+                residual = residual - mkt
+                programme_separate = True
+        if residual.max() > 0.005 * gtm_mean.max():
+            layers.append(np.clip(residual, 0, None))
+            labels.append("not assigned to a role")
             colors.append("#d4d4d4")
     if layers:
         a2.stackplot(months, layers, labels=labels, colors=colors, alpha=0.9)
@@ -241,10 +253,13 @@ def fig_headcount_cost(res: Results, scenario: str) -> FigureOut | None:
     a2.legend(loc="upper left", fontsize=8, ncols=2)
     fig.suptitle(f"People and cost — {scenario}", fontweight="bold")
     fig.tight_layout()
+    what = ("salaries by role, with marketing programme spend and costs not assigned to a role "
+            "(variable pay, recruiting) shown separately" if programme_separate else
+            "each role's salaries plus its variable pay and recruiting; marketing includes programme spend")
     caption = ("Left: people employed in each role at month end (mean across replications; hires "
                "follow the hiring plan with lead time, leavers follow attrition). Right: what the "
-               "go-to-market organization costs each month, by role (salaries), programme spend, and "
-               "variable pay. Black line and grey band: total, mean and 90% of runs.")
+               f"go-to-market organization costs each month ({what}). Black line and grey band: "
+               "total, mean and 90% of runs.")
     return FigureOut("headcount_cost", "Headcount and cost by role", caption, fig)
 
 

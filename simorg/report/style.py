@@ -23,6 +23,7 @@ ROLE_COLORS: dict[str, str] = {
     "implementation": "#59a14f",
     "csm": "#b07aa1",
     "am": "#9c755f",
+    "renewal_specialist": "#edc948",
 }
 ARM_COLORS = ["#1f5fa8", "#e08214", "#7b4fa6", "#2a9d8f", "#8c564b", "#555555"]
 """Arm colours: no red or green, which the forest plot uses for worse and better."""
@@ -66,7 +67,7 @@ def role_color(role: str) -> str:
 
 def money_axis(ax, axis: str = "y") -> None:
     """Format an axis in compact money (1.2M, 450k)."""
-    fmt = FuncFormatter(lambda x, _pos: fmt_money(x, 3) if x else "0")
+    fmt = FuncFormatter(lambda x, _pos: fmt_money(x, 3, trim=True))
     (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(fmt)
 
 
