@@ -140,7 +140,8 @@ def write_report(out_dir: Path | str) -> Path:
         sections.append(("answer", "The answer", f"<div class='headline'>{compare_headline(res)}</div>"
                          + reading_guide(res)))
         tables = "".join((f"<h3>{c['b']} vs {c['a']}</h3>" if len(res.comparisons()) > 1 else "")
-                         + compare_kpi_table(c) for c in res.comparisons())
+                         + compare_kpi_table(c, [res.scenarios.get(c["a"], {}), res.scenarios.get(c["b"], {})])
+                         for c in res.comparisons())
         sections.append(("kpis", "KPIs", tables))
         diff = differences_html(res.scenarios, arms)
         assump = (f"<h3>What differs between the arms</h3>{diff}" if diff else "")

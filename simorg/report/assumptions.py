@@ -43,6 +43,31 @@ def dist_text(value: Any, money: bool = False) -> str:
     return f(m) if m is not None else str(value)
 
 
+def _plain(v: Any) -> str:
+    """A setting as a reader would say it: yes/no, none, lists and mappings spelled out."""
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if v is None or v == {} or v == []:
+        return "none"
+    if isinstance(v, float):
+        return f"{v:g}"
+    if isinstance(v, dict):
+        return "; ".join(f"{k}: {_plain(x)}" for k, x in v.items())
+    if isinstance(v, list):
+        return ", ".join(_plain(x) for x in v)
+    return str(v)
+
+
+def _org_descriptions() -> dict[str, str]:
+    """Field descriptions of the scenario schema's org section (empty if the schema moved)."""
+    try:
+        from simorg.scenario.schema import Org
+
+        return {k: f.description or "" for k, f in Org.model_fields.items()}
+    except Exception:  # noqa: BLE001 - the report must not depend on the schema's shape
+        return {}
+
+
 def _table(headers: list[str], rows: list[list[str]], cls: str = "assump") -> str:
     head = "".join(f"<th>{escape(h)}</th>" for h in headers)
     body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in rows)
@@ -107,7 +132,7 @@ def assumptions_html(doc: dict[str, Any]) -> str:
                     extra.append(f"{t['touches_per_month']:g} touches/month")
                 if t.get("bonus_rate"):
                     extra.append(f"bonus {t['bonus_rate']:.0%} of renewed ARR")
-            if "capacity" in t:
+            if "capacity" in t and role != "marketing":
                 extra.append(f"capacity {t['capacity']} at once")
             rows.append([ROLE_LABELS.get(role, role), str(t.get("headcount", "")), escape(_plan_text(t)),
                          fmt_money(t["salary"]) if isinstance(t.get("salary"), int | float) else "",
@@ -131,8 +156,10 @@ def assumptions_html(doc: dict[str, Any]) -> str:
         parts.append("<h4>Customers</h4><p>" + "; ".join(facts) + ".</p>")
     org = doc.get("org") or {}
     if org:
-        items = "".join(f"<li><code>{escape(str(k))}</code>: {escape(str(v))}</li>" for k, v in org.items())
-        parts.append(f"<h4>Org rules</h4><ul class='org'>{items}</ul>")
+        desc = _org_descriptions()
+        rows = [[f"<code>{escape(str(k))}</code>", f"<b>{escape(_plain(v))}</b>", escape(desc.get(str(k), ""))]
+                for k, v in org.items()]
+        parts.append("<h4>Org rules</h4>" + _table(["rule", "setting", "meaning"], rows))
     return "\n".join(parts)
 
 

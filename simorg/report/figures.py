@@ -99,7 +99,7 @@ def fig_arr_bridge(res: Results, scenario: str) -> FigureOut | None:
     month_axis(ax, months)
     ax.set_ylabel("ARR added (+) or lost (−) in the month\n(currency / year)")
     ax.set_title(f"Monthly ARR bridge — {scenario}")
-    ax.legend(loc="upper left", ncols=3)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncols=6, fontsize=8.5)
     fig.tight_layout()
     caption = ("Where ARR comes from and goes each month: bars are means across replications "
                "(new-logo and expansion ARR above zero, contraction and churn below). The line is the "
@@ -270,7 +270,6 @@ def fig_utilization(res: Results, scenario: str) -> FigureOut | None:
         return None
     fig, axes = plt.subplots(2, len(roles), figsize=(2.5 * len(roles) + 1, 5.4), sharex=True,
                              squeeze=False)
-    wait_max = 0.0
     for j, r in enumerate(roles):
         c = role_color(r)
         u = res.monthly_wide(f"utilization_{r}", scenario)
@@ -284,20 +283,21 @@ def fig_utilization(res: Results, scenario: str) -> FigureOut | None:
         ax2 = axes[1, j]
         if not q.empty:
             fan(ax2, q, c, "wait", median_gid=f"wait_{r}")
-            wait_max = max(wait_max, float(np.nanquantile(q.to_numpy(dtype=float), 0.95, axis=1).max()))
+            top = float(np.nanquantile(q.to_numpy(dtype=float), 0.95, axis=1).max())
+            ax2.set_ylim(0, max(top * 1.15, 1.0))
+            ax2.text(0.03, 0.95, f"mean {np.nanmean(q.to_numpy(dtype=float)):.1f} d", transform=ax2.transAxes,
+                     va="top", fontsize=8.5, color="#333")
         else:
             ax2.text(0.5, 0.5, "no queue data", ha="center", transform=ax2.transAxes, color="#888")
-        month_axis(ax2, u.index.to_numpy())
+        month_axis(ax2, u.index.to_numpy(), narrow=True)
         ax2.set_xlabel("month")
-    for ax2 in axes[1]:
-        ax2.set_ylim(0, max(wait_max * 1.1, 1.0))
     axes[0, 0].set_ylabel("utilization\n(share of capacity busy)")
     axes[1, 0].set_ylabel("queue wait (days)\nbefore work starts")
     fig.suptitle(f"Utilization and queue wait by role — {scenario}", fontweight="bold")
     fig.tight_layout()
     caption = ("Top: share of each team's capacity in use each month; dashed line at 85%, above which "
                "queues grow quickly. Bottom: mean days a work item waited for that role in the month "
-               "(all roles on one scale). Line: median replication; bands: middle 50% and 90% of runs.")
+               "(each panel on its own scale; the label gives the mean over the horizon). Line: median replication; bands: middle 50% and 90% of runs.")
     return FigureOut("utilization", "Utilization and queue wait", caption, fig)
 
 
@@ -342,8 +342,8 @@ def fig_cohorts(res: Results, scenario: str) -> FigureOut | None:
                else np.concatenate([r.index.to_numpy() for r in cohorts.values()]))
     ax.set_ylabel("logos still active\n(share of cohort signed so far)")
     ax.set_title(f"Logo retention by signup cohort — {scenario}")
-    ax.legend(loc="lower left", ncols=min(len(cohorts), 4), title="cohort (line: median run; band: 90% of runs)",
-              title_fontsize=8.5)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncols=min(len(cohorts), 5),
+              title="cohort (line: median run; band: 90% of runs)", title_fontsize=8.5)
     fig.tight_layout()
     caption = ("Share of each cohort's customers still paying at each month end. The installed base "
                "starts at 100%; a cohort signed during the horizon is measured against everyone "

@@ -229,11 +229,31 @@ def sweep_headline(res: Results) -> str:
 
 
 # --------------------------------------------------------------------------- KPI tables
+def relevant_kpis(names: list[str], docs: list[dict[str, Any]]) -> list[str]:
+    """Leave out role KPIs of teams no scenario defines (e.g. account managers when there are none)."""
+    teams = [d.get("teams") for d in docs if isinstance(d.get("teams"), dict)]
+    if not teams:
+        return list(names)
+
+    def present(role: str) -> bool:
+        return any(isinstance(t.get(role), dict) for t in teams)
+
+    out = []
+    for n in names:
+        for prefix in ("headcount_end_", "utilization_"):
+            if n.startswith(prefix) and not present(n.removeprefix(prefix)):
+                break
+        else:
+            out.append(n)
+    return out
+
+
 def run_kpi_table(res: Results, scenario: str) -> str:
     """KPI, mean, 95% CI of the mean, 90% range across runs, explanation."""
     k = res.run_kpis(scenario)
     rows = []
-    for group, members in _grouped(list(k)):
+    names = relevant_kpis(list(k), [res.scenarios.get(scenario, {})])
+    for group, members in _grouped(names):
         rows.append(f'<tr><td class="group" colspan="5">{escape(group)}</td></tr>')
         for name in members:
             s, info = k[name], kpi_info(name)
@@ -249,11 +269,11 @@ def run_kpi_table(res: Results, scenario: str) -> str:
             + "".join(rows) + "</tbody></table>")
 
 
-def compare_kpi_table(comp: dict[str, Any]) -> str:
+def compare_kpi_table(comp: dict[str, Any], docs: list[dict[str, Any]] | None = None) -> str:
     """A mean, B mean, difference with CI, p-value and verdict for every KPI."""
     a, b, kpis = comp["a"], comp["b"], comp.get("kpis", {})
     rows = []
-    for group, members in _grouped(list(kpis)):
+    for group, members in _grouped(relevant_kpis(list(kpis), docs or [])):
         rows.append(f'<tr><td class="group" colspan="7">{escape(group)}</td></tr>')
         for name in members:
             d, info = kpis[name], kpi_info(name)

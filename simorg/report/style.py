@@ -77,12 +77,13 @@ def percent_axis(ax, axis: str = "y", decimals: int = 0) -> None:
     (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(fmt)
 
 
-def month_axis(ax, months: np.ndarray) -> None:
-    """Month ticks every 3 or 6 months, labelled 'month'."""
+def month_axis(ax, months: np.ndarray, narrow: bool = False) -> None:
+    """Month ticks every 3, 6 or 12 months (fewer on ``narrow`` panels), labelled 'month'."""
     months = np.asarray(months)
     if len(months) == 0:
         return
-    step = 3 if months.max() <= 36 else 6 if months.max() <= 72 else 12
+    span = months.max() * (3 if narrow else 1)
+    step = 3 if span <= 36 else 6 if span <= 72 else 12 if span <= 144 else 24
     ax.set_xticks(np.arange(step, months.max() + 1, step))
     ax.set_xlim(months.min() - 0.5, months.max() + 0.5)
     ax.set_xlabel("month of the simulation")
