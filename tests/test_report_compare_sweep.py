@@ -99,10 +99,12 @@ def test_compare_headline_states_verdicts(cmp_dir: Path, cmp_report: str) -> Non
 
 def test_verdict_line_wording() -> None:
     line = verdict_line("B", "new_logos", {"diff_mean": -12.3, "diff_ci95": [-18.1, -6.5],
-                                           "p_value": 0.001, "verdict": "worse"})
-    assert "B has fewer new logos</span>: -12.3 (95% CI -18.1 to -6.5" in line
+                                           "p_value": 0.0012, "verdict": "worse"})
+    assert "B has fewer new logos</span>: -12.3 (95% CI -18.1 to -6.5, p = 0.0012)" in line
     line = verdict_line("B", "nrr", {"diff_mean": 0.021, "diff_ci95": [0.01, 0.03], "verdict": "better"})
     assert "B has higher NRR" in line and "+2.1 pp" in line
+    line = verdict_line("B", "cac", {"diff_mean": 10.0, "diff_ci95": [5, 15], "p_value": 1e-9, "verdict": "worse"})
+    assert "p < 0.001" in line
 
 
 def test_compare_report_lists_setting_differences(cmp_report: str) -> None:

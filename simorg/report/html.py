@@ -154,6 +154,13 @@ HEADLINE_KPIS = ("arr_end", "new_logos", "new_arr", "nrr", "grr", "customers_end
                  "quota_attainment_median")
 
 
+def fmt_p(p: float) -> str:
+    """A p-value as a reader wants it: '< 0.001' or '= 0.023'."""
+    if not math.isfinite(p):
+        return "n/a"
+    return "< 0.001" if p < 0.001 else f"= {p:.2g}"
+
+
 def verdict_line(b: str, kpi: str, d: dict[str, Any]) -> str:
     """'B has fewer new logos: −12.3 (95% CI −18.1 to −6.5)', coloured by verdict."""
     info = kpi_info(kpi)
@@ -163,7 +170,7 @@ def verdict_line(b: str, kpi: str, d: dict[str, Any]) -> str:
     verdict = d.get("verdict", "")
     cls = {"better": "good", "worse": "bad"}.get(verdict, "neutral")
     p = d.get("p_value")
-    ptxt = f", p = {p:.3g}" if isinstance(p, int | float) else ""
+    ptxt = f", p {fmt_p(p)}" if isinstance(p, int | float) else ""
     label = info.label if info.label[:3].isupper() else info.label[0].lower() + info.label[1:]
     return (f'<li><span class="{cls}">{escape(b)} has {word} {escape(label)}'
             f"</span>: {fmt_diff(diff, info.unit)} (95% CI {_ci(d.get('diff_ci95'), info.unit, diff=True)}{ptxt})"
@@ -285,7 +292,7 @@ def compare_kpi_table(comp: dict[str, Any], docs: list[dict[str, Any]] | None = 
                         f'<td class="num">{fmt_value(d.get("b_mean"), info.unit)}</td>'
                         f'<td class="num">{fmt_diff(d.get("diff_mean"), info.unit)}<br>'
                         f'<small>{_ci(d.get("diff_ci95"), info.unit, diff=True)}</small></td>'
-                        f'<td class="num">{f"{p:.3g}" if isinstance(p, int | float) else "n/a"}</td>'
+                        f'<td class="num">{fmt_p(p).removeprefix("= ") if isinstance(p, int | float) else "n/a"}</td>'
                         f'<td class="{cls}">{escape(verdict)}</td>{_explain_cell(name)}</tr>')
     return (f"<table class='kpis'><thead><tr><th>KPI</th><th>{escape(a)}</th><th>{escape(b)}</th>"
             f"<th>{escape(b)} − {escape(a)} (95% CI)</th><th>p</th><th>verdict</th>"
