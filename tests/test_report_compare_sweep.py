@@ -59,10 +59,17 @@ def test_forest_plots_every_kpi_relative_to_a(cmp_dir: Path) -> None:
     out = fig_forest(load_results(cmp_dir))
     ax = out.fig.axes[0]
     lim = ax.get_xlim()[1]
+    same = []
     for k, d in result["kpis"].items():
+        if d["diff_mean"] == 0 and d["diff_ci95"] == [0, 0]:
+            same.append(k)  # identical in both arms: named in the caption instead of a dot at 0
+            assert not _by_gid(out.fig, f"forest_more_leads_{k}")
+            continue
         (dot,) = _by_gid(out.fig, f"forest_more_leads_{k}")
         rel = d["diff_mean"] / abs(d["a_mean"])
         assert dot.get_xdata()[0] == pytest.approx(np.clip(rel, -lim, lim))
+    assert "headcount_end_ae" in same and all(k in out.caption for k in same)
+    assert len(same) < len(result["kpis"]) / 2
     labels = {t.get_text() for t in ax.get_yticklabels()}
     assert {"New logos", "ARR at end", "NRR"} <= labels
     plt.close(out.fig)

@@ -12,7 +12,25 @@ from .data import Results
 from .explain import fmt_diff, kpi_info, kpi_order
 from .style import ARM_COLORS, FigureOut, fan, money_axis, month_axis
 
-VERDICT_COLORS = {"better": "#2e7d32", "worse": "#c62828", "no detectable difference": "#8a8a8a"}
+VERDICT_COLORS = {"better": "#2e7d32", "worse": "#c62828", "different (no better/worse sense)": "#1f5fa8",
+                  "no detectable difference": "#8a8a8a"}
+
+
+def category(d: dict[str, Any]) -> str:
+    """The result's verdict, or 'different' when the CI excludes zero on a KPI with no good direction."""
+    verdict = d.get("verdict", "no detectable difference")
+    if verdict in ("better", "worse"):
+        return verdict
+    lo, hi = d.get("diff_ci95", [math.nan, math.nan])
+    if (lo > 0 or hi < 0) and verdict != "better" and verdict != "worse":
+        return "different (no better/worse sense)"
+    return "no detectable difference"
+
+
+def identical(d: dict[str, Any]) -> bool:
+    """Both arms gave the same value in every replication (difference and its CI all zero)."""
+    lo, hi = d.get("diff_ci95", [math.nan, math.nan])
+    return d.get("diff_mean") == 0 and lo == 0 and hi == 0
 
 
 def fig_compare_fans(res: Results) -> FigureOut | None:
@@ -46,11 +64,11 @@ def forest_rows(comp: dict[str, Any]) -> list[dict[str, Any]]:
         d = kpis[k]
         a = d.get("a_mean")
         lo, hi = d.get("diff_ci95", [math.nan, math.nan])
-        if a is None or not math.isfinite(a) or abs(a) < 1e-12:
+        if a is None or not math.isfinite(a) or abs(a) < 1e-12 or identical(d):
             continue
         scale = abs(a)
         rows.append({"kpi": k, "rel": d["diff_mean"] / scale, "lo": lo / scale, "hi": hi / scale,
-                     "verdict": d.get("verdict", "no detectable difference"), "diff": d["diff_mean"],
+                     "verdict": category(d), "diff": d["diff_mean"],
                      "ci": (lo, hi)})
     return rows
 
@@ -89,6 +107,9 @@ def fig_forest(res: Results) -> FigureOut | None:
                     ax.plot(edge, y, marker="<" if edge < 0 else ">", color=color, ms=6)
             ax.plot(np.clip(r["rel"], -lim, lim), y, "o", color=color, mfc=face, ms=6,
                     gid=f"forest_{comp['b']}_{r['kpi']}")
+            if abs(r["rel"]) > lim:
+                ax.text(np.sign(r["rel"]) * lim * 0.97, y + 0.18, f"{r['rel']:+.0%}", fontsize=7.5, color=color,
+                        ha="right" if r["rel"] > 0 else "left", va="bottom")
             unit = kpi_info(r["kpi"]).unit
             if len(comps) == 1:
                 ax.text(1.02, y, f"{fmt_diff(r['diff'], unit)}  ({fmt_diff(r['ci'][0], unit)} to "
@@ -98,7 +119,7 @@ def fig_forest(res: Results) -> FigureOut | None:
     ax.set_xlim(-lim, lim)
     ax.set_ylim(-0.7, n - 0.3)
     ax.set_yticks([y0[k] for k in kpis], [kpi_info(k).label for k in kpis], fontsize=8.5)
-    ax.xaxis.set_major_formatter(lambda x, _p: f"{x:+.0%}" if lim >= 0.1 else f"{x:+.1%}")
+    ax.xaxis.set_major_formatter(lambda x, _p: "0%" if abs(x) < 1e-12 else f"{x:+.0%}" if lim >= 0.1 else f"{x:+.1%}")
     ax.grid(axis="y", visible=False)
     for y in range(n):
         if y % 2 == 0:
@@ -109,7 +130,7 @@ def fig_forest(res: Results) -> FigureOut | None:
     ax.set_title(f"Every KPI: {names} vs {comps[0]['a']}", loc="left")
     if len(comps) == 1:
         handles = [plt.Line2D([], [], color=c, marker="o", lw=2, label=v) for v, c in VERDICT_COLORS.items()]
-        ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0, 1.02), ncols=3, fontsize=8.5)
+        ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0, 1.02), ncols=4, fontsize=8)
         ax.text(1.02, 1.0, "B − A (95% CI)", transform=ax.transAxes, fontsize=8.5, fontweight="bold",
                 va="bottom")
     else:
@@ -120,12 +141,17 @@ def fig_forest(res: Results) -> FigureOut | None:
         ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0, 1.02), ncols=4, fontsize=8.5)
     fig.subplots_adjust(left=0.24, right=0.74 if len(comps) == 1 else 0.96, top=1 - 0.9 / fig.get_figheight(),
                         bottom=0.7 / fig.get_figheight())
-    dropped = sorted({k for c in comps for k in c.get("kpis", {})} - set(kpis))
+    all_kpis = {k for c in comps for k in c.get("kpis", {})}
+    same = sorted(k for k in all_kpis - set(kpis) if all(identical(c["kpis"][k]) for c in comps if k in c["kpis"]))
+    dropped = sorted(all_kpis - set(kpis) - set(same))
     caption = ("Each row is one KPI: the mean paired difference between arms (replication by "
                "replication, common random numbers) and its 95% confidence interval, divided by the "
                "reference arm's mean so every KPI shares one axis. Green: better, red: worse (in the "
-               "KPI's own sense; lower cost is better), grey: the CI includes zero. "
+               "KPI's own sense; lower cost is better), blue: a clear difference on a KPI that is neither "
+               "good nor bad in itself (headcount, utilization), grey: the CI includes zero. "
                f"Axis clipped at ±{lim:.0%}; arrows mark intervals that run further.")
+    if same:
+        caption += f" Identical in every replication of both arms, so not shown: {', '.join(same)}."
     if dropped:
         caption += f" Not shown (reference mean is zero): {', '.join(dropped)}."
     return FigureOut("forest", "KPI differences", caption, fig, section="Comparison")
