@@ -18,6 +18,7 @@ import numpy as np
 from .assumptions import assumptions_html, differences_html
 from .data import Results
 from .explain import fmt_diff, fmt_value, kpi_info, kpi_order, unit_text
+from .figures_compare import category, identical
 from .figures_sweep import points_table, sweep_kpis
 
 CSS = """
@@ -37,6 +38,7 @@ h4 { font-size: 14px; margin: 16px 0 4px; color: #333; }
 .good { color: var(--good); font-weight: 600; }
 .bad { color: var(--bad); font-weight: 600; }
 .neutral { color: var(--muted); }
+.diff { color: var(--accent); font-weight: 600; }
 .warn { background: #fff4e5; border-left: 5px solid #e39a2d; padding: 8px 14px; }
 nav.toc { font-size: 13px; color: var(--muted); }
 nav.toc a { color: var(--accent); text-decoration: none; margin-right: 12px; }
@@ -284,8 +286,10 @@ def compare_kpi_table(comp: dict[str, Any], docs: list[dict[str, Any]] | None = 
         rows.append(f'<tr><td class="group" colspan="7">{escape(group)}</td></tr>')
         for name in members:
             d, info = kpis[name], kpi_info(name)
-            verdict = d.get("verdict", "")
+            verdict = "identical in every replication" if identical(d) else category(d)
             cls = {"better": "good", "worse": "bad"}.get(verdict, "neutral")
+            if verdict.startswith("different"):
+                cls = "diff"
             p = d.get("p_value")
             rows.append(f"<tr><td><b>{escape(info.label)}</b><br><code>{escape(name)}</code></td>"
                         f'<td class="num">{fmt_value(d.get("a_mean"), info.unit)}</td>'
