@@ -215,3 +215,41 @@ def test_partial_results_are_reported_not_fatal(run_dir: Path, tmp_path: Path) -
 def test_not_a_results_dir(tmp_path: Path) -> None:
     with pytest.raises(ReportError, match="no result.json"):
         write_report(tmp_path)
+
+
+def test_org_rules_table_has_meanings(report: str) -> None:
+    section = report[report.index("<h4>Org rules</h4>"):report.index('id="figures"')]
+    assert "<th>meaning</th>" in section and "<code>renewals</code>" in section
+    from html import escape
+
+    from simorg.scenario.schema import Org
+
+    assert escape(Org.model_fields["renewals"].description) in section  # the schema's own words
+
+
+def test_kpis_of_absent_teams_are_hidden() -> None:
+    from simorg.report.html import relevant_kpis
+
+    docs = [{"teams": {"ae": {"headcount": 3}, "csm": {"headcount": 2}, "am": None}}]
+    names = ["arr_end", "headcount_end_ae", "headcount_end_am", "utilization_csm",
+             "headcount_end_renewal_specialist"]
+    assert relevant_kpis(names, docs) == ["arr_end", "headcount_end_ae", "utilization_csm"]
+    assert relevant_kpis(names, []) == names  # no scenario file: show everything
+
+
+@pytest.mark.parametrize(("x", "text", "trimmed"), [
+    (12e6, "12.0M", "12M"), (11.95e6, "11.9M", "11.9M"), (999_960, "1.00M", "1M"),
+    (-5450, "-5.45k", "-5.45k"), (0, "0", "0"), (45_000, "45.0k", "45k"), (0.995, "0.995", "0.995"),
+])
+def test_money_format(x: float, text: str, trimmed: str) -> None:
+    from simorg.report.explain import fmt_money
+
+    assert fmt_money(x) == text and fmt_money(x, trim=True) == trimmed
+
+
+def test_value_formats() -> None:
+    assert fmt_value(0.9312, "fraction") == "93.1%"
+    assert fmt_value(float("nan"), "arr") == "n/a"
+    from simorg.report.explain import fmt_diff
+
+    assert fmt_diff(0.021, "fraction") == "+2.1 pp" and fmt_diff(-8.5, "count") == "-8.5"

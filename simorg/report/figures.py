@@ -370,8 +370,11 @@ def fig_quota(res: Results, scenario: str) -> FigureOut | None:
     ax.axvline(1.0, color="#111", lw=1.2, ls="--")
     ax.axvline(med, color="#1f5fa8", lw=2)
     ymax = ax.get_ylim()[1]
-    ax.text(1.0, ymax * 0.97, " quota (100%)", va="top", fontsize=9)
-    ax.text(med, ymax * 0.85, f" median {med:.0%}", va="top", fontsize=9, color="#1f5fa8")
+    ax.annotate("quota (100%)", xy=(1.0, ymax * 0.97), xytext=(4, 0), textcoords="offset points",
+                va="top", ha="left" if med <= 1.0 else "right", fontsize=9)
+    ax.annotate(f"median {med:.0%}", xy=(med, ymax * 0.85), xytext=(-4 if med <= 1.0 else 4, 0),
+                textcoords="offset points", va="top", ha="right" if med <= 1.0 else "left",
+                fontsize=9, color="#1f5fa8")
     per_rep = v.groupby("rep")["value"].median().to_numpy()
     ax.plot(per_rep, np.full(len(per_rep), -0.02 * ymax), "|", color="#1f5fa8", ms=12, mew=1.5,
             clip_on=False, label="median of each run")
