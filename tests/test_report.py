@@ -253,3 +253,27 @@ def test_value_formats() -> None:
     from simorg.report.explain import fmt_diff
 
     assert fmt_diff(0.021, "fraction") == "+2.1 pp" and fmt_diff(-8.5, "count") == "-8.5"
+
+
+def test_report_never_simulates(run_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rebuilding from saved results must not run the model (the results are the only input)."""
+    import simorg.experiment.simulate as sim
+    import simorg.model.world as world
+
+    def boom(*_a, **_k):
+        raise AssertionError("the report re-simulated")
+
+    monkeypatch.setattr(sim, "simulate", boom)
+    monkeypatch.setattr(world.World, "run", boom)
+    d = tmp_path / "copy"
+    shutil.copytree(run_dir, d, ignore=shutil.ignore_patterns("figures", "report.html", "monthly.csv",
+                                                              "kpis.csv", "distributions.csv"))
+    # Parquet twins instead of CSV when pyarrow is there; CSV otherwise
+    for stem in ("monthly", "kpis", "distributions"):
+        df = pd.read_csv(run_dir / f"{stem}.csv")
+        try:
+            df.to_parquet(d / f"{stem}.parquet")
+        except ImportError:
+            df.to_csv(d / f"{stem}.csv", index=False)
+    html = write_report(d).read_text()
+    assert html.count("<figure") == len(RUN_KEYS)

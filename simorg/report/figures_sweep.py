@@ -50,8 +50,11 @@ def _fmt_axis(ax, kpi: str) -> None:
         percent_axis(ax, decimals=None)
 
 
-def _num(x: float) -> str:
-    return fmt_money(x) if abs(x) >= 1000 else f"{x:g}"
+def _num(x: Any) -> str:
+    """A parameter value, compact: 20k, 0.35, 6 (non-numbers as written)."""
+    if isinstance(x, bool) or not isinstance(x, int | float | np.number):
+        return str(x)
+    return fmt_money(float(x), trim=True) if abs(x) >= 1000 else f"{float(x):g}"
 
 
 def _param_ticks(ax, values: np.ndarray) -> None:

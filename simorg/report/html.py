@@ -19,7 +19,7 @@ from .assumptions import assumptions_html, differences_html
 from .data import Results
 from .explain import fmt_diff, fmt_value, kpi_info, kpi_order, unit_text
 from .figures_compare import category, identical
-from .figures_sweep import points_table, sweep_kpis
+from .figures_sweep import _num, points_table, sweep_kpis
 
 CSS = """
 :root { --ink:#222; --muted:#666; --line:#ddd; --accent:#1f5fa8; --good:#2e7d32; --bad:#c62828; }
@@ -210,7 +210,9 @@ def sweep_headline(res: Results) -> str:
     kpis = sweep_kpis(res)
     params = res.result.get("parameters", [])
     n = len(res.result.get("points", []))
-    lines = [f"<p>{escape(str(res.result.get('mode', 'grid')))} sweep of <b>{escape(str(res.result.get('base', '')))}</b> "
+    mode = str(res.result.get("mode", "grid"))
+    mode_name = {"oat": "One-at-a-time", "grid": "Grid", "lhs": "Latin-hypercube"}.get(mode, mode)
+    lines = [f"<p>{escape(mode_name)} sweep of <b>{escape(str(res.result.get('base', '')))}</b> "
              f"over {escape(', '.join(params))}: {n} points × {res.reps} replications.</p>"]
     for k in kpis[:3]:
         sub = tab[tab["kpi"] == k].dropna(subset=["mean"]) if not tab.empty else tab
@@ -220,7 +222,7 @@ def sweep_headline(res: Results) -> str:
         lo, hi = sub.loc[sub["mean"].idxmin()], sub.loc[sub["mean"].idxmax()]
 
         def at(r: Any) -> str:
-            return ", ".join(f"{p.split('.')[-1]} = {r[p]:g}" if isinstance(r[p], int | float | np.number)
+            return ", ".join(f"{p.split('.')[-1]} = {_num(r[p])}" if isinstance(r[p], int | float | np.number)
                              else f"{p} = {r[p]}" for p in params)
 
         lines.append(f"<p>{escape(kpi_info(k).label)} ranges from <b>{fmt_value(lo['mean'], unit)}</b> ({at(lo)}) "
@@ -232,8 +234,8 @@ def sweep_headline(res: Results) -> str:
         top = max(sub, key=lambda t: abs(t["high_value"] - t["low_value"]))
         unit = kpi_info(first).unit
         lines.append(f"<p>The parameter that moves {escape(kpi_info(first).label)} most is "
-                     f"<b>{escape(top['parameter'])}</b>: {fmt_value(top['low_value'], unit)} at {top['low']} vs "
-                     f"{fmt_value(top['high_value'], unit)} at {top['high']}.</p>")
+                     f"<b>{escape(top['parameter'])}</b>: {fmt_value(top['low_value'], unit)} at {_num(top['low'])} vs "
+                     f"{fmt_value(top['high_value'], unit)} at {_num(top['high'])}.</p>")
     return "".join(lines)
 
 
@@ -315,7 +317,7 @@ def sweep_kpi_table(res: Results) -> str:
     rows = []
     for pt, g in tab.groupby("point", sort=True):
         first = g.iloc[0]
-        cells = "".join(f'<td class="num">{first[p]:g}</td>' if isinstance(first[p], int | float | np.number)
+        cells = "".join(f'<td class="num">{_num(first[p])}</td>' if isinstance(first[p], int | float | np.number)
                         else f"<td>{escape(str(first[p]))}</td>" for p in params)
         for k in kpis:
             r = g[g["kpi"] == k]
