@@ -16,7 +16,7 @@ from simorg.report import build_figures, write_report
 from simorg.report.data import load_results
 from simorg.report.explain import fmt_diff, kpi_info
 from simorg.report.figures_compare import fig_compare_fans, fig_forest
-from simorg.report.figures_sweep import fig_sweep_grid, fig_tornado
+from simorg.report.figures_sweep import fig_sweep_grid, fig_tornado, point_value
 from simorg.report.html import verdict_line
 from tests.test_report_fixture import make_compare_dir, make_sweep_dir
 
@@ -121,16 +121,18 @@ def test_compare_report_lists_setting_differences(cmp_report: str) -> None:
 
 
 # --------------------------------------------------------------------------- sweep
-def test_sweep_panels_show_point_means_at_base(oat_dir: Path) -> None:
-    res = load_results(oat_dir)
+@pytest.mark.parametrize("flat", [False, True])
+def test_sweep_panels_show_point_means_at_base(oat_dir: Path, tmp_path: Path, flat: bool) -> None:
+    d = make_sweep_dir(tmp_path / "flat", mode="oat", reps=2, months=13, flat=True) if flat else oat_dir
+    res = load_results(d)
     out = fig_sweep_grid(res)
-    result = json.loads((oat_dir / "result.json").read_text())
-    assert len(out.fig.axes) == len(result["kpis"]) * len(result["parameters"])
-    p = "teams.ae.headcount"
-    pts = [pt for pt in result["points"] if pt["marketing.channels.search.budget_per_month"] == 40000]
-    pts.sort(key=lambda pt: pt[p])
+    result = json.loads((d / "result.json").read_text())
+    assert len(out.fig.axes) == len(result["kpis"]) * 2
+    p, q = "teams.ae.headcount", "marketing.channels.search.budget_per_month"
+    pts = [pt for pt in result["points"] if point_value(pt, q) == 40000]
+    pts.sort(key=lambda pt: point_value(pt, p))
     (line,) = _by_gid(out.fig, f"sweep_arr_end_{p}_0")
-    np.testing.assert_allclose(line.get_xdata(), [pt[p] for pt in pts])
+    np.testing.assert_allclose(line.get_xdata(), [point_value(pt, p) for pt in pts])
     np.testing.assert_allclose(line.get_ydata(), [pt["kpis"]["arr_end"]["mean"] for pt in pts])
     plt.close(out.fig)
 
@@ -142,11 +144,14 @@ def test_tornado_bars_span_low_and_high(oat_dir: Path) -> None:
     for t in res.result["tornado"]:
         if t["kpi"] != "arr_end":
             continue
+        assert t["base_value"] == pytest.approx(base)
         (lo,) = _by_gid(out.fig, f"tornado_arr_end_{t['parameter']}_low")
         (hi,) = _by_gid(out.fig, f"tornado_arr_end_{t['parameter']}_high")
         assert lo.get_x() == pytest.approx(base) and hi.get_x() == pytest.approx(base)
         assert lo.get_x() + lo.get_width() == pytest.approx(t["low_value"])
         assert hi.get_x() + hi.get_width() == pytest.approx(t["high_value"])
+        (ci,) = _by_gid(out.fig, f"tornado_ci_arr_end_{t['parameter']}_high")
+        np.testing.assert_allclose(ci.get_xdata(), np.add(base, t["high_diff_ci95"]))
     plt.close(out.fig)
 
 

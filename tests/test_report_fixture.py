@@ -272,8 +272,13 @@ def make_compare_dir(out: Path, arms: tuple[str, ...] = ("baseline", "more_leads
 
 
 def make_sweep_dir(out: Path, mode: str = "grid", reps: int = 3, months: int = 24,
-                   seed: int = 1) -> Path:
-    """Write a ``simorg sweep --out`` directory over AE headcount and search budget."""
+                   seed: int = 1, flat: bool = False) -> Path:
+    """Write a ``simorg sweep --out`` directory over AE headcount and search budget.
+
+    By default in the shape the experiments layer writes (point settings under ``params``,
+    ``vary``, ``base_values``, tornado rows with ``base_value`` and paired-diff CIs);
+    ``flat=True`` writes the brief's original shape (``parameters``, settings on the point).
+    """
     p1, p2 = "teams.ae.headcount", "marketing.channels.search.budget_per_month"
     if mode == "oat":
         settings = [(6, 40000), (4, 40000), (8, 40000), (6, 20000), (6, 60000)]
@@ -286,20 +291,37 @@ def make_sweep_dir(out: Path, mode: str = "grid", reps: int = 3, months: int = 2
         monthly_parts.append(m)
         kpi_parts.append(k)
         dist_parts.append(d)
-        points.append({"point": i, p1: ae, p2: budget,
-                       "kpis": {kk: _summary(g["value"].to_numpy()) for kk, g in k.groupby("kpi", sort=False)}})
+        summary = {kk: _summary(g["value"].to_numpy()) for kk, g in k.groupby("kpi", sort=False)}
+        if flat:
+            points.append({"point": i, p1: ae, p2: budget, "kpis": summary})
+        else:
+            points.append({"point": i, "params": {p1: ae, p2: budget}, "reps": reps, "failed": 0,
+                           "kpis": summary, **({"role": "base"} if mode == "oat" and i == 0 else {})})
     kpis = pd.concat(kpi_parts, ignore_index=True)
-    result: dict[str, Any] = {"kind": "sweep", "base": "baseline", "parameters": [p1, p2], "mode": mode,
-                              "reps": reps, "seed": seed, "kpis": ["arr_end", "new_logos", "cac_ratio", "nrr"],
-                              "points": points}
+    result: dict[str, Any] = {"kind": "sweep", "base": "baseline", "mode": mode, "reps": reps, "seed": seed,
+                              "failed": 0, "kpis": ["arr_end", "new_logos", "cac_ratio", "nrr"], "points": points}
+    if flat:
+        result["parameters"] = [p1, p2]
+    else:
+        result["vary"] = {p1: sorted({a for a, _ in settings}), p2: sorted({b for _, b in settings})}
+        result["base_values"] = {p1: 6, p2: 40000}
     if mode == "oat":
         tornado = []
+        base_kpis = kpis[kpis["point"] == 0]
         for kpi in result["kpis"]:
+            base = base_kpis[base_kpis.kpi == kpi].sort_values("rep")["value"].to_numpy()
             for param, lo_i, hi_i in ((p1, 1, 2), (p2, 3, 4)):
-                tornado.append({"parameter": param, "low": settings[lo_i][0 if param == p1 else 1],
-                                "high": settings[hi_i][0 if param == p1 else 1], "kpi": kpi,
-                                "low_value": points[lo_i]["kpis"][kpi]["mean"],
-                                "high_value": points[hi_i]["kpis"][kpi]["mean"]})
+                j = 0 if param == p1 else 1
+                row = {"kpi": kpi, "parameter": param, "low": settings[lo_i][j], "high": settings[hi_i][j],
+                       "low_value": points[lo_i]["kpis"][kpi]["mean"],
+                       "high_value": points[hi_i]["kpis"][kpi]["mean"]}
+                if not flat:
+                    row["base_value"] = float(base.mean())
+                    for side, idx in (("low", lo_i), ("high", hi_i)):
+                        other = kpis[(kpis["point"] == idx) & (kpis.kpi == kpi)].sort_values("rep")["value"]
+                        s = _summary(other.to_numpy() - base)
+                        row[f"{side}_diff"], row[f"{side}_diff_ci95"] = s["mean"], s["ci95"]
+                tornado.append(row)
         result["tornado"] = tornado
     return _write(out, result, pd.concat(monthly_parts, ignore_index=True), kpis,
                   pd.concat(dist_parts, ignore_index=True), {"baseline": scenario_doc("baseline", months)})

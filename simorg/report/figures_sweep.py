@@ -14,23 +14,51 @@ from .explain import fmt_money, fmt_value, kpi_info
 from .style import ARM_COLORS, FigureOut, money_axis, percent_axis
 
 
+def sweep_parameters(res: Results) -> list[str]:
+    """Varied parameters, in order: ``parameters``, else the keys of ``vary``, else the points' own."""
+    r = res.result
+    if r.get("parameters"):
+        return [str(p) for p in r["parameters"]]
+    if isinstance(r.get("vary"), dict) and r["vary"]:
+        return [str(p) for p in r["vary"]]
+    pts = r.get("points") or []
+    if pts and isinstance(pts[0].get("params"), dict):
+        return list(pts[0]["params"])
+    return []
+
+
+def point_value(pt: dict[str, Any], param: str) -> Any:
+    """A point's setting of ``param``, whether stored flat or under ``params``."""
+    params = pt.get("params")
+    if isinstance(params, dict) and param in params:
+        return params[param]
+    return pt.get(param)
+
+
 def points_table(res: Results) -> pd.DataFrame:
     """One row per (point, KPI): parameter values, mean and CI bounds."""
-    params = list(res.result.get("parameters", []))
+    params = sweep_parameters(res)
     rows = []
     for p in res.result.get("points", []):
         for k, s in p.get("kpis", {}).items():
             lo, hi = s.get("ci95", [np.nan, np.nan])
-            rows.append({"point": p.get("point"), **{q: p.get(q) for q in params}, "kpi": k,
+            rows.append({"point": p.get("point"), **{q: point_value(p, q) for q in params}, "kpi": k,
                          "mean": s.get("mean"), "lo": lo, "hi": hi})
     return pd.DataFrame(rows)
 
 
 def base_values(res: Results) -> dict[str, Any]:
-    """The base setting of each parameter: its most common value over the points (oat: the base)."""
-    params = list(res.result.get("parameters", []))
+    """Base setting of each parameter: ``base_values`` if saved, else the point marked base,
+    else its most common value over the points (one-at-a-time: the base)."""
+    params = sweep_parameters(res)
+    saved = res.result.get("base_values")
+    if isinstance(saved, dict) and all(p in saved for p in params):
+        return {p: saved[p] for p in params}
     pts = res.result.get("points", [])
-    return {p: Counter(pt.get(p) for pt in pts).most_common(1)[0][0] for p in params} if pts else {}
+    for pt in pts:
+        if pt.get("role") == "base":
+            return {p: point_value(pt, p) for p in params}
+    return {p: Counter(point_value(pt, p) for pt in pts).most_common(1)[0][0] for p in params} if pts else {}
 
 
 def sweep_kpis(res: Results) -> list[str]:
@@ -69,7 +97,7 @@ def _param_ticks(ax, values: np.ndarray) -> None:
 def fig_sweep_grid(res: Results) -> FigureOut | None:
     """Small multiples: rows are KPIs, columns are parameters; mean with 95% CI at each value."""
     tab = points_table(res)
-    params = list(res.result.get("parameters", []))
+    params = sweep_parameters(res)
     kpis = [k for k in sweep_kpis(res) if not tab.empty and k in set(tab["kpi"])]
     if tab.empty or not params or not kpis:
         return None
@@ -109,17 +137,21 @@ def fig_sweep_grid(res: Results) -> FigureOut | None:
                     (ln,) = ax.plot(x, g["mean"], "o-", color=color, ms=4, lw=1.6, label=label)
                     ln.set_gid(f"sweep_{k}_{p}_{gi}")
             _param_ticks(ax, sub[p].to_numpy(dtype=float))
-            if i == 0 and mode == "grid" and len(groups) > 1:
-                ax.legend(fontsize=7.5, loc="lower left", bbox_to_anchor=(0, 1.0), ncols=len(groups),
-                          title="lines: " + ", ".join(q.split(".")[-1] for q in others), title_fontsize=7.5,
-                          handlelength=1.2, columnspacing=0.8)
+            if i == 0:
+                short = ", ".join(q.split(".")[-1] for q in others)
+                how = {"oat": "others at base" if others else "",
+                       "lhs": "others vary too" if others else ""}.get(
+                    mode, (f"one line per {short}" if len(groups) > 1 else f"averaged over {short}") if others else "")
+                ax.set_title(f"vs {p.split('.')[-1]}" + (f" ({how})" if how else ""), fontsize=9.5)
+                if mode == "grid" and len(groups) > 1:
+                    ax.legend(fontsize=7.5, loc="best", title=short, title_fontsize=7.5, handlelength=1.2)
             _fmt_axis(ax, k)
             if j == 0:
                 ax.set_ylabel(kpi_info(k).label, fontsize=9)
             if i == len(kpis) - 1:
                 ax.set_xlabel(p, fontsize=9)
     fig.suptitle(f"KPIs against each varied parameter ({mode} sweep; mean with 95% CI)", fontweight="bold")
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.45 / fig.get_figheight()))
     how = {"oat": "the other parameters held at their base values",
            "grid": "one line per setting of the other parameter(s) where there are few, else averaged over them",
            "lhs": "each dot one sampled point, the other parameters vary too"}.get(mode, "")
@@ -141,8 +173,9 @@ def fig_tornado(res: Results) -> FigureOut | None:
                              squeeze=False)
     for ax, k in zip(axes[:, 0], kpis, strict=True):
         sub = df[df["kpi"] == k].copy()
-        ref = np.nan
-        if not tab.empty and base:
+        ref = float(sub["base_value"].dropna().iloc[0]) if "base_value" in sub and sub["base_value"].notna().any() \
+            else np.nan
+        if not np.isfinite(ref) and not tab.empty and base:
             at = tab[(tab["kpi"] == k) & np.logical_and.reduce([tab[q] == v for q, v in base.items()])]
             if len(at):
                 ref = float(at["mean"].iloc[0])
@@ -158,16 +191,26 @@ def fig_tornado(res: Results) -> FigureOut | None:
             for side, val, color in ends:
                 ax.barh(yi, val - ref, left=ref, color=color, height=0.6,
                         gid=f"tornado_{k}_{r['parameter']}_{side}")
-                if not np.isclose(val, ref):
-                    ax.text(val, yi, f" {fmt_value(val, unit)} ", va="center", fontsize=8,
-                            ha="left" if val >= ref else "right")
+                ci = r.get(f"{side}_diff_ci95")
+                if isinstance(ci, list | tuple) and len(ci) == 2 and np.all(np.isfinite(ci)):
+                    (w,) = ax.plot([ref + ci[0], ref + ci[1]], [yi, yi], color="#222", lw=1.1, zorder=3)
+                    w.set_gid(f"tornado_ci_{k}_{r['parameter']}_{side}")
+            ax.text(1.01, yi, f"low {fmt_value(r['low_value'], unit)}", color="#4e79a7", fontsize=8,
+                    transform=ax.get_yaxis_transform(), va="bottom")
+            ax.text(1.01, yi, f"high {fmt_value(r['high_value'], unit)}", color="#c8701e", fontsize=8,
+                    transform=ax.get_yaxis_transform(), va="top")
         ax.axvline(ref, color="#111", lw=1)
         labels = [f"{r['parameter']}\n{_num(r['low'])} → {_num(r['high'])}" if isinstance(r["low"], int | float)
                   else f"{r['parameter']}\n{r['low']} → {r['high']}" for _, r in sub.iterrows()]
         ax.set_yticks(y, labels, fontsize=8)
         ax.grid(axis="y", visible=False)
-        lo = min(sub["low_value"].min(), sub["high_value"].min(), ref)
-        hi = max(sub["low_value"].max(), sub["high_value"].max(), ref)
+        ends = [sub["low_value"], sub["high_value"]]
+        for side in ("low", "high"):
+            if f"{side}_diff_ci95" in sub:
+                ends += [ref + sub[f"{side}_diff_ci95"].map(lambda c: c[0] if isinstance(c, list) else np.nan),
+                         ref + sub[f"{side}_diff_ci95"].map(lambda c: c[1] if isinstance(c, list) else np.nan)]
+        lo = float(np.nanmin([np.nanmin(e) for e in ends] + [ref]))
+        hi = float(np.nanmax([np.nanmax(e) for e in ends] + [ref]))
         pad = 0.18 * (hi - lo or abs(ref) or 1)
         ax.set_xlim(lo - pad, hi + pad)
         _fmt_axis_x(ax, k)
@@ -176,11 +219,11 @@ def fig_tornado(res: Results) -> FigureOut | None:
                plt.Rectangle((0, 0), 1, 1, color="#f28e2b", label="parameter at high value")]
     fig.legend(handles=handles, loc="upper right", ncols=2, fontsize=8.5)
     fig.suptitle("Sensitivity (tornado): one parameter at a time", fontweight="bold", x=0.02, ha="left")
-    fig.tight_layout(rect=(0, 0, 1, 0.97))
+    fig.tight_layout(rect=(0, 0, 0.88, 0.97))
     caption = ("Each bar shows where a KPI's mean lands when one parameter is set to its low (blue) or high "
                "(orange) value with all others at base; the black line is the base point. Parameters are "
-               "sorted by how much they move the KPI, largest on top. Check the KPI-vs-parameter panels for "
-               "the confidence intervals behind each end.")
+               "sorted by how much they move the KPI, largest on top. Black whiskers, when the results carry "
+               "them, are 95% CIs of the paired change from base (common random numbers).")
     return FigureOut("tornado", "Tornado", caption, fig, section="Sweep")
 
 
@@ -197,16 +240,16 @@ def fig_sweep_arr(res: Results) -> FigureOut | None:
     m = res.monthly
     if m.empty or "point" not in m or not res.has_metric("arr"):
         return None
-    params = list(res.result.get("parameters", []))
+    params = sweep_parameters(res)
     pts = {p["point"]: p for p in res.result.get("points", [])}
     arr = m[m["metric"] == "arr"]
     med = arr.groupby(["point", "month"])["value"].median().unstack("point")
     fig, ax = plt.subplots(figsize=(10, 4.6))
     first = params[0] if params else None
-    vals = sorted({pts[p].get(first) for p in med.columns if p in pts}) if first else []
+    vals = sorted({point_value(pts[p], first) for p in med.columns if p in pts}) if first else []
     cmap = plt.get_cmap("viridis")
     for p in med.columns:
-        v = pts.get(p, {}).get(first)
+        v = point_value(pts.get(p, {}), first)
         color = cmap(vals.index(v) / max(len(vals) - 1, 1) * 0.9) if v in vals else "#888"
         ax.plot(med.index, med[p], color=color, lw=1.3, alpha=0.85)
     for v in vals:
@@ -227,4 +270,4 @@ def fig_sweep_arr(res: Results) -> FigureOut | None:
 SWEEP_FIGURES = (fig_sweep_grid, fig_tornado, fig_sweep_arr)
 
 __all__ = ["SWEEP_FIGURES", "base_values", "fig_sweep_arr", "fig_sweep_grid", "fig_tornado",
-           "points_table", "sweep_kpis"]
+           "point_value", "points_table", "sweep_kpis", "sweep_parameters"]

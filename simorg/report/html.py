@@ -19,7 +19,7 @@ from .assumptions import assumptions_html, differences_html
 from .data import Results
 from .explain import fmt_diff, fmt_value, kpi_info, kpi_order, unit_text
 from .figures_compare import category, identical
-from .figures_sweep import _num, points_table, sweep_kpis
+from .figures_sweep import _num, points_table, sweep_kpis, sweep_parameters
 
 CSS = """
 :root { --ink:#222; --muted:#666; --line:#ddd; --accent:#1f5fa8; --good:#2e7d32; --bad:#c62828; }
@@ -208,7 +208,7 @@ def sweep_headline(res: Results) -> str:
     """Range of the first KPI over the points; for oat, the parameter that moves it most."""
     tab = points_table(res)
     kpis = sweep_kpis(res)
-    params = res.result.get("parameters", [])
+    params = sweep_parameters(res)
     n = len(res.result.get("points", []))
     mode = str(res.result.get("mode", "grid"))
     mode_name = {"oat": "One-at-a-time", "grid": "Grid", "lhs": "Latin-hypercube"}.get(mode, mode)
@@ -308,7 +308,7 @@ def compare_kpi_table(comp: dict[str, Any], docs: list[dict[str, Any]] | None = 
 def sweep_kpi_table(res: Results) -> str:
     """One row per point: parameter values and each swept KPI's mean with CI."""
     tab = points_table(res)
-    params = list(res.result.get("parameters", []))
+    params = sweep_parameters(res)
     kpis = sweep_kpis(res)
     if tab.empty:
         return "<p>No sweep points found.</p>"
