@@ -27,6 +27,21 @@ def sweep_parameters(res: Results) -> list[str]:
     return []
 
 
+def short_names(params: list[str]) -> dict[str, str]:
+    """The shortest dotted suffix that still tells the parameters apart (ae.headcount, sdr.headcount)."""
+    out = {}
+    for p in params:
+        parts = p.split(".")
+        for n in range(1, len(parts) + 1):
+            cand = ".".join(parts[-n:])
+            if sum(q == cand or q.endswith("." + cand) for q in params) == 1:
+                out[p] = cand
+                break
+        else:
+            out[p] = p
+    return out
+
+
 def point_value(pt: dict[str, Any], param: str) -> Any:
     """A point's setting of ``param``, whether stored flat or under ``params``."""
     params = pt.get("params")
@@ -103,6 +118,7 @@ def fig_sweep_grid(res: Results) -> FigureOut | None:
         return None
     mode = res.result.get("mode", "grid")
     base = base_values(res)
+    names = short_names(params)
     fig, axes = plt.subplots(len(kpis), len(params), figsize=(4.6 * len(params) + 0.6, 2.7 * len(kpis) + 0.6),
                              squeeze=False)
     for i, k in enumerate(kpis):
@@ -138,11 +154,11 @@ def fig_sweep_grid(res: Results) -> FigureOut | None:
                     ln.set_gid(f"sweep_{k}_{p}_{gi}")
             _param_ticks(ax, sub[p].to_numpy(dtype=float))
             if i == 0:
-                short = ", ".join(q.split(".")[-1] for q in others)
+                short = ", ".join(names[q] for q in others)
                 how = {"oat": "others at base" if others else "",
                        "lhs": "others vary too" if others else ""}.get(
                     mode, (f"one line per {short}" if len(groups) > 1 else f"averaged over {short}") if others else "")
-                ax.set_title(f"vs {p.split('.')[-1]}" + (f" ({how})" if how else ""), fontsize=9.5)
+                ax.set_title(f"vs {names[p]}" + (f" ({how})" if how else ""), fontsize=9.5)
                 if mode == "grid" and len(groups) > 1:
                     ax.legend(fontsize=7.5, loc="best", title=short, title_fontsize=7.5, handlelength=1.2)
             _fmt_axis(ax, k)
@@ -270,4 +286,4 @@ def fig_sweep_arr(res: Results) -> FigureOut | None:
 SWEEP_FIGURES = (fig_sweep_grid, fig_tornado, fig_sweep_arr)
 
 __all__ = ["SWEEP_FIGURES", "base_values", "fig_sweep_arr", "fig_sweep_grid", "fig_tornado",
-           "point_value", "points_table", "sweep_kpis", "sweep_parameters"]
+           "point_value", "points_table", "short_names", "sweep_kpis", "sweep_parameters"]

@@ -19,7 +19,14 @@ from .assumptions import assumptions_html, differences_html
 from .data import Results
 from .explain import fmt_diff, fmt_value, kpi_info, kpi_order, unit_text
 from .figures_compare import category, identical
-from .figures_sweep import _num, points_table, sweep_kpis, sweep_parameters
+from .figures_sweep import (
+    _num,
+    base_values,
+    points_table,
+    short_names,
+    sweep_kpis,
+    sweep_parameters,
+)
 
 CSS = """
 :root { --ink:#222; --muted:#666; --line:#ddd; --accent:#1f5fa8; --good:#2e7d32; --bad:#c62828; }
@@ -50,6 +57,7 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: now
 td.explain { color: #444; font-size: 12.5px; }
 td.group { background: #eef3f9; font-weight: 600; color: #2b4c73; }
 table.assump td { font-size: 12.5px; }
+div.scroll { overflow-x: auto; }
 code { font-size: 12px; background: #f3f3f3; padding: 1px 4px; border-radius: 3px; }
 figure { margin: 18px 0 28px; page-break-inside: avoid; break-inside: avoid; }
 figure img { width: 100%; height: auto; border: 1px solid #eee; }
@@ -214,6 +222,8 @@ def sweep_headline(res: Results) -> str:
     mode_name = {"oat": "One-at-a-time", "grid": "Grid", "lhs": "Latin-hypercube"}.get(mode, mode)
     lines = [f"<p>{escape(mode_name)} sweep of <b>{escape(str(res.result.get('base', '')))}</b> "
              f"over {escape(', '.join(params))}: {n} points × {res.reps} replications.</p>"]
+    base = base_values(res) if mode == "oat" else {}
+    names = short_names(params)
     for k in kpis[:3]:
         sub = tab[tab["kpi"] == k].dropna(subset=["mean"]) if not tab.empty else tab
         if sub.empty:
@@ -222,14 +232,17 @@ def sweep_headline(res: Results) -> str:
         lo, hi = sub.loc[sub["mean"].idxmin()], sub.loc[sub["mean"].idxmax()]
 
         def at(r: Any) -> str:
-            return ", ".join(f"{p.split('.')[-1]} = {_num(r[p])}" if isinstance(r[p], int | float | np.number)
-                             else f"{p} = {r[p]}" for p in params)
+            changed = [p for p in params if not base or r[p] != base.get(p)]
+            if not changed:
+                return "base"
+            return ", ".join(f"{names[p]} = {_num(r[p])}" for p in changed)
 
         lines.append(f"<p>{escape(kpi_info(k).label)} ranges from <b>{fmt_value(lo['mean'], unit)}</b> ({at(lo)}) "
                      f"to <b>{fmt_value(hi['mean'], unit)}</b> ({at(hi)}).</p>")
     torn = res.result.get("tornado") or []
     if torn:
-        first = torn[0]["kpi"]
+        target = res.result.get("target")
+        first = target if any(t["kpi"] == target for t in torn) else torn[0]["kpi"]
         sub = [t for t in torn if t["kpi"] == first]
         top = max(sub, key=lambda t: abs(t["high_value"] - t["low_value"]))
         unit = kpi_info(first).unit
@@ -312,7 +325,7 @@ def sweep_kpi_table(res: Results) -> str:
     kpis = sweep_kpis(res)
     if tab.empty:
         return "<p>No sweep points found.</p>"
-    head = "".join(f"<th>{escape(p)}</th>" for p in params) + "".join(
+    head = "".join(f"<th title='{escape(p)}'>{escape(p).replace('.', '.<wbr>')}</th>" for p in params) + "".join(
         f"<th>{escape(kpi_info(k).label)}<br><small>mean (95% CI)</small></th>" for k in kpis)
     rows = []
     for pt, g in tab.groupby("point", sort=True):
@@ -332,8 +345,8 @@ def sweep_kpi_table(res: Results) -> str:
     explain = "".join(f"<li><b>{escape(kpi_info(k).label)}</b> (<code>{escape(k)}</code>): "
                       f"{escape(kpi_info(k).explain)} <i>({escape(unit_text(kpi_info(k).unit))})</i></li>"
                       for k in kpis)
-    return (f"<table class='kpis'><thead><tr><th>point</th>{head}</tr></thead><tbody>{''.join(rows)}"
-            f"</tbody></table><ul class='explain'>{explain}</ul>")
+    return (f"<div class='scroll'><table class='kpis'><thead><tr><th>point</th>{head}</tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table></div><ul class='explain'>{explain}</ul>")
 
 
 # --------------------------------------------------------------------------- page
