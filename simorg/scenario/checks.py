@@ -59,6 +59,10 @@ def _max_headcount(team: Team) -> int:
     return max([team.headcount, *(s.headcount for s in team.plan)])
 
 
+def _money(x: float) -> str:
+    return f"{x:,.0f}" if abs(x) >= 1 else f"{x:g}"
+
+
 def _pct(share: float) -> str:
     return f"{share:.0%}" if share >= 0.01 else "under 1%"
 
@@ -96,20 +100,20 @@ def _role_warnings(sc: Scenario) -> list[str]:
     need = _segments_above(sc, ps.acv_threshold)
     if not _staffed_ever(ps) and need:
         out.append(f"teams.presales.headcount: no presales staff at any time, but deals at or above "
-                   f"acv_threshold {ps.acv_threshold:g} need presales ({_describe_shares(need)}); "
+                   f"acv_threshold {_money(ps.acv_threshold)} need presales ({_describe_shares(need)}); "
                    "they go on without support")
     elif _staffed_ever(ps) and not need:
-        out.append(f"teams.presales.acv_threshold: {ps.acv_threshold:g} is above (nearly) every deal's "
+        out.append(f"teams.presales.acv_threshold: {_money(ps.acv_threshold)} is above (nearly) every deal's "
                    f"ACV: the {_max_headcount(ps)} presales staff get no work")
 
     impl = teams.implementation
     delivered = _segments_above(sc, impl.self_delivery_below_acv)
     if not _staffed_ever(impl) and delivered:
         out.append("teams.implementation.headcount: no implementation staff at any time, but deals "
-                   f"at or above self_delivery_below_acv {impl.self_delivery_below_acv:g} need them "
+                   f"at or above self_delivery_below_acv {_money(impl.self_delivery_below_acv)} need them "
                    f"({_describe_shares(delivered)}); AEs deliver them instead")
     elif _staffed_ever(impl) and not delivered:
-        out.append(f"teams.implementation.self_delivery_below_acv: {impl.self_delivery_below_acv:g} is "
+        out.append(f"teams.implementation.self_delivery_below_acv: {_money(impl.self_delivery_below_acv)} is "
                    f"above (nearly) every deal's ACV: the {_max_headcount(impl)} implementation "
                    "staff get no work")
 
@@ -139,8 +143,8 @@ def _channel_warnings(sc: Scenario) -> list[str]:
         if top == 0:
             out.append(f"{where}.budget_per_month: 0 for the whole horizon: the channel buys no leads")
         elif top < ch.cost_per_lead:
-            out.append(f"{where}.budget_per_month: at most {top:g} a month, less than cost_per_lead "
-                       f"{ch.cost_per_lead:g}: the channel buys less than one lead a month "
+            out.append(f"{where}.budget_per_month: at most {_money(top)} a month, less than cost_per_lead "
+                       f"{_money(ch.cost_per_lead)}: the channel buys less than one lead a month "
                        f"({top / ch.cost_per_lead:.2f} on average)")
         if ch.lag_days >= horizon_days:
             out.append(f"{where}.lag_days: {ch.lag_days:g} days is at least the horizon "
