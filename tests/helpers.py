@@ -1,0 +1,64 @@
+"""Shared test helpers: build scenarios from the baseline with nested overrides."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from simorg.scenario.schema import Scenario
+
+ROOT = Path(__file__).resolve().parent.parent
+BASELINE = ROOT / "scenarios" / "baseline.yaml"
+
+
+def deep_update(doc: dict, changes: dict) -> dict:
+    """Recursively merge ``changes`` into a copy of ``doc`` (mappings merge, the rest replaces)."""
+    out = copy.deepcopy(doc)
+    for key, value in changes.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = deep_update(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def baseline_doc() -> dict[str, Any]:
+    return yaml.safe_load(BASELINE.read_text())
+
+
+def scenario(changes: dict | None = None) -> Scenario:
+    """The baseline with ``changes`` merged in, validated."""
+    return Scenario.model_validate(deep_update(baseline_doc(), changes or {}))
+
+
+def quiet_team(headcount: int, capacity: int = 1, **extra: Any) -> dict[str, Any]:
+    """A team with no ramp, attrition, plan or hiring: fixed capacity for analytic tests."""
+    return {"headcount": headcount, "plan": [], "ramp_months": 0, "attrition_per_year": 0,
+            "capacity": capacity, **extra}
+
+
+def paired_effects(sc_a: Scenario, sc_b: Scenario, reps: int = 12,
+                   seed0: int = 100) -> dict[str, tuple[float, float, float]]:
+    """For every KPI: mean of (b - a) over paired replications (same seeds) and its 95% t-interval."""
+    import numpy as np
+    from scipy import stats
+
+    from simorg.experiment.simulate import simulate
+
+    runs_a = [simulate(sc_a, seed=seed0 + i, keep_records=False).kpis for i in range(reps)]
+    runs_b = [simulate(sc_b, seed=seed0 + i, keep_records=False).kpis for i in range(reps)]
+    out = {}
+    for kpi in runs_a[0]:
+        diffs = np.array([b[kpi] - a[kpi] for a, b in zip(runs_a, runs_b, strict=True)])
+        half = stats.t.ppf(0.975, reps - 1) * diffs.std(ddof=1) / np.sqrt(reps)
+        out[kpi] = (float(diffs.mean()), float(diffs.mean() - half), float(diffs.mean() + half))
+    return out
+
+
+def paired_effect(sc_a: Scenario, sc_b: Scenario, kpi: str, reps: int = 12,
+                  seed0: int = 100) -> tuple[float, float, float]:
+    """Mean of (b - a) for one KPI over paired replications and its 95% t-interval."""
+    return paired_effects(sc_a, sc_b, reps, seed0)[kpi]
