@@ -79,6 +79,11 @@ CASES: list[tuple[str, dict[str, Any], list[str]]] = [
     ("initial customers beyond CSM books", {"customers.initial.count": 500}, [
         "customers.initial.count: 500 accounts but the 2 CSMs hold 120 in their books: 380 "
         "start without a CSM"]),
+    ("renewals owned by an empty team",
+     {"org.renewals": "renewal_specialist",
+      "teams.renewal_specialist": {"headcount": 0, "salary": 90000}}, [
+        "org.renewals: owned by renewal_specialist, but teams.renewal_specialist has no people at "
+        "any time: nobody works renewals"]),
     ("segment nobody reaches",
      {"customers.initial.segment_mix": {"smb": 1},
       "marketing.channels.web.segment_mix": {"smb": 1, "enterprise": 0}}, [

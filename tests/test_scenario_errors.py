@@ -25,8 +25,8 @@ CASES: list[tuple[str, str, str]] = [
     ),
     (
         "unknown key without a close match",
-        BASE + "org:\n  zzz: 1\n",
-        "bad.yaml:3:3: org.zzz: unknown key 'zzz'; valid keys: renewals, lead_routing",
+        BASE + "teams:\n  ae:\n    plan: [{month: 1, headcount: 2, zzz: 1}]\n",
+        "bad.yaml:4:37: teams.ae.plan[0].zzz: unknown key 'zzz'; valid keys: month, headcount",
     ),
     (
         "text where a whole number belongs",
@@ -55,9 +55,9 @@ CASES: list[tuple[str, str, str]] = [
     ),
     (
         "misspelled choice",
-        BASE + "org: {lead_routing: round_robbin}\n",
-        "bad.yaml:2:21: org.lead_routing: expected one of 'round_robin', 'least_loaded', "
-        "found 'round_robbin' (text); did you mean 'round_robin'?",
+        BASE + "teams: {presales: {on_no_presales: wiat}}\n",
+        "bad.yaml:2:36: teams.presales.on_no_presales: expected one of 'wait', 'unsupported', "
+        "found 'wiat' (text); did you mean 'wait'?",
     ),
     (
         "scalar where a list belongs",
@@ -106,6 +106,11 @@ CASES: list[tuple[str, str, str]] = [
         "not a number",
         BASE + "segments:\n  smb:\n    win_rate: .nan\n",
         "bad.yaml:4:15: segments.smb.win_rate: expected a number, found .nan (not a number)",
+    ),
+    (
+        "a model check names the field it is about",
+        BASE + "org:\n  renewals: renewal_specialist\n",
+        "bad.yaml:3:13: org.renewals: is renewal_specialist but teams.renewal_specialist is not defined",
     ),
     (
         "python object tag",

@@ -38,7 +38,9 @@ def semantic_warnings(scenario: Scenario) -> list[str]:
     out += _role_warnings(scenario)
     out += _channel_warnings(scenario)
     for role in type(scenario.teams).model_fields:
-        out += _team_warnings(scenario, role, getattr(scenario.teams, role))
+        team = getattr(scenario.teams, role)
+        if team is not None:  # optional teams (account managers...) may be absent
+            out += _team_warnings(scenario, role, team)
     out += _customer_warnings(scenario)
     return out
 
@@ -122,12 +124,29 @@ def _role_warnings(sc: Scenario) -> list[str]:
         out.append("teams.csm.headcount: no CSMs at any time: accounts are never touched (health "
                    "drifts to its floor) and renewals go unworked")
 
-    for role in ("sdr", "ae", "presales", "implementation", "csm"):
-        team: Team = getattr(teams, role)
+    out += _owner_warnings(sc)
+    for role in type(teams).model_fields:
+        team: Team | None = getattr(teams, role)
+        if team is None or role == "marketing":
+            continue
         first = _first_staffed_month(team)
         if first is not None and first > 0:
             out.append(f"teams.{role}.headcount: 0 at month 0 and first staffed at month {first} "
                        "by the plan: work for this role queues until then")
+    return out
+
+
+def _owner_warnings(sc: Scenario) -> list[str]:
+    """A motion (renewals, upsell, cross-sell) owned by an optional team with no people."""
+    out: list[str] = []
+    for motion in ("renewals", "upsell", "cross_sell"):
+        owner = getattr(sc.org, motion, None)
+        if owner in (None, "csm", "ae"):
+            continue  # the CSM and AE teams have their own warnings above
+        team = getattr(sc.teams, str(owner), None)
+        if team is not None and not _staffed_ever(team):
+            out.append(f"org.{motion}: owned by {owner}, but teams.{owner} has no people at any "
+                       f"time: nobody works {motion.replace('_', '-')}")
     return out
 
 
