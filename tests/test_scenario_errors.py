@@ -76,6 +76,14 @@ CASES: list[tuple[str, str, str]] = [
         "(target headcount from that month)",
     ),
     (
+        "several problems, in reading order",
+        BASE + "teams:\n  ae:\n    plan: [{headcount: -1, mnth: 2}]\n",
+        "3 problems:\n"
+        "  bad.yaml:4:12: teams.ae.plan[0].month: missing required key 'month' (from this month on (0 = start))\n"
+        "  bad.yaml:4:24: teams.ae.plan[0].headcount: expected a whole number >= 0, found -1\n"
+        "  bad.yaml:4:28: teams.ae.plan[0].mnth: unknown key 'mnth'; did you mean 'month'?",
+    ),
+    (
         "unknown distribution",
         BASE + "segments:\n  smb:\n    acv: {lognormall: {mean: 3, sd: 1}}\n",
         "bad.yaml:4:10: segments.smb.acv: unknown distribution 'lognormall'; did you mean "

@@ -216,7 +216,11 @@ def validate(doc: Located) -> Scenario:
     try:
         return Scenario.model_validate(doc.data)
     except ValidationError as exc:
-        raise ScenarioError([_problem(err, doc) for err in exc.errors()]) from None
+        problems = [_problem(err, doc) for err in exc.errors()]
+        # in reading order: by file, then line and column (a stable sort keeps ties in
+        # pydantic's order, which follows the schema)
+        problems.sort(key=lambda p: (p.file or "", p.line or 0, p.column or 0))
+        raise ScenarioError(problems) from None
     except (TypeError, KeyError, AttributeError, IndexError, ArithmeticError) as exc:
         # A schema validator that crashed on odd input: still no traceback for the user.
         raise ScenarioError.single(
@@ -318,7 +322,7 @@ def _problem(err: Mapping[str, Any], doc: Located) -> Problem:
         elif kind == "literal_error":
             choices = introspect.literal_choices(introspect.type_at(path))
             expected = "one of " + (", ".join(f"'{c}'" for c in choices) or str(ctx.get("expected")))
-            close = difflib.get_close_matches(str(found_value), choices, n=1, cutoff=0.5)
+            close = difflib.get_close_matches(str(found_value), choices, n=1, cutoff=0.6)
             suggestion = close[0] if close else None
         else:
             expected = _EXPECTED[kind]
