@@ -261,15 +261,15 @@ def doc_path(data: Any, loc: tuple[Any, ...]) -> Path:
             out.append(part)
             node = node[part]
             continue
-        if not last and isinstance(part, str) and not _is_key_like(part, node):
-            continue  # a union member tag such as 'function-after[...]' or 'float'
+        if isinstance(part, str) and _UNION_TAG.match(part):
+            continue  # pydantic names the union member it tried: not part of the file
         out.append(part)
         node = None
     return tuple(out)
 
 
-def _is_key_like(part: str, node: Any) -> bool:
-    return isinstance(node, dict) and "[" not in part
+_UNION_TAG = re.compile(r"^([a-z-]+\[.*\]|int|float|str|bool|list|dict|tuple|none)$")
+"""Location parts pydantic adds for union members, e.g. ``function-after[...]``, ``float``."""
 
 
 _EXPECTED = {
