@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..metrics.kpis import compute_kpis
+from ..metrics.kpis import compute_kpis, quota_attainment
 from ..metrics.series import monthly_series
+from ..model.records import Records
 from ..model.world import World
 from ..scenario.schema import Scenario
 
@@ -23,6 +24,7 @@ class Run:
 
     ``kpis`` maps KPI name -> float (DESIGN.md names); ``monthly`` maps metric name -> array
     with one value per month (index 0 = month 1, the value at or over that month's end);
+    ``distributions`` maps a name to per-entity values (``quota_attainment``: one per AE);
     ``records`` holds the raw columnar records the metrics were computed from.
     """
 
@@ -30,7 +32,8 @@ class Run:
     seed: int
     kpis: dict[str, float]
     monthly: dict[str, np.ndarray]
-    records: object = field(repr=False, default=None)
+    distributions: dict[str, np.ndarray] = field(default_factory=dict)
+    records: Records | None = field(repr=False, default=None)
 
 
 def simulate(scenario: Scenario, seed: int = 0, *, keep_records: bool = True) -> Run:
@@ -39,4 +42,5 @@ def simulate(scenario: Scenario, seed: int = 0, *, keep_records: bool = True) ->
     records = world.run()
     series = monthly_series(records, scenario)
     kpis = compute_kpis(records, series, scenario)
-    return Run(scenario.name, seed, kpis, series, records if keep_records else None)
+    dists = {"quota_attainment": quota_attainment(records)}
+    return Run(scenario.name, seed, kpis, series, dists, records if keep_records else None)

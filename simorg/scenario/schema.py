@@ -28,8 +28,8 @@ from .distributions import Distribution, parse_distribution
 ROLES = ("sdr", "ae", "presales", "implementation", "csm")
 """Roles with finite capacity that work items flow through."""
 
-STAFF_ROLES = ("marketing", *ROLES, "am")
-"""Every role that can have headcount (marketing staff and account managers have salary, no queue)."""
+STAFF_ROLES = ("marketing", *ROLES)
+"""Every role that can have headcount (marketing staff have salary, no queue)."""
 
 _DIST_JSON_SCHEMA = {
     "description": "a number (constant) or a one-key mapping naming a distribution, "

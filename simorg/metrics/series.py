@@ -1,0 +1,140 @@
+"""Records -> monthly series. Pure functions: no SimPy, no randomness.
+
+Every series has one value per month (index 0 = month 1). Stocks (``arr``, ``customers``,
+``headcount_<role>``, cohort logos) are read at the month's end; flows (new ARR, churn,
+costs, leads...) are summed over the month.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..model.pools import DAYS_PER_MONTH
+from ..model.records import CHURN, CONTRACTION, EXPANSION, NEW, Records
+from ..scenario.schema import ROLES, STAFF_ROLES, Scenario
+
+
+def month_edges(months: int) -> np.ndarray:
+    """Times of month ends 0, D, 2D, ..., months*D (days)."""
+    return np.arange(months + 1) * DAYS_PER_MONTH
+
+
+def per_month(t: np.ndarray, values: np.ndarray | None, months: int) -> np.ndarray:
+    """Sum ``values`` (or count events) by the month their time ``t`` falls in."""
+    out = np.zeros(months)
+    if len(t) == 0:
+        return out
+    t = np.asarray(t, dtype=float)
+    ok = np.isfinite(t)
+    idx = np.floor(t[ok] / DAYS_PER_MONTH).astype(int)
+    w = None if values is None else np.asarray(values, dtype=float)[ok]
+    inside = (idx >= 0) & (idx < months)
+    w = None if w is None else w[inside]
+    return np.bincount(idx[inside], weights=w, minlength=months)[:months].astype(float)
+
+
+def stock_at(t_events: np.ndarray, deltas: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """Running total of ``deltas`` at each of ``times`` (events at or before the time count)."""
+    order = np.argsort(t_events, kind="stable")
+    t_sorted = np.asarray(t_events, dtype=float)[order]
+    cum = np.concatenate([[0.0], np.cumsum(np.asarray(deltas, dtype=float)[order])])
+    return cum[np.searchsorted(t_sorted, times + 1e-9, side="right")]
+
+
+def salary_by_month(records: Records, role: str) -> np.ndarray:
+    """Salary cost of a role per month: each person's salary/365.25 per day employed."""
+    st = records.staff
+    months = records.months
+    edges = month_edges(months)
+    out = np.zeros(months)
+    if len(st["role"]) == 0:
+        return out
+    mask = st["role"] == role
+    for start, end, salary in zip(st["start"][mask], st["end"][mask], st["salary"][mask], strict=True):
+        lo = np.maximum(edges[:-1], start)
+        hi = np.minimum(edges[1:], min(end, records.horizon_days))
+        out += np.clip(hi - lo, 0.0, None) * salary / 365.25
+    return out
+
+
+def cost_flows(records: Records) -> dict[str, np.ndarray]:
+    """Costs per month by kind and by role (salary included)."""
+    months = records.months
+    c = records.costs
+    out: dict[str, np.ndarray] = {}
+    for kind in ("marketing", "commission", "bonus", "recruiting", "audit"):
+        mask = c["kind"] == kind if len(c["kind"]) else np.array([], dtype=bool)
+        out[f"{kind}_cost"] = per_month(c["t"][mask], c["amount"][mask], months) if len(mask) else np.zeros(months)
+    salary_total = np.zeros(months)
+    for role in STAFF_ROLES:
+        sal = salary_by_month(records, role)
+        salary_total += sal
+        role_cost = sal.copy()
+        if len(c["role"]):
+            mask = (c["role"] == role) & (c["kind"] != "audit")
+            role_cost += per_month(c["t"][mask], c["amount"][mask], months)
+        out[f"cost_{role}"] = role_cost
+        out[f"salary_{role}"] = sal
+    out["salary_cost"] = salary_total
+    out["gtm_cost"] = sum(out[f"cost_{r}"] for r in STAFF_ROLES) + out["audit_cost"]
+    return out
+
+
+def monthly_series(records: Records, scenario: Scenario) -> dict[str, np.ndarray]:
+    """All monthly series of one replication (names listed in docs/model.md)."""
+    months = records.months
+    edges = month_edges(months)
+    ends = edges[1:]
+    out: dict[str, np.ndarray] = {}
+
+    ev = records.arr_events
+    out["arr"] = stock_at(ev["t"], ev["delta"], ends)
+    for kind, name in ((NEW, "new_arr"), (EXPANSION, "expansion_arr"),
+                       (CONTRACTION, "contraction_arr"), (CHURN, "churned_arr")):
+        mask = ev["kind"] == kind if len(ev["kind"]) else np.array([], dtype=bool)
+        flow = per_month(ev["t"][mask], ev["delta"][mask], months) if len(mask) else np.zeros(months)
+        out[name] = np.abs(flow)
+
+    acc = records.accounts
+    signed = acc["signed"].astype(float) if len(acc["signed"]) else np.array([])
+    churned = acc["churned_t"].astype(float) if len(acc["churned_t"]) else np.array([])
+    gone = np.where(np.isnan(churned), np.inf, churned) if len(churned) else churned
+    out["customers"] = np.array([np.sum((signed <= e + 1e-9) & (gone > e + 1e-9)) for e in ends], dtype=float)
+    cohorts = sorted(set(acc["cohort"].tolist())) if len(acc["cohort"]) else []
+    for c in cohorts:
+        m = acc["cohort"] == c
+        out[f"logos_cohort_{c}"] = np.array(
+            [np.sum((signed[m] <= e + 1e-9) & (gone[m] > e + 1e-9)) for e in ends], dtype=float)
+        out[f"cohort_size_{c}"] = np.array([np.sum(signed[m] <= e + 1e-9) for e in ends], dtype=float)
+
+    ld = records.leads
+    mkt = ld["true_source"] == "marketing" if len(ld["id"]) else np.array([], dtype=bool)
+    out["leads"] = per_month(ld["created"][mkt], None, months) if len(mkt) else np.zeros(months)
+    out["leads_worked"] = per_month(ld["first_touch"][mkt], None, months) if len(mkt) else np.zeros(months)
+    out["opportunities"] = per_month(ld["qualified_t"], None, months) if len(mkt) else np.zeros(months)
+    for state in ("won", "lost"):
+        m = ld["state"] == state if len(mkt) else np.array([], dtype=bool)
+        out[state] = per_month(ld["closed_t"][m], None, months) if len(m) else np.zeros(months)
+    out["new_logos"] = out["won"].copy()
+
+    out.update(cost_flows(records))
+    del_keys = [k for k in out if k.startswith("salary_") and k != "salary_cost"]
+    for k in del_keys:
+        del out[k]
+
+    for role in STAFF_ROLES:
+        hc = records.headcount.get(role)
+        out[f"headcount_{role}"] = np.asarray(hc, dtype=float) if hc is not None else np.zeros(months)
+    for role in ROLES:
+        p = records.pools.get(role)
+        if p is None or len(p["busy"]) == 0:
+            out[f"utilization_{role}"] = np.zeros(months)
+            out[f"queue_wait_days_{role}"] = np.zeros(months)
+            continue
+        busy = np.diff(np.concatenate([[0.0], p["busy"].astype(float)]))
+        cap = np.diff(np.concatenate([[0.0], p["capacity"].astype(float)]))
+        wsum = np.diff(np.concatenate([[0.0], p["wait_sum"].astype(float)]))
+        wcnt = np.diff(np.concatenate([[0.0], p["wait_count"].astype(float)]))
+        out[f"utilization_{role}"] = np.divide(busy, cap, out=np.zeros(months), where=cap > 0)
+        out[f"queue_wait_days_{role}"] = np.divide(wsum, wcnt, out=np.zeros(months), where=wcnt > 0)
+    return out

@@ -1,0 +1,76 @@
+"""The things that flow through the go-to-market organization.
+
+A :class:`Lead` is born in a marketing channel (or self-sourced by an AE); once qualified it
+is worked as an opportunity (same object: an opportunity is a lead that got that far). A won
+opportunity becomes an :class:`Account` with a contract. Exogenous traits (segment, fit,
+deal size, and the uniform numbers behind the qualify, cycle and win draws) are fixed when
+the entity is created, so both arms of a comparison see the same market.
+"""
+
+from __future__ import annotations
+
+# Terminal states of a lead. Every lead ends in exactly one of these (OPEN = still in
+# progress when the horizon ends).
+OPEN, STALE, DISQUALIFIED, LOST, WON = "open", "stale", "disqualified", "lost", "won"
+LEAD_STATES = (OPEN, STALE, DISQUALIFIED, LOST, WON)
+
+MARKETING, SELF = "marketing", "self"
+
+
+class Lead:
+    """A lead and, once qualified, the opportunity worked from it."""
+
+    __slots__ = (
+        "id", "channel", "segment", "fit", "acv", "created", "true_source", "recorded_source",
+        "u_qualify", "u_cycle", "u_win", "first_touch", "qualified_t", "assigned_t",
+        "closed_t", "state", "owner", "presales", "worker_sdr",
+    )
+
+    def __init__(self, lid: int, channel: str, segment: str, fit: float, acv: float,
+                 created: float, source: str, u_qualify: float, u_cycle: float, u_win: float):
+        self.id = lid
+        self.channel = channel
+        self.segment = segment
+        self.fit = fit
+        self.acv = acv
+        self.created = created
+        self.true_source = source
+        self.recorded_source = source
+        self.u_qualify = u_qualify
+        self.u_cycle = u_cycle
+        self.u_win = u_win
+        self.first_touch = float("nan")
+        self.qualified_t = float("nan")
+        self.assigned_t = float("nan")
+        self.closed_t = float("nan")
+        self.state = OPEN
+        self.owner = -1          # AE worker id
+        self.presales = "not_needed"  # not_needed | supported | unsupported
+        self.worker_sdr = -1
+
+
+class Account:
+    """A paying customer: its contract, ARR, health and owners."""
+
+    __slots__ = (
+        "id", "segment", "arr", "signed", "live_t", "health", "csm", "contract_start",
+        "renewals", "active", "churned_t", "cohort", "initial", "ae", "seg_start",
+    )
+
+    def __init__(self, aid: int, segment: str, arr: float, signed: float, cohort: str,
+                 health: float, initial: bool, ae: int = -1):
+        self.id = aid
+        self.segment = segment
+        self.arr = arr
+        self.signed = signed
+        self.live_t = float("nan")
+        self.health = health
+        self.csm = None            # Worker or None (unassigned)
+        self.contract_start = signed
+        self.renewals = 0
+        self.active = True
+        self.churned_t = float("nan")
+        self.cohort = cohort
+        self.initial = initial
+        self.ae = ae
+        self.seg_start = signed    # start of the current constant-ARR contract segment

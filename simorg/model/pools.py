@@ -1,0 +1,252 @@
+"""Teams as pools of workers with finite capacity, a queue, and a routing strategy.
+
+A :class:`Worker` is one person: hired on a date, ramping to full productivity, holding up
+to ``capacity`` work items at once (an SDR works one lead, an AE holds a book of open
+opportunities, a CSM a book of accounts). A :class:`Pool` is a team: work items ask for a
+worker with :meth:`Pool.request` and wait in the team's queue until one has a free slot;
+the routing strategy picks which free worker gets the item.
+
+Contention is the point: when a team is full, work waits, and the model charges waiting
+its consequences (a lead's qualify chance decays, a deal's cycle lengthens, go-live slips).
+
+The pool keeps time integrals of occupied and available slots so utilization per month
+is exact, not sampled.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from collections.abc import Callable
+from typing import Any
+
+import simpy
+
+DAYS_PER_MONTH = 365.25 / 12
+
+
+class Worker:
+    """One person in a role."""
+
+    __slots__ = (
+        "id", "role", "ordinal", "start", "end", "capacity", "load", "salary",
+        "ramp_days", "ramp_start", "initial", "bookings", "book_arr", "leaving", "quota_per_year",
+    )
+
+    def __init__(self, wid: int, role: str, ordinal: int, start: float, capacity: int,
+                 salary: float, ramp_days: float, ramp_start: float, initial: bool):
+        self.id = wid
+        self.role = role
+        self.ordinal = ordinal
+        self.start = start
+        self.end = float("inf")
+        self.capacity = capacity
+        self.load = 0
+        self.salary = salary
+        self.ramp_days = ramp_days
+        self.ramp_start = ramp_start
+        self.initial = initial
+        self.bookings: list[tuple[float, float]] = []  # (time, ARR) credited to this worker
+        self.book_arr = 0.0
+        self.leaving = False
+        self.quota_per_year = 0.0
+
+    def productivity(self, now: float) -> float:
+        """Ramp: ``ramp_start`` on day one rising linearly to 1 after ``ramp_days``."""
+        if self.initial or self.ramp_days <= 0:
+            return 1.0
+        tenure = now - self.start
+        if tenure >= self.ramp_days:
+            return 1.0
+        return self.ramp_start + (1.0 - self.ramp_start) * max(tenure, 0.0) / self.ramp_days
+
+    def ramped_years(self, t0: float, t1: float) -> float:
+        """Integral of productivity over [t0, t1] in years: the quota a ramping person carries."""
+        t0, t1 = max(t0, self.start), min(t1, self.end)
+        if t1 <= t0:
+            return 0.0
+        if self.initial or self.ramp_days <= 0:
+            return (t1 - t0) / 365.25
+        full_at = self.start + self.ramp_days
+
+        def area(t: float) -> float:  # integral of productivity from start to t
+            if t <= full_at:
+                x = t - self.start
+                return self.ramp_start * x + (1 - self.ramp_start) * x * x / (2 * self.ramp_days)
+            return area(full_at) + (t - full_at)
+
+        return (area(t1) - area(t0)) / 365.25
+
+    @property
+    def free(self) -> int:
+        return self.capacity - self.load if not self.leaving else 0
+
+
+class Request(simpy.Event):
+    """A work item waiting for a worker; succeeds with the worker (or ``None`` if it went stale)."""
+
+    __slots__ = ("item", "enqueued", "cancelled")
+
+    def __init__(self, env: simpy.Environment, item: Any):
+        super().__init__(env)
+        self.item = item
+        self.enqueued = env.now
+        self.cancelled = False
+
+
+# --------------------------------------------------------------------------- routing strategies
+RoutingStrategy = Callable[["Pool", list[Worker], Any], Worker]
+ROUTING: dict[str, RoutingStrategy] = {}
+
+
+def routing(name: str):
+    """Register a routing strategy under ``name`` (scenario files refer to it by name)."""
+
+    def deco(fn: RoutingStrategy) -> RoutingStrategy:
+        ROUTING[name] = fn
+        return fn
+
+    return deco
+
+
+@routing("least_loaded")
+def least_loaded(pool: Pool, free: list[Worker], item: Any) -> Worker:
+    """The free worker with the fewest items in hand (ties: longest-serving first)."""
+    return min(free, key=lambda w: (w.load / w.capacity, w.ordinal))
+
+
+@routing("round_robin")
+def round_robin(pool: Pool, free: list[Worker], item: Any) -> Worker:
+    """Next free worker in turn after the one who got the last item."""
+    free.sort(key=lambda w: w.ordinal)
+    for w in free:
+        if w.ordinal > pool.last_ordinal:
+            return w
+    return free[0]
+
+
+# --------------------------------------------------------------------------- pool
+class Pool:
+    """A team's workers, its queue, and its occupancy accounting.
+
+    ``priority(item) -> float`` orders the queue (smaller first); ``None`` means first come,
+    first served. ``max_wait`` drops items that waited longer (their request succeeds with
+    ``None``): a lead nobody touched in time goes stale.
+    """
+
+    def __init__(self, env: simpy.Environment, role: str, strategy: str = "least_loaded",
+                 priority: Callable[[Any], float] | None = None, max_wait: float | None = None):
+        self.env = env
+        self.role = role
+        self.route = ROUTING[strategy]
+        self.priority = priority
+        self.max_wait = max_wait
+        self.workers: list[Worker] = []
+        self._queue: list[tuple[float, int, Request]] = []
+        self._tie = itertools.count()
+        self.last_ordinal = -1
+        # time integrals for utilization and queue length
+        self._t = 0.0
+        self.busy_area = 0.0
+        self.capacity_area = 0.0
+        self.queue_area = 0.0
+        self.busy = 0
+        self.capacity = 0
+        # waits of items that started service (for monthly queue wait)
+        self.wait_sum = 0.0
+        self.wait_count = 0
+
+    # ---- accounting
+    def _advance(self) -> None:
+        now = self.env.now
+        dt = now - self._t
+        if dt > 0:
+            self.busy_area += self.busy * dt
+            self.capacity_area += self.capacity * dt
+            self.queue_area += len(self._queue) * dt
+            self._t = now
+
+    def snapshot(self) -> tuple[float, float, float, float, int]:
+        """Cumulative (busy slot-days, available slot-days, queue item-days, wait sum, wait count)."""
+        self._advance()
+        return self.busy_area, self.capacity_area, self.queue_area, self.wait_sum, self.wait_count
+
+    @property
+    def queue_length(self) -> int:
+        return len(self._queue)
+
+    @property
+    def active(self) -> list[Worker]:
+        return [w for w in self.workers if not w.leaving]
+
+    # ---- staffing
+    def add(self, worker: Worker) -> None:
+        self._advance()
+        self.workers.append(worker)
+        self.capacity += worker.capacity
+        self._dispatch()
+
+    def remove(self, worker: Worker) -> None:
+        """The worker leaves: takes no new work; items in hand finish (notice period)."""
+        self._advance()
+        worker.leaving = True
+        worker.end = self.env.now
+        self.capacity -= worker.capacity
+        if worker.load == 0:
+            self.workers.remove(worker)
+
+    # ---- work
+    def request(self, item: Any) -> Request:
+        """Ask for a worker for ``item``; the request succeeds with the worker who takes it."""
+        req = Request(self.env, item)
+        self._advance()
+        key = self.priority(item) if self.priority is not None else 0.0
+        heapq.heappush(self._queue, (key, next(self._tie), req))
+        self._dispatch()
+        return req
+
+    def take(self, worker: Worker) -> bool:
+        """A worker takes an item of their own (e.g. a self-sourced deal) if they have a free slot."""
+        if worker.free <= 0:
+            return False
+        self._advance()
+        worker.load += 1
+        self.busy += 1
+        return True
+
+    def cancel(self, req: Request) -> None:
+        """Withdraw a request that has not been granted (lazy: skipped when it reaches the head)."""
+        if not req.triggered:
+            req.cancelled = True
+
+    def release(self, worker: Worker) -> None:
+        self._advance()
+        worker.load -= 1
+        self.busy -= 1
+        if worker.leaving and worker.load == 0 and worker in self.workers:
+            self.workers.remove(worker)
+        self._dispatch()
+
+    def _dispatch(self) -> None:
+        queue = self._queue
+        now = self.env.now
+        while queue:
+            req = queue[0][2]
+            if req.cancelled:
+                heapq.heappop(queue)
+                continue
+            if self.max_wait is not None and now - req.enqueued > self.max_wait:
+                heapq.heappop(queue)
+                req.succeed(None)
+                continue
+            free = [w for w in self.workers if w.free > 0]
+            if not free:
+                return
+            w = self.route(self, free, req.item) if len(free) > 1 else free[0]
+            heapq.heappop(queue)
+            w.load += 1
+            self.busy += 1
+            self.last_ordinal = w.ordinal
+            self.wait_sum += now - req.enqueued
+            self.wait_count += 1
+            req.succeed(w)

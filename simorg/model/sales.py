@@ -1,0 +1,195 @@
+"""Lead to signed deal: marketing channels, SDR qualification, AE opportunities, presales.
+
+Mechanisms (each documented in docs/model.md):
+
+* **Marketing spend -> leads.** A channel's monthly budget buys ``budget / cost_per_lead``
+  leads, arriving as a Poisson stream ``lag_days`` after the spend.
+* **Lead response decay.** The chance an SDR qualifies a lead falls with the wait before
+  first touch: ``qualify_rate * (0.5 + fit) * (floor + (1 - floor) * 0.5 ** (wait_h / half_life))``
+  (Oldroyd et al., HBR 2011: leads touched within an hour qualify far more often). A lead
+  nobody touches within ``max_lead_age_days`` goes stale (Sabnis et al. 2013: most marketing
+  leads are never followed up).
+* **AE capacity.** An AE holds at most ``capacity`` open opportunities; more wait in the
+  routing queue. Win chance: ``win_rate * (1 + fit_win_effect * (fit - 0.5)) * ramp * presales``.
+* **Presales.** Deals at or above ``acv_threshold`` ask for presales; a deal that does not
+  get it within ``max_wait_days`` waits on (longer cycle) or goes on unsupported (lower win).
+* **Self-sourcing.** An AE whose pipeline is thin creates opportunities of their own.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .entities import DISQUALIFIED, LOST, MARKETING, SELF, STALE, WON, Lead
+from .pools import DAYS_PER_MONTH, Worker
+from .records import COMMISSION, MARKETING_SPEND
+from .traits import LeadTraits
+
+if TYPE_CHECKING:
+    from .world import World
+
+SELF_SOURCE_CODE = 200
+
+
+class SalesFlow:
+    """Mixin of :class:`~simorg.model.world.World`: the processes from spend to signature."""
+
+    # ------------------------------------------------------------------ marketing
+    def _start_marketing(self: World) -> None:
+        seg_acv = {name: s.acv for name, s in self.sc.segments.items()}
+        for ci, (name, ch) in enumerate(self.sc.marketing.channels.items()):
+            for m in range(self.months):
+                spend = ch.budget_per_month * (1 + ch.budget_growth_per_month) ** m
+                if spend > 0:
+                    self.rec.cost(m * DAYS_PER_MONTH, "marketing", MARKETING_SPEND, spend)
+            traits = LeadTraits(self.streams, ci + 1, ch.fit, ch.segment_mix, seg_acv)
+            self.env.process(self._channel(name, ch, traits))
+
+    def _channel(self: World, name: str, ch, traits: LeadTraits):
+        """Poisson arrivals, piecewise constant by month of spend, shifted by the lag."""
+        env = self.env
+        exp = self.streams.generator(f"arrivals.{name}")
+        buf: list[float] = []
+        seq = 0
+        for m in range(self.months):
+            start = m * DAYS_PER_MONTH + ch.lag_days
+            if start >= self.horizon:
+                return
+            end = start + DAYS_PER_MONTH
+            rate = ch.budget_per_month * (1 + ch.budget_growth_per_month) ** m / ch.cost_per_lead / DAYS_PER_MONTH
+            if rate <= 0:
+                continue
+            t = start
+            while True:
+                if not buf:
+                    buf = exp.standard_exponential(512).tolist()
+                t += buf.pop() / rate
+                if t >= end:
+                    break  # memoryless: the next month's window starts afresh
+                if t >= self.horizon:
+                    return
+                yield env.timeout(t - env.now)
+                seg, fit, acv, uq, uc, uw = traits.get(seq)
+                lead = Lead(traits.lead_id(seq), name, seg, fit, acv, env.now, MARKETING, uq, uc, uw)
+                seq += 1
+                self.leads.append(lead)
+                env.process(self._lead_flow(lead))
+
+    # ------------------------------------------------------------------ SDR
+    def qualify_probability(self: World, lead: Lead, wait_days: float) -> float:
+        """Chance the lead qualifies after waiting ``wait_days`` for its first touch."""
+        sdr = self.sc.teams.sdr
+        decay = sdr.response_floor + (1 - sdr.response_floor) * 0.5 ** (
+            wait_days * 24.0 / sdr.response_half_life_hours
+        )
+        return min(1.0, sdr.qualify_rate * (0.5 + lead.fit) * decay)
+
+    def _lead_flow(self: World, lead: Lead):
+        env = self.env
+        # With an SDR team, SDRs work leads; without one, AEs work them in their own slots.
+        pool = self.pools["sdr"] if self.has_sdr else self.pools["ae"]
+        w = yield pool.request(lead)
+        if w is None:
+            lead.state, lead.closed_t = STALE, env.now
+            return
+        lead.first_touch = env.now
+        lead.worker_sdr = w.id
+        yield env.timeout(self.sdr_work() / w.productivity(env.now))
+        if lead.u_qualify >= self.qualify_probability(lead, lead.first_touch - lead.created):
+            pool.release(w)
+            lead.state, lead.closed_t = DISQUALIFIED, env.now
+            return
+        lead.qualified_t = env.now
+        if self.has_sdr:
+            pool.release(w)
+            yield from self._opportunity(lead, None)
+        else:
+            yield from self._opportunity(lead, w)
+
+    # ------------------------------------------------------------------ AE
+    def _start_self_sourcing(self: World, ae: Worker) -> None:
+        if self.sc.teams.ae.self_source_per_month > 0:
+            self.env.process(self._self_source(ae))
+
+    def _self_source(self: World, ae: Worker):
+        """A thin pipeline makes an AE prospect: opportunities at a rate, while below the bar."""
+        team = self.sc.teams.ae
+        env = self.env
+        gen = self.streams.generator(f"self_source.{ae.ordinal}")
+        mix = team.self_source_segment_mix or {s: 1.0 for s in self.sc.segments}
+        traits = LeadTraits(self.streams, SELF_SOURCE_CODE + ae.ordinal, team.self_source_fit, mix,
+                            {n: s.acv for n, s in self.sc.segments.items()})
+        rate = team.self_source_per_month / DAYS_PER_MONTH
+        seq = 0
+        while True:
+            yield env.timeout(gen.standard_exponential() / rate)
+            if ae.leaving:
+                return
+            seg, fit, acv, uq, uc, uw = traits.get(seq)
+            seq += 1  # the draw is used up whether or not it becomes a deal (common random numbers)
+            if ae.load >= team.self_source_below * ae.capacity or not self.pools["ae"].take(ae):
+                continue
+            lead = Lead(traits.lead_id(seq - 1), "self_sourced", seg, fit, acv, env.now, SELF, uq, uc, uw)
+            lead.first_touch = lead.qualified_t = env.now
+            self.leads.append(lead)
+            env.process(self._opportunity(lead, ae))
+
+    def win_probability(self: World, lead: Lead, ae: Worker, support: float) -> float:
+        team = self.sc.teams.ae
+        seg = self.sc.segments[lead.segment]
+        p = seg.win_rate * (1 + team.fit_win_effect * (lead.fit - 0.5)) * support
+        p *= ae.productivity(self.env.now)
+        if not ae.initial:
+            p *= team.new_team_win_factor
+        if ae.leaving:
+            p *= team.orphan_win_factor
+        return min(1.0, max(0.0, p))
+
+    def _opportunity(self: World, lead: Lead, ae: Worker | None):
+        env = self.env
+        ae_pool = self.pools["ae"]
+        if ae is None:
+            ae = yield ae_pool.request(lead)
+        lead.assigned_t = env.now
+        lead.owner = ae.id
+        support = yield from self._presales(lead)
+        seg = self.sc.segments[lead.segment]
+        yield env.timeout(seg.cycle_days.ppf(lead.u_cycle))
+        lead.closed_t = env.now
+        if lead.u_win >= self.win_probability(lead, ae, support):
+            lead.state = LOST
+            ae_pool.release(ae)
+            return
+        lead.state = WON
+        self._book_new_deal(lead, ae)
+        yield from self._deliver(lead, ae)
+
+    def _book_new_deal(self: World, lead: Lead, ae: Worker) -> None:
+        ae.bookings.append((self.env.now, lead.acv))
+        rate = self.sc.teams.ae.commission_rate
+        if rate > 0:
+            self.rec.cost(self.env.now, "ae", COMMISSION, rate * lead.acv)
+
+    # ------------------------------------------------------------------ presales
+    def _presales(self: World, lead: Lead):
+        """Returns the win-chance multiplier from presales support (1 when not needed)."""
+        ps = self.sc.teams.presales
+        if lead.acv < ps.acv_threshold or not self.has_presales:
+            return 1.0
+        pool = self.pools["presales"]
+        req = pool.request(lead)
+        if ps.on_no_presales == "wait":
+            yield req
+        elif not req.triggered:
+            yield req | self.env.timeout(ps.max_wait_days)
+        if not req.triggered:
+            pool.cancel(req)
+            lead.presales = "unsupported"
+            return ps.unsupported_win_factor
+        lead.presales = "supported"
+        self.env.process(self._presales_work(req.value))
+        return ps.win_boost
+
+    def _presales_work(self: World, w: Worker):
+        yield self.env.timeout(self.presales_effort() / w.productivity(self.env.now))
+        self.pools["presales"].release(w)

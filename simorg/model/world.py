@@ -1,0 +1,149 @@
+"""The SimPy world of one replication: builds teams and processes from a scenario, runs them.
+
+``World(scenario, seed).run()`` returns the :class:`~simorg.model.records.Records` of the run.
+The world owns its environment and random streams: no global state, so replications can run
+in any process in any order.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+import simpy
+
+from ..scenario.schema import ROLES, STAFF_ROLES, Scenario
+from .customers import CustomerLifecycle
+from .entities import Account, Lead
+from .people import People
+from .pools import DAYS_PER_MONTH, Pool, Worker
+from .records import INITIAL, Recorder, Records
+from .rng import RandomStreams
+from .sales import SalesFlow
+from .traits import Sampler
+
+INITIAL_CODE = 250
+
+
+class World(SalesFlow, CustomerLifecycle, People):
+    """One replication's model state and processes."""
+
+    def __init__(self, scenario: Scenario, seed: int):
+        self.sc = scenario
+        self.seed = seed
+        self.env = simpy.Environment()
+        self.streams = RandomStreams(seed)
+        self.rec = Recorder()
+        self.months = scenario.horizon_months
+        self.horizon = self.months * DAYS_PER_MONTH
+        self.leads: list[Lead] = []
+        self.accounts: list[Account] = []
+        self.active: dict[int, Account] = {}
+        self.staff: list[Worker] = []
+        self.people: dict[str, list[Worker]] = {r: [] for r in STAFF_ROLES}
+        self.hired: dict[str, int] = defaultdict(int)
+        self.pending: dict[str, int] = defaultdict(int)
+        self.unbackfilled: dict[str, int] = defaultdict(int)
+        self.departures: dict[str, int] = defaultdict(int)
+        self.arr_total = 0.0
+
+        teams = scenario.teams
+        self.has_sdr = self._ever_staffed("sdr")
+        self.has_presales = self._ever_staffed("presales")
+        self.has_implementation = self._ever_staffed("implementation")
+        self.has_csm = self._ever_staffed("csm")
+        self.pools: dict[str, Pool] = {
+            "sdr": Pool(self.env, "sdr", "least_loaded", max_wait=teams.sdr.max_lead_age_days),
+            "ae": Pool(self.env, "ae", scenario.org.lead_routing,
+                       max_wait=None if self.has_sdr else teams.sdr.max_lead_age_days),
+            "presales": Pool(self.env, "presales", "least_loaded"),
+            "implementation": Pool(self.env, "implementation", "least_loaded"),
+            "csm": Pool(self.env, "csm", "least_loaded"),
+        }
+
+        s = self.streams
+        self.sdr_work = Sampler(teams.sdr.work_days, s.generator("sdr.work"))
+        self.presales_effort = Sampler(teams.presales.effort_days, s.generator("presales.effort"))
+        self.self_delivery = Sampler(teams.ae.self_delivery_days, s.generator("ae.self_delivery"))
+        self.k_onboarding = s.key("account.onboarding")
+        self.k_renew = s.key("account.renew")
+        self.k_contract = s.key("account.contract")
+        self.k_noise = s.key("account.health_noise")
+        self.k_upsell = s.key("account.upsell")
+        self.k_cross = s.key("account.cross_sell")
+        self.k_attrition = s.key("people.attrition")
+
+    def _ever_staffed(self, role: str) -> bool:
+        team = getattr(self.sc.teams, role)
+        return team.headcount > 0 or any(step.headcount > 0 for step in team.plan)
+
+    # ------------------------------------------------------------------ setup
+    def _initial_staff(self) -> None:
+        for role in STAFF_ROLES:
+            team = self.team(role)
+            if team is None:
+                continue
+            for _ in range(team.headcount):
+                self._hire(role, 0.0, True)
+
+    def _initial_customers(self) -> None:
+        init = self.sc.customers.initial
+        if init.count == 0:
+            return
+        seg_names = [s for s, v in init.segment_mix.items() if v > 0] or list(self.sc.segments)
+        shares = np.array([init.segment_mix.get(s, 1.0) for s in seg_names])
+        cum = np.cumsum(shares / shares.sum())
+        ids = (np.uint64(INITIAL_CODE) << np.uint64(40)) | np.arange(init.count, dtype=np.uint64)
+        s = self.streams
+        seg_idx = np.minimum(np.searchsorted(cum, s.u_array(s.key("initial.segment"), ids), side="right"),
+                             len(seg_names) - 1)
+        u_acv = s.u_array(s.key("initial.acv"), ids)
+        u_health = s.u_array(s.key("initial.health"), ids)
+        u_age = s.u_array(s.key("initial.age"), ids)
+        term = self.sc.customers.renewal.term_months * DAYS_PER_MONTH
+        for i in range(init.count):
+            seg = seg_names[seg_idx[i]]
+            arr = float(self.sc.segments[seg].acv.ppf(u_acv[i]))
+            health = float(np.clip(init.health.ppf(u_health[i]), 0.0, 1.0))
+            a = Account(int(ids[i]), seg, arr, 0.0, "y0", health, True)
+            a.live_t = 0.0
+            self._sign(a, INITIAL)
+            a.contract_start = -u_age[i] * term  # contracts spread over the past term
+            self._assign_csm(a)
+
+    # ------------------------------------------------------------------ monitoring
+    def _monitor(self):
+        """At each month end: occupancy integrals and headcount per role (from outside role code)."""
+        env = self.env
+        for m in range(1, self.months + 1):
+            yield env.timeout(m * DAYS_PER_MONTH - env.now)
+            for role in ROLES:
+                self.rec.pool_rows.setdefault(role, []).append(self.pools[role].snapshot())
+            for role in STAFF_ROLES:
+                self.rec.headcount_rows.setdefault(role, []).append(len(self.people[role]))
+
+    # ------------------------------------------------------------------ run
+    def run(self) -> Records:
+        self._initial_staff()
+        self._initial_customers()
+        initial_arr = self.arr_total
+        self._start_marketing()
+        self.env.process(self._people())
+        self.env.process(self._customer_success())
+        self.env.process(self._monitor())
+        self.env.run(until=self.horizon + 1e-6)
+        for a in self.active.values():
+            self.rec.segment(a.id, a.seg_start, self.horizon, a.arr)
+        ae = self.sc.teams.ae
+        attainment = [
+            (w.id, sum(arr for t, arr in w.bookings if t <= self.horizon),
+             ae.quota_per_year * w.ramped_years(0.0, self.horizon), w.initial)
+            for w in self.staff if w.role == "ae" and w.start < self.horizon
+        ]
+        for role, n in self.departures.items():
+            self.rec.extra[f"departures_{role}"] = float(n)
+        return self.rec.finalize(
+            horizon_days=self.horizon, months=self.months, leads=self.leads,
+            accounts=self.accounts, staff=self.staff, attainment_rows=attainment,
+            initial_arr=initial_arr,
+        )
