@@ -13,13 +13,15 @@ HIGHER_IS_BETTER = (
     "arr_end", "customers_end", "new_logos", "new_arr", "expansion_arr",
     "arr_growth_last_12m", "magic_number", "logo_renewal_rate", "grr", "nrr",
     "leads", "win_rate", "new_deal_acv", "quota_attainment_median",
+    "opportunities", "lead_to_opportunity", "opportunity_to_win",
 )
 LOWER_IS_BETTER = (
     "churned_arr", "gtm_cost", "salary_cost", "commission_cost", "bonus_cost",
     "marketing_cost", "cac", "cac_payback_months", "sales_cycle_days",
     "lead_response_hours", "time_to_value_days", "ae_attrition", "attribution_gap",
+    "contraction_arr", "recruiting_cost", "sm_cost", "cac_ratio", "audit_cost",
 )
-NEUTRAL = tuple(f"headcount_end_{r}" for r in ROLES) + tuple(f"utilization_{r}" for r in ROLES)
+NEUTRAL = tuple(f"headcount_end_{r}" for r in (*ROLES, "marketing", "am")) + tuple(f"utilization_{r}" for r in ROLES)
 
 DIRECTIONS: dict[str, int] = {
     **{k: 1 for k in HIGHER_IS_BETTER},

@@ -69,8 +69,13 @@ def _frames(arms: Sequence[ReplicationResult],
             df = getattr(arm, name)
             if extra is not None:
                 cols = extra.get(arm.label, {})
-                for i, (col, val) in enumerate(cols.items()):
-                    df.insert(1 + i, col, [val] * len(df))
+                pos = 0
+                for col, val in cols.items():
+                    if col in df.columns:  # e.g. sweeps name the base scenario, not the point
+                        df[col] = [val] * len(df)
+                    else:
+                        df.insert(pos, col, [val] * len(df))
+                        pos += 1
             out[name].append(df)
     return {k: pd.concat(v, ignore_index=True) if v else pd.DataFrame() for k, v in out.items()}
 
