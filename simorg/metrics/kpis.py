@@ -109,12 +109,15 @@ def compute_kpis(records: Records, s: dict[str, np.ndarray], scenario: Scenario)
     qualified = np.isfinite(ld["qualified_t"].astype(float)) if n else np.array([], dtype=bool)
     k["opportunities"] = float(np.sum(qualified))
     k["lead_to_opportunity"] = _ratio(float(np.sum(qualified & mkt)), float(np.sum(mkt)))
+    touched_mkt = mkt & np.isfinite(ld["first_touch"].astype(float)) if n else mkt
+    k["lead_qualify_rate"] = _ratio(float(np.sum(qualified & mkt)), float(np.sum(touched_mkt)))
     k["win_rate"] = _ratio(float(np.sum(won)), float(np.sum(won | lost)))
     k["opportunity_to_win"] = k["win_rate"]
     k["sales_cycle_days"] = _mean(ld["closed_t"][won] - ld["qualified_t"][won]) if n else float("nan")
     k["new_deal_acv"] = _mean(ld["acv"][won]) if n else float("nan")
-    touched = mkt & np.isfinite(ld["first_touch"].astype(float)) if n else mkt
-    k["lead_response_hours"] = _mean((ld["first_touch"][touched] - ld["created"][touched]) * 24.0) if n else float("nan")
+    k["lead_response_hours"] = (
+        _mean((ld["first_touch"][touched_mkt] - ld["created"][touched_mkt]) * 24.0) if n else float("nan")
+    )
     acc = records.accounts
     if len(acc["id"]):
         fresh = ~acc["initial"].astype(bool)

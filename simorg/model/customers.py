@@ -26,9 +26,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy import special
 
-from .entities import Account, Lead
+from .entities import Account, Lead, Task
 from .pools import DAYS_PER_MONTH, Worker
-from .records import BONUS, CHURN, CONTRACTION, EXPANSION, INITIAL, NEW
+from .records import CHURN, CONTRACTION, EXPANSION, INITIAL, NEW
 
 if TYPE_CHECKING:
     from .world import World
@@ -65,6 +65,7 @@ class CustomerLifecycle:
         seg = self.sc.segments[lead.segment]
         a = Account(lead.id, lead.segment, lead.acv, env.now, self.cohort_of(env.now),
                     self.sc.customers.health.start, False, ae.id)
+        a.promise = lead.promise
         self._sign(a)
         impl = self.sc.teams.implementation
         if lead.acv < impl.self_delivery_below_acv or not self.has_implementation:
@@ -75,17 +76,27 @@ class CustomerLifecycle:
             pool = self.pools["implementation"]
             w = yield pool.request(a)
             u = self.streams.u(self.k_onboarding, a.id)
-            yield env.timeout(seg.onboarding_days.ppf(u) / w.productivity(env.now))
+            effort = seg.onboarding_days.ppf(u) * (1.0 + self.sc.behaviour.promise_inflation.effort_uplift * a.promise)
+            yield env.timeout(effort / w.productivity(env.now))
             pool.release(w)
-        self._go_live(a)
+        self._go_live(a, lead.presales == "supported")
 
-    def _go_live(self: World, a: Account) -> None:
+    def _go_live(self: World, a: Account, presales_supported: bool = False) -> None:
+        """Go-live: time to value and over-promising set the account's health; CSM assigned."""
         impl = self.sc.teams.implementation
         a.live_t = self.env.now
         late = max(0.0, (a.live_t - a.signed) - impl.ttv_target_days)
-        a.health = max(0.0, a.health - impl.ttv_health_penalty_per_30d * late / 30.0)
+        health = a.health - impl.ttv_health_penalty_per_30d * late / 30.0
+        health -= self.sc.behaviour.promise_inflation.health_penalty * a.promise
+        if self.sc.org.implementation_under == "customer_success":
+            health += self.sc.org.cs_handover_health_bonus
+        a.health = min(1.0, max(0.0, health))
+        if presales_supported and late == 0:  # customer acceptance on time: the rest of presales pay
+            ps = self.sc.teams.presales
+            self._bonus("presales", ps.variable_pay_per_deal * (1.0 - ps.win_share))
         if a.active:
             self._assign_csm(a)
+            self._maybe_assign_am(a)
 
     def _assign_csm(self: World, a: Account) -> None:
         if not self.has_csm:
@@ -101,6 +112,22 @@ class CustomerLifecycle:
 
         req.callbacks.append(granted)
 
+    def _maybe_assign_am(self: World, a: Account) -> None:
+        """Key accounts (ARR at or above ``org.key_account_arr``) get a dedicated account manager."""
+        threshold = self.sc.org.key_account_arr
+        if threshold is None or a.am is not None or a.arr < threshold or "am" not in self.pools:
+            return
+        req = self.pools["am"].request(a)
+        a.am = req
+
+        def granted(ev, a=a):
+            if ev.value is not None and a.active:
+                a.am = ev.value
+            elif ev.value is not None:
+                self.pools["am"].release(ev.value)
+
+        req.callbacks.append(granted)
+
     # ------------------------------------------------------------------ renewal
     def _account_life(self: World, a: Account):
         env = self.env
@@ -113,16 +140,44 @@ class CustomerLifecycle:
             start_motion = end - lead_days
             if start_motion > env.now:
                 yield env.timeout(start_motion - env.now)
-            worked = self._renewal_motion(a)
-            yield env.timeout(end - env.now)
-            self._decide_renewal(a, worked)
+            owner = self.renewal_owner(a)
+            worker = yield from self._renewal_motion(a, owner, end)
+            if end > env.now:
+                yield env.timeout(end - env.now)
+            self._decide_renewal(a, owner, worker)
             if not a.active:
                 return
             a.contract_start = end
 
-    def _renewal_motion(self: World, a: Account) -> bool:
-        """CSMs own renewals: the motion is worked when the account has a CSM."""
-        return isinstance(a.csm, Worker)
+    def renewal_owner(self: World, a: Account) -> str:
+        """Who works this account's renewal (org.renewals; AMs only for key accounts)."""
+        owner = self.sc.org.renewals
+        if owner == "am" and not isinstance(a.am, Worker):
+            return "csm"
+        return owner
+
+    def _renewal_motion(self: World, a: Account, owner: str, end: float):
+        """Work the renewal; returns the worker who worked it, or None if nobody did.
+
+        CSMs and AMs work renewals of the accounts in their book. AEs and renewal specialists
+        take renewals from their team queue (ordered by pay when pay priority is on); one not
+        picked up before the contract ends lapses unworked.
+        """
+        if owner == "csm":
+            return a.csm if isinstance(a.csm, Worker) else None
+        if owner == "am":
+            return a.am if isinstance(a.am, Worker) else None
+        pool = self.pools[owner]
+        req = pool.request(Task("renewal", a, a.arr, owner))
+        if not req.triggered and end > self.env.now:
+            yield req | self.env.timeout(end - self.env.now)
+        if not req.triggered:
+            pool.cancel(req)
+            return None
+        w = req.value
+        yield self.env.timeout(self.renewal_effort())
+        pool.release(w)
+        return w
 
     def renewal_probability(self: World, a: Account, worked: bool) -> float:
         r = self.sc.customers.renewal
@@ -132,19 +187,18 @@ class CustomerLifecycle:
             p *= r.unworked_factor
         return min(1.0, max(0.0, p))
 
-    def _decide_renewal(self: World, a: Account, worked: bool) -> None:
+    def _decide_renewal(self: World, a: Account, owner: str, worker: Worker | None) -> None:
         r = self.sc.customers.renewal
         now = self.env.now
         before = a.arr
+        worked = worker is not None
         u = self.streams.u(self.k_renew, a.id, a.renewals)
         if u < self.renewal_probability(a, worked):
             uc = self.streams.u(self.k_contract, a.id, a.renewals)
             if uc < min(1.0, r.contraction_chance * (1.0 - a.health) / 0.2):
                 self._change_arr(a, CONTRACTION, -r.contraction_share * a.arr)
             a.renewals += 1
-            bonus = self.sc.teams.csm.bonus_rate * a.arr
-            if bonus > 0 and isinstance(a.csm, Worker):
-                self.rec.cost(now, "csm", BONUS, bonus)
+            self.credit_renewal(a, owner, worker)
             self.rec.renewal(now, a.id, True, before, a.arr, worked)
         else:
             self.rec.renewal(now, a.id, False, before, 0.0, worked)
@@ -155,11 +209,13 @@ class CustomerLifecycle:
         a.active = False
         a.churned_t = self.env.now
         del self.active[a.id]
-        if isinstance(a.csm, Worker):
-            self.pools["csm"].release(a.csm)
-        elif a.csm is not None:
-            self.pools["csm"].cancel(a.csm)
-        a.csm = None
+        for role in ("csm", "am"):
+            held = getattr(a, role)
+            if isinstance(held, Worker):
+                self.pools[role].release(held)
+            elif held is not None:
+                self.pools[role].cancel(held)
+            setattr(a, role, None)
 
     # ------------------------------------------------------------------ health and expansion
     def _customer_success(self: World):
@@ -178,31 +234,80 @@ class CustomerLifecycle:
             health = np.fromiter((a.health for a in accs), dtype=float, count=len(accs))
             touches = np.zeros(len(accs))
             assigned = np.zeros(len(accs), dtype=bool)
+            weights = self._tier_weights(accs)
+            book_weight: dict[int, float] = {}
+            for a, wt in zip(accs, weights, strict=True):
+                if isinstance(a.csm, Worker):
+                    book_weight[a.csm.id] = book_weight.get(a.csm.id, 0.0) + wt
+            boost = np.zeros(len(accs))
+            am_boost = self.sc.teams.am.health_boost if self.sc.teams.am is not None else 0.0
             for i, a in enumerate(accs):
                 w = a.csm
                 if isinstance(w, Worker):
                     assigned[i] = True
-                    touches[i] = csm_team.touches_per_month * w.productivity(now) / max(w.load, 1)
+                    touches[i] = (csm_team.touches_per_month * w.productivity(now)
+                                  * weights[i] / book_weight[w.id])
+                if isinstance(a.am, Worker):
+                    boost[i] = am_boost
             cover = np.minimum(1.0, touches / csm_team.touches_needed_per_month)
-            target = h_cfg.floor + (h_cfg.ceiling - h_cfg.floor) * cover
+            target = h_cfg.floor + (h_cfg.ceiling - h_cfg.floor) * cover + boost
             noise = h_cfg.noise_sd * special.ndtri(self.streams.u_array(self.k_noise, ids, m))
             health = health + h_cfg.adjust_per_month * (target - health) + noise
             health = np.where(assigned, health, health - h_cfg.unassigned_penalty)
             health = np.clip(health, 0.0, 1.0)
             for a, h in zip(accs, health.tolist(), strict=True):
                 a.health = h
-            self._expansions(accs, ids, health, m, x_cfg.upsell_per_year, x_cfg.upsell_size, self.k_upsell)
-            self._expansions(accs, ids, health, m, x_cfg.cross_sell_per_year, x_cfg.cross_sell_size, self.k_cross)
+            self._expansions(accs, ids, health, m, x_cfg.upsell_per_year, x_cfg.upsell_size,
+                             self.k_upsell, self.sc.org.upsell)
+            self._expansions(accs, ids, health, m, x_cfg.cross_sell_per_year, x_cfg.cross_sell_size,
+                             self.k_cross, self.sc.org.cross_sell)
+            for a in accs:
+                if a.active and a.am is None:
+                    self._maybe_assign_am(a)
 
-    def _expansions(self: World, accs, ids, health, month, per_year, size, key) -> None:
+    def _tier_weights(self: World, accs: list[Account]) -> list[float]:
+        """Service level of each account: the weight of the highest tier its ARR reaches."""
+        tiers = sorted(self.sc.teams.csm.tiers, key=lambda t: t.min_arr, reverse=True)
+        if not tiers:
+            return [1.0] * len(accs)
+        out = []
+        for a in accs:
+            out.append(next((t.weight for t in tiers if a.arr >= t.min_arr), 1.0))
+        return out
+
+    def _expansions(self: World, accs, ids, health, month, per_year, size, key, owner) -> None:
+        """Expansion signals this month, proportional to health; the owner works them."""
         if per_year <= 0:
             return
         p = 1.0 - np.exp(-per_year * health / 12.0)
         u = self.streams.u_array(key, ids, month)
         for i in np.flatnonzero(u < p).tolist():
             a = accs[i]
-            grow = float(size.ppf(self.streams.u(key ^ 0x5A5A, a.id, month)))
-            self._change_arr(a, EXPANSION, max(0.0, grow) * a.arr)
+            grow = max(0.0, float(size.ppf(self.streams.u(key ^ 0x5A5A, a.id, month)))) * a.arr
+            who = owner if owner != "am" or isinstance(a.am, Worker) else "csm"
+            if who == "ae":
+                self.env.process(self._ae_expansion(a, grow))
+            else:
+                self._close_expansion(a, grow, who, None)
+
+    def _ae_expansion(self: World, a: Account, amount: float):
+        """An expansion opportunity in the AE queue: lost if nobody picks it up in time."""
+        pool = self.pools["ae"]
+        req = pool.request(Task("expansion", a, amount, "ae"))
+        if not req.triggered:
+            yield req | self.env.timeout(self.sc.org.expansion_max_wait_days)
+        if not req.triggered:
+            pool.cancel(req)
+            return
+        w = req.value
+        yield self.env.timeout(self.expansion_effort())
+        pool.release(w)
+        if a.active:
+            self._close_expansion(a, amount, "ae", w)
+
+    def _close_expansion(self: World, a: Account, amount: float, owner: str, worker: Worker | None) -> None:
+        self._change_arr(a, EXPANSION, amount)
+        self.credit_expansion(a, amount, owner, worker)
 
     def cohort_of(self: World, t: float) -> str:
         """Signup cohort label: ``y1`` for the first simulated year, ``y2`` for the second..."""

@@ -23,7 +23,7 @@ class Lead:
     __slots__ = (
         "id", "channel", "segment", "fit", "acv", "created", "true_source", "recorded_source",
         "u_qualify", "u_cycle", "u_win", "first_touch", "qualified_t", "assigned_t",
-        "closed_t", "state", "owner", "presales", "worker_sdr",
+        "closed_t", "state", "owner", "presales", "worker_sdr", "promise",
     )
 
     def __init__(self, lid: int, channel: str, segment: str, fit: float, acv: float,
@@ -47,6 +47,7 @@ class Lead:
         self.owner = -1          # AE worker id
         self.presales = "not_needed"  # not_needed | supported | unsupported
         self.worker_sdr = -1
+        self.promise = 0.0       # presales over-promise carried into delivery
 
 
 class Account:
@@ -54,7 +55,8 @@ class Account:
 
     __slots__ = (
         "id", "segment", "arr", "signed", "live_t", "health", "csm", "contract_start",
-        "renewals", "active", "churned_t", "cohort", "initial", "ae", "seg_start",
+        "renewals", "active", "churned_t", "cohort", "initial", "ae", "seg_start", "am",
+        "promise",
     )
 
     def __init__(self, aid: int, segment: str, arr: float, signed: float, cohort: str,
@@ -74,3 +76,18 @@ class Account:
         self.initial = initial
         self.ae = ae
         self.seg_start = signed    # start of the current constant-ARR contract segment
+        self.am = None             # account manager (key accounts), a Worker or pending request
+        self.promise = 0.0
+
+
+class Task:
+    """Work on an existing account that an owner team picks up from its queue:
+    a renewal motion or an expansion opportunity."""
+
+    __slots__ = ("kind", "account", "amount", "pool")
+
+    def __init__(self, kind: str, account: Account, amount: float, pool: str):
+        self.kind = kind          # "renewal" | "expansion"
+        self.account = account
+        self.amount = amount      # ARR at stake
+        self.pool = pool          # the team whose queue it is in

@@ -43,6 +43,7 @@ class People:
         if role == "ae":
             w.quota_per_year = self.sc.teams.ae.quota_per_year
         self.staff.append(w)
+        self.worker_by_id[w.id] = w
         if start <= self.env.now:
             self._join(w)
         else:
@@ -56,12 +57,25 @@ class People:
         self._join(w)
 
     def _join(self: World, w: Worker) -> None:
+        if w.role == "ae" and self.sc.org.lead_routing == "segment_pods":
+            w.pod = self._pod_for_new_ae()
         self.people[w.role].append(w)
         pool = self.pools.get(w.role)
         if pool is not None:
             pool.add(w)
         if w.role == "ae":
             self._start_self_sourcing(w)
+
+    def _pod_for_new_ae(self: World) -> str:
+        """The segment pod furthest below its share of the AEs currently employed."""
+        shares = self.sc.org.pods or {s: 1.0 for s in self.sc.segments}
+        total = sum(shares.values())
+        counts = {s: 0 for s in shares}
+        for w in self.people["ae"]:
+            if w.pod in counts:
+                counts[w.pod] += 1
+        n = sum(counts.values()) + 1
+        return min(shares, key=lambda s: (counts[s] - n * shares[s] / total, list(shares).index(s)))
 
     def _leave(self: World, w: Worker) -> None:
         self.people[w.role].remove(w)

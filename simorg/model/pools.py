@@ -31,6 +31,7 @@ class Worker:
     __slots__ = (
         "id", "role", "ordinal", "start", "end", "capacity", "load", "salary",
         "ramp_days", "ramp_start", "initial", "bookings", "book_arr", "leaving", "quota_per_year",
+        "pod",
     )
 
     def __init__(self, wid: int, role: str, ordinal: int, start: float, capacity: int,
@@ -50,6 +51,7 @@ class Worker:
         self.book_arr = 0.0
         self.leaving = False
         self.quota_per_year = 0.0
+        self.pod: str | None = None  # segment pod of an AE under segment_pods routing
 
     def productivity(self, now: float) -> float:
         """Ramp: ``ramp_start`` on day one rising linearly to 1 after ``ramp_days``."""
@@ -95,7 +97,7 @@ class Request(simpy.Event):
 
 
 # --------------------------------------------------------------------------- routing strategies
-RoutingStrategy = Callable[["Pool", list[Worker], Any], Worker]
+RoutingStrategy = Callable[["Pool", list[Worker], Any], "Worker | None"]
 ROUTING: dict[str, RoutingStrategy] = {}
 
 
@@ -123,6 +125,18 @@ def round_robin(pool: Pool, free: list[Worker], item: Any) -> Worker:
         if w.ordinal > pool.last_ordinal:
             return w
     return free[0]
+
+
+@routing("segment_pods")
+def segment_pods(pool: Pool, free: list[Worker], item: Any) -> Worker | None:
+    """Deals go to the least-loaded free AE of their segment's pod (None: the pod is full).
+    Work that belongs to no segment (renewals, expansions) goes to anyone."""
+    segment = getattr(item, "segment", None)
+    if segment is not None:
+        free = [w for w in free if w.pod == segment]
+        if not free:
+            return None
+    return least_loaded(pool, free, item)
 
 
 # --------------------------------------------------------------------------- pool
@@ -230,6 +244,7 @@ class Pool:
     def _dispatch(self) -> None:
         queue = self._queue
         now = self.env.now
+        skipped: list[tuple[float, int, Request]] = []
         while queue:
             req = queue[0][2]
             if req.cancelled:
@@ -241,8 +256,11 @@ class Pool:
                 continue
             free = [w for w in self.workers if w.free > 0]
             if not free:
-                return
-            w = self.route(self, free, req.item) if len(free) > 1 else free[0]
+                break
+            w = self.route(self, free, req.item)
+            if w is None:  # no worker this item may go to is free: let the next item try
+                skipped.append(heapq.heappop(queue))
+                continue
             heapq.heappop(queue)
             w.load += 1
             self.busy += 1
@@ -250,3 +268,5 @@ class Pool:
             self.wait_sum += now - req.enqueued
             self.wait_count += 1
             req.succeed(w)
+        for entry in skipped:
+            heapq.heappush(queue, entry)

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from .entities import DISQUALIFIED, LOST, MARKETING, SELF, STALE, WON, Lead
 from .pools import DAYS_PER_MONTH, Worker
-from .records import COMMISSION, MARKETING_SPEND
+from .records import BONUS, COMMISSION, MARKETING_SPEND
 from .traits import LeadTraits
 
 if TYPE_CHECKING:
@@ -37,15 +37,16 @@ class SalesFlow:
     # ------------------------------------------------------------------ marketing
     def _start_marketing(self: World) -> None:
         seg_acv = {name: s.acv for name, s in self.sc.segments.items()}
+        cost_factor, fit_factor = self.marketing_bias()
         for ci, (name, ch) in enumerate(self.sc.marketing.channels.items()):
             for m in range(self.months):
                 spend = ch.budget_per_month * (1 + ch.budget_growth_per_month) ** m
                 if spend > 0:
                     self.rec.cost(m * DAYS_PER_MONTH, "marketing", MARKETING_SPEND, spend)
-            traits = LeadTraits(self.streams, ci + 1, ch.fit, ch.segment_mix, seg_acv)
-            self.env.process(self._channel(name, ch, traits))
+            traits = LeadTraits(self.streams, ci + 1, ch.fit, ch.segment_mix, seg_acv, fit_factor)
+            self.env.process(self._channel(name, ch, traits, ch.cost_per_lead * cost_factor))
 
-    def _channel(self: World, name: str, ch, traits: LeadTraits):
+    def _channel(self: World, name: str, ch, traits: LeadTraits, cost_per_lead: float):
         """Poisson arrivals, piecewise constant by month of spend, shifted by the lag."""
         env = self.env
         exp = self.streams.generator(f"arrivals.{name}")
@@ -56,7 +57,7 @@ class SalesFlow:
             if start >= self.horizon:
                 return
             end = start + DAYS_PER_MONTH
-            rate = ch.budget_per_month * (1 + ch.budget_growth_per_month) ** m / ch.cost_per_lead / DAYS_PER_MONTH
+            rate = ch.budget_per_month * (1 + ch.budget_growth_per_month) ** m / cost_per_lead / DAYS_PER_MONTH
             if rate <= 0:
                 continue
             t = start
@@ -95,12 +96,19 @@ class SalesFlow:
         lead.first_touch = env.now
         lead.worker_sdr = w.id
         yield env.timeout(self.sdr_work() / w.productivity(env.now))
-        if lead.u_qualify >= self.qualify_probability(lead, lead.first_touch - lead.created):
+        p = self.qualify_probability(lead, lead.first_touch - lead.created)
+        extra = self.sdr_extra_qualify() if self.has_sdr else 0.0
+        if lead.u_qualify >= p + extra * (1.0 - p):
             pool.release(w)
             lead.state, lead.closed_t = DISQUALIFIED, env.now
             return
+        if lead.u_qualify >= p:  # passed below the bar: the fit was not really there
+            lead.fit *= self.sc.behaviour.sdr_bar_lowering.fit_factor
         lead.qualified_t = env.now
         if self.has_sdr:
+            sdr = self.sc.teams.sdr
+            if sdr.pay_per_qualified > 0:
+                self.rec.cost(env.now, "sdr", COMMISSION, sdr.pay_per_qualified)
             pool.release(w)
             yield from self._opportunity(lead, None)
         else:
@@ -165,10 +173,17 @@ class SalesFlow:
         yield from self._deliver(lead, ae)
 
     def _book_new_deal(self: World, lead: Lead, ae: Worker) -> None:
-        ae.bookings.append((self.env.now, lead.acv))
-        rate = self.sc.teams.ae.commission_rate
-        if rate > 0:
-            self.rec.cost(self.env.now, "ae", COMMISSION, rate * lead.acv)
+        """Signature: the rep records the source, commissions and variable pay are due."""
+        self.record_source(lead)
+        self.pay_ae(ae, lead.acv, self.new_rate(lead.recorded_source), counts_to_quota=True)
+        sdr = self.sc.teams.sdr
+        if lead.worker_sdr >= 0 and self.has_sdr and sdr.pay_basis == "qualified_plus_revenue":
+            self.rec.cost(self.env.now, "sdr", COMMISSION, sdr.revenue_share * lead.acv)
+        if lead.presales == "supported":
+            ps = self.sc.teams.presales
+            pay = ps.variable_pay_per_deal * ps.win_share
+            if pay > 0:
+                self.rec.cost(self.env.now, "presales", BONUS, pay)
 
     # ------------------------------------------------------------------ presales
     def _presales(self: World, lead: Lead):
@@ -187,8 +202,9 @@ class SalesFlow:
             lead.presales = "unsupported"
             return ps.unsupported_win_factor
         lead.presales = "supported"
+        lead.promise = self.promise_inflation()
         self.env.process(self._presales_work(req.value))
-        return ps.win_boost
+        return ps.win_boost * (1.0 + self.sc.behaviour.promise_inflation.win_uplift * lead.promise)
 
     def _presales_work(self: World, w: Worker):
         yield self.env.timeout(self.presales_effort() / w.productivity(self.env.now))

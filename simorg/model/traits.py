@@ -20,9 +20,11 @@ class LeadTraits:
     """Block-wise trait tables for one source of leads (a channel, or AE self-sourcing)."""
 
     def __init__(self, streams: RandomStreams, source_code: int, fit: Distribution,
-                 segment_mix: dict[str, float], segment_acv: dict[str, Distribution]):
+                 segment_mix: dict[str, float], segment_acv: dict[str, Distribution],
+                 fit_scale: float = 1.0):
         self.code = source_code
         self.fit = fit
+        self.fit_scale = fit_scale
         self.names = [s for s, share in segment_mix.items() if share > 0] or list(segment_acv)
         shares = np.array([segment_mix.get(s, 1.0) for s in self.names], dtype=float)
         self.cum = np.cumsum(shares / shares.sum())
@@ -39,7 +41,7 @@ class LeadTraits:
         ids = (np.uint64(self.code) << np.uint64(40)) | seqs
         u = [RandomStreams.u_array(k, ids) for k in self.keys]
         seg_idx = np.minimum(np.searchsorted(self.cum, u[0], side="right"), len(self.names) - 1)
-        fit = np.clip(np.asarray(self.fit.ppf(u[1]), dtype=float), 0.0, 1.0)
+        fit = np.clip(np.asarray(self.fit.ppf(u[1]), dtype=float) * self.fit_scale, 0.0, 1.0)
         acv = np.empty(BLOCK)
         for i, dist in enumerate(self.acv):
             mask = seg_idx == i

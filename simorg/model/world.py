@@ -12,9 +12,10 @@ from collections import defaultdict
 import numpy as np
 import simpy
 
-from ..scenario.schema import ROLES, STAFF_ROLES, Scenario
+from ..scenario.schema import POOL_ROLES, STAFF_ROLES, Scenario
 from .customers import CustomerLifecycle
 from .entities import Account, Lead
+from .incentives import Incentives
 from .people import People
 from .pools import DAYS_PER_MONTH, Pool, Worker
 from .records import INITIAL, Recorder, Records
@@ -25,7 +26,7 @@ from .traits import Sampler
 INITIAL_CODE = 250
 
 
-class World(SalesFlow, CustomerLifecycle, People):
+class World(SalesFlow, CustomerLifecycle, People, Incentives):
     """One replication's model state and processes."""
 
     def __init__(self, scenario: Scenario, seed: int):
@@ -46,20 +47,29 @@ class World(SalesFlow, CustomerLifecycle, People):
         self.unbackfilled: dict[str, int] = defaultdict(int)
         self.departures: dict[str, int] = defaultdict(int)
         self.arr_total = 0.0
+        self.worker_by_id: dict[int, Worker] = {}
+        self.relabelled: list[Lead] = []
 
         teams = scenario.teams
         self.has_sdr = self._ever_staffed("sdr")
         self.has_presales = self._ever_staffed("presales")
         self.has_implementation = self._ever_staffed("implementation")
         self.has_csm = self._ever_staffed("csm")
+        self.ref_pay = self.reference_pay_per_day()
+        paid_by_task = self.pay_priority if scenario.behaviour.pay_priority.responsiveness > 0 else None
         self.pools: dict[str, Pool] = {
             "sdr": Pool(self.env, "sdr", "least_loaded", max_wait=teams.sdr.max_lead_age_days),
-            "ae": Pool(self.env, "ae", scenario.org.lead_routing,
+            "ae": Pool(self.env, "ae", scenario.org.lead_routing, priority=paid_by_task,
                        max_wait=None if self.has_sdr else teams.sdr.max_lead_age_days),
             "presales": Pool(self.env, "presales", "least_loaded"),
             "implementation": Pool(self.env, "implementation", "least_loaded"),
             "csm": Pool(self.env, "csm", "least_loaded"),
         }
+        if teams.am is not None:
+            self.pools["am"] = Pool(self.env, "am", "least_loaded")
+        if teams.renewal_specialist is not None:
+            self.pools["renewal_specialist"] = Pool(self.env, "renewal_specialist", "least_loaded",
+                                                    priority=paid_by_task)
 
         s = self.streams
         self.sdr_work = Sampler(teams.sdr.work_days, s.generator("sdr.work"))
@@ -72,9 +82,15 @@ class World(SalesFlow, CustomerLifecycle, People):
         self.k_upsell = s.key("account.upsell")
         self.k_cross = s.key("account.cross_sell")
         self.k_attrition = s.key("people.attrition")
+        self.k_relabel = s.key("lead.relabel")
+        self.k_audit = s.key("lead.audit")
+        self.renewal_effort = Sampler(scenario.org.renewal_effort_days, s.generator("org.renewal_effort"))
+        self.expansion_effort = Sampler(scenario.org.expansion_effort_days, s.generator("org.expansion_effort"))
 
     def _ever_staffed(self, role: str) -> bool:
         team = getattr(self.sc.teams, role)
+        if team is None:
+            return False
         return team.headcount > 0 or any(step.headcount > 0 for step in team.plan)
 
     # ------------------------------------------------------------------ setup
@@ -117,8 +133,9 @@ class World(SalesFlow, CustomerLifecycle, People):
         env = self.env
         for m in range(1, self.months + 1):
             yield env.timeout(m * DAYS_PER_MONTH - env.now)
-            for role in ROLES:
-                self.rec.pool_rows.setdefault(role, []).append(self.pools[role].snapshot())
+            for role in POOL_ROLES:
+                if role in self.pools:
+                    self.rec.pool_rows.setdefault(role, []).append(self.pools[role].snapshot())
             for role in STAFF_ROLES:
                 self.rec.headcount_rows.setdefault(role, []).append(len(self.people[role]))
 
@@ -131,6 +148,8 @@ class World(SalesFlow, CustomerLifecycle, People):
         self.env.process(self._people())
         self.env.process(self._customer_success())
         self.env.process(self._monitor())
+        if self.sc.behaviour.attribution_gaming.audit:
+            self.env.process(self._audits())
         self.env.run(until=self.horizon + 1e-6)
         for a in self.active.values():
             self.rec.segment(a.id, a.seg_start, self.horizon, a.arr)

@@ -28,8 +28,12 @@ from .distributions import Distribution, parse_distribution
 ROLES = ("sdr", "ae", "presales", "implementation", "csm")
 """Roles with finite capacity that work items flow through."""
 
-STAFF_ROLES = ("marketing", *ROLES)
-"""Every role that can have headcount (marketing staff have salary, no queue)."""
+STAFF_ROLES = ("marketing", *ROLES, "am", "renewal_specialist")
+"""Every role that can have headcount (marketing staff have salary, no queue; am and
+renewal_specialist are optional teams)."""
+
+POOL_ROLES = (*ROLES, "am", "renewal_specialist")
+"""Roles whose people hold work items (a queue and slots)."""
 
 _DIST_JSON_SCHEMA = {
     "description": "a number (constant) or a one-key mapping naming a distribution, "
@@ -65,7 +69,7 @@ Money = Annotated[float, Field(ge=0.0)]
 class Strict(BaseModel):
     """Base for every section: unknown keys are errors; values are re-validated on assignment."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, validate_default=True)
 
 
 # --------------------------------------------------------------------------- market
@@ -108,6 +112,9 @@ class Channel(Strict):
 
 class Marketing(Strict):
     channels: dict[str, Channel] = Field(description="marketing channels by name")
+    measured_on: Literal["pipeline", "volume"] = Field(
+        default="pipeline", description="what marketing is measured on: qualified pipeline, or lead volume"
+    )
 
 
 # --------------------------------------------------------------------------- teams
@@ -158,11 +165,37 @@ class SDRTeam(Team):
     max_lead_age_days: float = Field(
         default=14.0, gt=0, description="a lead not touched within this many days goes stale, never followed up"
     )
+    pay_basis: Literal["qualified", "qualified_plus_revenue"] = Field(
+        default="qualified_plus_revenue",
+        description="SDR variable pay: per qualified lead only, or also a share of the revenue won from them",
+    )
+    pay_per_qualified: Money = Field(default=40.0, description="SDR pay per qualified lead (currency)")
+    revenue_share: Share = Field(default=0.01, description="SDR pay as a share of ACV won from their leads (qualified_plus_revenue)")
+
+
+class AEComp(Strict):
+    """An AE's variable pay by motion and by recorded lead source (article 000, 004)."""
+
+    new_rate_marketing: Share | None = Field(
+        default=None, description="commission on new ARR from marketing-sourced leads (default: commission_rate)"
+    )
+    new_rate_self: Share | None = Field(
+        default=None, description="commission on new ARR from self-sourced deals (default: commission_rate)"
+    )
+    expansion_rate: Share = Field(default=0.05, description="commission on expansion ARR an AE owns after the credit window")
+    rate_after_window: Share = Field(
+        default=0.0, description="commission the deal's original AE keeps on expansions after the credit window"
+    )
+    renewal_rate: Share = Field(default=0.04, description="commission on renewed ARR when AEs own renewals")
+    accelerator_above: float = Field(default=1.0, ge=0, le=5, description="attainment above which the accelerator applies")
+    accelerator: float = Field(default=1.0, ge=1, le=5, description="commission multiplier above accelerator_above")
+    cap: float | None = Field(default=None, gt=0, le=10, description="no commission on bookings beyond this multiple of quota per plan year")
 
 
 class AETeam(Team):
     quota_per_year: Money = Field(description="new-bookings quota of a ramped AE (currency ARR/year)")
     commission_rate: Share = Field(default=0.10, description="commission on new ARR booked (fraction of ACV)")
+    comp: AEComp = Field(default_factory=AEComp, description="commission by motion and lead source")
     self_source_per_month: float = Field(
         default=0.0, ge=0, description="opportunities an AE creates per month when the pipeline is thin"
     )
@@ -204,6 +237,11 @@ class PresalesTeam(Team):
     )
     win_boost: float = Field(default=1.25, ge=0, le=4, description="win chance multiplier with presales support")
     unsupported_win_factor: Share = Field(default=0.6, description="win chance multiplier without needed presales")
+    variable_pay_per_deal: Money = Field(default=1500.0, description="presales variable pay per supported deal won (currency)")
+    win_share: Share = Field(
+        default=0.5,
+        description="share of presales variable pay paid at the win; the rest is paid at on-time customer acceptance",
+    )
 
 
 class ImplementationTeam(Team):
@@ -225,6 +263,30 @@ class CSMTeam(Team):
         default=90.0, ge=0, le=365, description="renewal motion starts this many days before the contract ends"
     )
     bonus_rate: Share = Field(default=0.0, description="bonus on renewed ARR (fraction)")
+    bonus_per_renewal: Money = Field(default=0.0, description="bonus per renewed logo (currency)")
+    expansion_bonus_rate: Share = Field(default=0.02, description="bonus on expansion ARR credited to the CSM")
+    tiers: list[CSMTier] = Field(
+        default_factory=list,
+        description="service levels: accounts at or above min_arr get weight x the touches of a weight-1 account",
+    )
+
+
+class CSMTier(Strict):
+    min_arr: Money = Field(description="accounts with at least this ARR are in the tier")
+    weight: float = Field(gt=0, le=20, description="share of the CSM's touches relative to a weight-1 account")
+
+
+class AMTeam(Team):
+    """Account managers: one person owns a few very large accounts and coordinates everything (004)."""
+
+    health_boost: Share = Field(default=0.05, description="health target added for accounts with an AM")
+    bonus_rate: Share = Field(default=0.02, description="bonus on renewed and expansion ARR of their accounts")
+
+
+class RenewalSpecialistTeam(Team):
+    """A team that only works renewals, paid on renewed ARR."""
+
+    bonus_rate: Share = Field(default=0.02, description="bonus on renewed ARR (fraction)")
 
 
 class Teams(Strict):
@@ -234,6 +296,10 @@ class Teams(Strict):
     presales: PresalesTeam
     implementation: ImplementationTeam
     csm: CSMTeam
+    am: AMTeam | None = Field(default=None, description="account managers for key accounts (optional)")
+    renewal_specialist: RenewalSpecialistTeam | None = Field(
+        default=None, description="a renewals-only team (optional)"
+    )
 
 
 # --------------------------------------------------------------------------- customers
@@ -281,13 +347,105 @@ class Customers(Strict):
 
 
 # --------------------------------------------------------------------------- org rules
+Owner = Literal["csm", "ae", "am"]
+
+
 class Org(Strict):
     """Who owns what. Org-design rules are data; unknown policy names are errors."""
 
-    renewals: Literal["csm"] = Field(default="csm", description="who works renewals")
-    lead_routing: Literal["round_robin", "least_loaded"] = Field(
+    renewals: Literal["csm", "ae", "am", "renewal_specialist"] = Field(
+        default="csm", description="who works renewals (am: key accounts by their AM, the rest by CSMs)"
+    )
+    upsell: Owner = Field(default="csm", description="who works upsell (more seats)")
+    cross_sell: Owner = Field(default="csm", description="who works cross-sell (new modules)")
+    credit_window_months: float = Field(
+        default=6.0, ge=0, le=60,
+        description="expansions within this many months of the first contract count as the AE's new bookings",
+    )
+    renewals_count_toward_quota: bool = Field(
+        default=False, description="when AEs own renewals: renewed ARR counts toward the new-bookings quota"
+    )
+    renewal_effort_days: Dist = Field(default=10.0, description="owner time to work one renewal (AE or specialist; days)")
+    expansion_effort_days: Dist = Field(default=15.0, description="AE time to close one expansion (days)")
+    expansion_max_wait_days: float = Field(
+        default=45.0, ge=0, description="an expansion nobody picks up within this many days is lost"
+    )
+    implementation_under: Literal["own", "presales", "customer_success"] = Field(
+        default="own", description="where implementation sits: its own team, under presales, or under customer success"
+    )
+    cs_handover_health_bonus: Share = Field(
+        default=0.05, description="health added at go-live when implementation sits under customer success"
+    )
+    lead_routing: Literal["round_robin", "least_loaded", "segment_pods"] = Field(
         default="least_loaded", description="how qualified leads are routed to AEs"
     )
+    pods: dict[str, Share] = Field(
+        default_factory=dict, description="segment_pods: share of AEs in each segment's pod (default: equal)"
+    )
+    key_account_arr: Money | None = Field(
+        default=None, description="accounts at or above this ARR get a dedicated account manager (needs teams.am)"
+    )
+
+
+# --------------------------------------------------------------------------- behaviour
+class PayPriority(Strict):
+    """Agents order their queue by expected pay per day of effort."""
+
+    responsiveness: Share = Field(
+        default=1.0, description="0 = first come first served, whatever it pays; 1 = fully pay-driven"
+    )
+    days_per_doubling: float = Field(
+        default=30.0, ge=0, le=365, description="queue places a task jumps, in days of waiting, per doubling of pay per day"
+    )
+
+
+class AttributionGaming(Strict):
+    """Reps re-label marketing leads as self-sourced when self-sourced pays more (article 000)."""
+
+    sensitivity: float = Field(
+        default=1.0, ge=0, le=10, description="share re-labelled per unit of relative pay premium (0 = off)"
+    )
+    audit: bool = Field(default=False, description="a monthly audit of lead sources")
+    audit_cost_per_month: Money = Field(default=3000.0, description="cost of the audit (currency/month)")
+    audit_catch_rate: Share = Field(default=0.7, description="share of re-labelled deals an audit catches")
+
+
+class PromiseInflation(Strict):
+    """Presales paid on wins over-promise: more wins, more delivery effort, lower health (000, 002)."""
+
+    sensitivity: float = Field(default=1.0, ge=0, le=5, description="inflation per unit of win-weighted pay (0 = off)")
+    win_uplift: float = Field(default=0.25, ge=0, le=2, description="win chance multiplier gain at full inflation")
+    effort_uplift: float = Field(default=0.6, ge=0, le=5, description="implementation effort gain at full inflation")
+    health_penalty: Share = Field(default=0.2, description="health lost at go-live at full inflation")
+    under_presales_damping: Share = Field(
+        default=0.5, description="share of inflation removed when implementation sits under presales"
+    )
+
+
+class SDRBarLowering(Strict):
+    """SDRs paid per qualified lead lower their bar: more, worse opportunities."""
+
+    sensitivity: float = Field(default=1.0, ge=0, le=5, description="0 = off")
+    max_extra_qualify: Share = Field(default=0.5, description="share of would-be rejects passed at full sensitivity")
+    fit_factor: Share = Field(default=0.4, description="fit of a lead passed below the bar, as a share of its true fit")
+
+
+class MarketingVolumeBias(Strict):
+    """Marketing measured on volume buys cheaper, lower-fit leads."""
+
+    sensitivity: float = Field(default=1.0, ge=0, le=3, description="0 = off")
+    cost_cut: Share = Field(default=0.3, description="cost per lead saved at full bias")
+    fit_loss: Share = Field(default=0.35, description="share of lead fit lost at full bias")
+
+
+class Behaviour(Strict):
+    """Incentive-driven behaviour: each mechanism has a parameter that turns it off (docs/model.md)."""
+
+    pay_priority: PayPriority = Field(default_factory=PayPriority)
+    attribution_gaming: AttributionGaming = Field(default_factory=AttributionGaming)
+    promise_inflation: PromiseInflation = Field(default_factory=PromiseInflation)
+    sdr_bar_lowering: SDRBarLowering = Field(default_factory=SDRBarLowering)
+    marketing_volume_bias: MarketingVolumeBias = Field(default_factory=MarketingVolumeBias)
 
 
 # --------------------------------------------------------------------------- scenario
@@ -302,6 +460,17 @@ class Scenario(Strict):
     teams: Teams
     customers: Customers = Field(default_factory=Customers)
     org: Org = Field(default_factory=Org)
+    behaviour: Behaviour = Field(default_factory=Behaviour)
+
+    @model_validator(mode="after")
+    def _owners_staffed(self) -> Scenario:
+        org, teams = self.org, self.teams
+        if org.renewals == "renewal_specialist" and teams.renewal_specialist is None:
+            raise ValueError("org.renewals is renewal_specialist but teams.renewal_specialist is not defined")
+        uses_am = "am" in (org.renewals, org.upsell, org.cross_sell) or org.key_account_arr is not None
+        if uses_am and (teams.am is None or org.key_account_arr is None):
+            raise ValueError("account managers need both teams.am and org.key_account_arr")
+        return self
 
     @model_validator(mode="after")
     def _segments_known(self) -> Scenario:
@@ -309,6 +478,7 @@ class Scenario(Strict):
         mixes = [(f"marketing.channels.{n}.segment_mix", c.segment_mix) for n, c in self.marketing.channels.items()]
         mixes.append(("teams.ae.self_source_segment_mix", self.teams.ae.self_source_segment_mix))
         mixes.append(("customers.initial.segment_mix", self.customers.initial.segment_mix))
+        mixes.append(("org.pods", self.org.pods))
         for where, mix in mixes:
             unknown = set(mix) - known
             if unknown:

@@ -1,0 +1,199 @@
+"""Comp plans and the behaviour they cause.
+
+Pay is computed here from the comp-plan rules in the scenario (commission by motion and
+lead source, accelerators and caps, bonuses, SDR and presales variable pay); every payment
+is a cost record. Behaviour that pay causes is here too, each a named mechanism with a
+parameter that turns it off (``behaviour.*`` in the scenario, see docs/model.md):
+
+* **pay_priority**: agents order their queue by expected pay per day of effort. A task
+  jumps ``responsiveness * days_per_doubling * log2(pay / reference)`` days ahead of the
+  first-come-first-served order. ``responsiveness: 0`` is pure first come, first served.
+* **attribution_gaming**: when self-sourced deals pay more than marketing-sourced ones, a
+  share ``min(1, sensitivity * premium)`` of won marketing deals is recorded as self-sourced
+  (premium = relative pay difference). A monthly audit catches ``audit_catch_rate`` of them
+  and claws back the difference.
+* **promise_inflation**: presales paid on wins over-promise by ``sensitivity * win_share``
+  (damped when implementation sits under presales): higher win chance, more delivery effort,
+  lower health at go-live.
+* **sdr_bar_lowering**: SDRs paid per qualified lead only pass a share of would-be rejects,
+  whose fit is only ``fit_factor`` of what it seemed.
+* **marketing_volume_bias**: marketing measured on lead volume buys cheaper, lower-fit leads.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+from .entities import MARKETING, SELF, Account, Lead, Task
+from .pools import DAYS_PER_MONTH, Worker
+from .records import AUDIT, BONUS, COMMISSION
+
+if TYPE_CHECKING:
+    from .world import World
+
+
+class Incentives:
+    """Mixin of :class:`~simorg.model.world.World`: pay and pay-driven behaviour."""
+
+    # ------------------------------------------------------------------ rates
+    def new_rate(self: World, source: str) -> float:
+        ae = self.sc.teams.ae
+        rate = ae.comp.new_rate_self if source == SELF else ae.comp.new_rate_marketing
+        return ae.commission_rate if rate is None else rate
+
+    def relabel_share(self: World) -> float:
+        """Share of won marketing deals a rep records as self-sourced (attribution gaming)."""
+        m, s = self.new_rate(MARKETING), self.new_rate(SELF)
+        if s <= m:
+            return 0.0
+        premium = (s - m) / m if m > 0 else 1.0
+        return min(1.0, self.sc.behaviour.attribution_gaming.sensitivity * premium)
+
+    def promise_inflation(self: World) -> float:
+        """How far presales over-promise, 0 (never) to ~1 (paid on wins alone)."""
+        pi = self.sc.behaviour.promise_inflation
+        infl = pi.sensitivity * self.sc.teams.presales.win_share
+        if self.sc.org.implementation_under == "presales":
+            infl *= 1.0 - pi.under_presales_damping
+        return infl
+
+    def sdr_extra_qualify(self: World) -> float:
+        """Share of would-be rejects an SDR passes when paid per qualified lead only."""
+        sdr = self.sc.teams.sdr
+        if sdr.pay_basis != "qualified" or sdr.pay_per_qualified <= 0:
+            return 0.0
+        b = self.sc.behaviour.sdr_bar_lowering
+        return min(1.0, b.sensitivity * b.max_extra_qualify)
+
+    def marketing_bias(self: World) -> tuple[float, float]:
+        """(cost-per-lead factor, fit factor) when marketing is measured on volume."""
+        if self.sc.marketing.measured_on != "volume":
+            return 1.0, 1.0
+        b = self.sc.behaviour.marketing_volume_bias
+        return max(0.05, 1.0 - b.sensitivity * b.cost_cut), max(0.0, 1.0 - b.sensitivity * b.fit_loss)
+
+    # ------------------------------------------------------------------ pay priority
+    def reference_pay_per_day(self: World) -> float:
+        """Expected commission per AE-day of an average new deal: the zero point of pay priority."""
+        segs = list(self.sc.segments.values())
+        acv = sum(s.acv.mean for s in segs) / len(segs)
+        win = sum(s.win_rate for s in segs) / len(segs)
+        cycle = sum(s.cycle_days.mean for s in segs) / len(segs)
+        return max(self.sc.teams.ae.commission_rate, 0.01) * acv * win / max(cycle, 1e-6)
+
+    def expected_pay_per_day(self: World, item) -> float:
+        """What working ``item`` pays its worker per day of effort, as the worker sees it."""
+        comp = self.sc.teams.ae.comp
+        if isinstance(item, Lead):
+            seg = self.sc.segments[item.segment]
+            source = SELF if self.relabel_share() > 0 else item.true_source
+            return self.new_rate(source) * item.acv * seg.win_rate / max(seg.cycle_days.mean, 1e-6)
+        if isinstance(item, Task):
+            a = item.account
+            if item.kind == "renewal":
+                # The owner is paid on the renewal whether or not they work it, so what
+                # working it adds is the rise in renewal chance: small renewals "that one
+                # phone call cannot save" pay little for the time (article 004).
+                rate = (comp.renewal_rate if item.pool == "ae"
+                        else self.sc.teams.renewal_specialist.bonus_rate)
+                effort = self.sc.org.renewal_effort_days.mean
+                gain = self.renewal_probability(a, True) - self.renewal_probability(a, False)
+                return rate * a.arr * gain / max(effort, 1e-6)
+            rate = self.new_rate(MARKETING) if self.in_credit_window(a) else comp.expansion_rate
+            return rate * item.amount / max(self.sc.org.expansion_effort_days.mean, 1e-6)
+        return self.ref_pay
+
+    def pay_priority(self: World, item) -> float:
+        """Queue key (smaller first): arrival time moved earlier by how well the item pays."""
+        pp = self.sc.behaviour.pay_priority
+        pay = max(self.expected_pay_per_day(item), self.ref_pay * 1e-3)
+        return self.env.now - pp.responsiveness * pp.days_per_doubling * math.log2(pay / self.ref_pay)
+
+    # ------------------------------------------------------------------ paying people
+    def pay_ae(self: World, w: Worker | None, amount: float, rate: float, counts_to_quota: bool) -> None:
+        """Commission on ``amount`` at ``rate``, with the plan's accelerator and cap."""
+        if w is None or amount <= 0:
+            return
+        comp = self.sc.teams.ae.comp
+        now = self.env.now
+        mult = 1.0
+        paid = amount
+        if counts_to_quota:
+            year0 = math.floor(now / 365.25) * 365.25
+            quota = w.quota_per_year * w.ramped_years(year0, year0 + 365.25)
+            booked = sum(x for t, x in w.bookings if t >= year0)
+            if quota > 0:
+                if booked / quota >= comp.accelerator_above:
+                    mult = comp.accelerator
+                if comp.cap is not None:
+                    paid = min(amount, max(0.0, comp.cap * quota - booked))
+            w.bookings.append((now, amount))
+        pay = rate * paid * mult
+        if pay > 0:
+            self.rec.cost(now, "ae", COMMISSION, pay)
+
+    def in_credit_window(self: World, a: Account) -> bool:
+        return (not a.initial) and self.env.now - a.signed <= self.sc.org.credit_window_months * DAYS_PER_MONTH
+
+    def credit_expansion(self: World, a: Account, amount: float, owner: str, worker: Worker | None) -> None:
+        """Who is paid for an expansion: the deal's AE inside the credit window, else its owner."""
+        comp = self.sc.teams.ae.comp
+        original = self.worker_by_id.get(a.ae)
+        if self.in_credit_window(a):
+            self.pay_ae(original, amount, self.new_rate(MARKETING), counts_to_quota=True)
+            return
+        if owner == "ae":
+            self.pay_ae(worker, amount, comp.expansion_rate, counts_to_quota=False)
+        elif owner == "csm" and isinstance(a.csm, Worker):
+            self._bonus("csm", self.sc.teams.csm.expansion_bonus_rate * amount)
+        elif owner == "am" and isinstance(a.am, Worker):
+            self._bonus("am", self.sc.teams.am.bonus_rate * amount)
+        if comp.rate_after_window > 0 and original is not None and not original.leaving:
+            self.pay_ae(original, amount, comp.rate_after_window, counts_to_quota=False)
+
+    def credit_renewal(self: World, a: Account, owner: str, worker: Worker | None) -> None:
+        """Pay for a renewal goes to whoever owns the motion."""
+        if owner == "ae":
+            # paid to the AE who worked it, else to the account's own AE if still here
+            if worker is None:
+                original = self.worker_by_id.get(a.ae)
+                worker = original if original is not None and not original.leaving else None
+            counts = self.sc.org.renewals_count_toward_quota
+            self.pay_ae(worker, a.arr, self.sc.teams.ae.comp.renewal_rate, counts_to_quota=counts)
+        elif owner == "renewal_specialist" and worker is not None:
+            self._bonus("renewal_specialist", self.sc.teams.renewal_specialist.bonus_rate * a.arr)
+        elif owner == "am" and isinstance(a.am, Worker):
+            self._bonus("am", self.sc.teams.am.bonus_rate * a.arr)
+        elif owner == "csm" and isinstance(a.csm, Worker):
+            csm = self.sc.teams.csm
+            self._bonus("csm", csm.bonus_rate * a.arr + csm.bonus_per_renewal)
+
+    def _bonus(self: World, role: str, amount: float) -> None:
+        if amount > 0:
+            self.rec.cost(self.env.now, role, BONUS, amount)
+
+    # ------------------------------------------------------------------ attribution
+    def record_source(self: World, lead: Lead) -> None:
+        """At the win: the rep records the lead's source (and may re-label it)."""
+        if lead.true_source == MARKETING and self.streams.u(self.k_relabel, lead.id) < self.relabel_share():
+            lead.recorded_source = SELF
+            self.relabelled.append(lead)
+
+    def _audits(self: World):
+        """Monthly audit of lead sources: catches a share of re-labelled deals and claws back."""
+        g = self.sc.behaviour.attribution_gaming
+        env = self.env
+        premium = self.new_rate(SELF) - self.new_rate(MARKETING)
+        for m in range(1, self.months + 1):
+            yield env.timeout(m * DAYS_PER_MONTH - env.now)
+            self.rec.cost(env.now, "ae", AUDIT, g.audit_cost_per_month)
+            still = []
+            for lead in self.relabelled:
+                if self.streams.u(self.k_audit, lead.id, m) < g.audit_catch_rate:
+                    lead.recorded_source = MARKETING
+                    if premium > 0:
+                        self.rec.cost(env.now, "ae", COMMISSION, -premium * lead.acv)
+                else:
+                    still.append(lead)
+            self.relabelled = still
