@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from tests.conftest import ROOT, failing_simulate
 
 import simorg
 from simorg.experiment.executors import ExecutorError, make_backend, make_chunks
+from tests.conftest import ROOT, failing_simulate
 
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
 REPS = 6

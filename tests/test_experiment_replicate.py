@@ -8,12 +8,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from tests.conftest import ROOT, failing_simulate, fake_simulate
 
 import simorg
 from simorg.experiment import StoreError
 from simorg.experiment.api import ExperimentError
 from simorg.experiment.results import DIST_COLUMNS, KPI_COLUMNS, MONTHLY_COLUMNS
+from tests.conftest import ROOT, failing_simulate, fake_simulate
 
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
 SHORT = {"horizon_months": 12}

@@ -111,9 +111,11 @@ def sweep_table(result: Any) -> str:
     kpis = result.kpi_list
     params = list(exp.vary)
     rows = []
-    prev: float | None = None
     first = kpis[0] if kpis else None
-    marginal = exp.mode == "grid" and len(params) == 1 and first is not None
+    # grid: the last parameter varies fastest; show the step in the first KPI from the
+    # previous point when only that parameter changed (diminishing returns at a glance)
+    marginal = exp.mode == "grid" and first is not None
+    prev: dict[str, Any] | None = None
     for s in result.point_summaries():
         cells = [str(s["point"])] + [_short(s["params"][p]) for p in params]
         for k in kpis:
@@ -122,13 +124,16 @@ def sweep_table(result: Any) -> str:
             pm = f" ± {fmt((hi - lo) / 2)}" if lo is not None and hi is not None else ""
             cells.append(fmt(ks["mean"]) + pm)
         if marginal:
-            m = s["kpis"][first]["mean"]
-            cells.append("" if prev is None or m is None else fmt(m - prev))
-            prev = m
+            m, step = s["kpis"][first]["mean"], ""
+            if prev is not None and m is not None and prev["mean"] is not None and \
+                    all(prev["params"][p] == s["params"][p] for p in params[:-1]):
+                step = fmt(m - prev["mean"])
+            cells.append(step)
+            prev = {"mean": m, "params": s["params"]}
         if s["failed"]:
             cells.append(f"{s['failed']} failed")
         rows.append(cells)
-    header = ["point", *params, *kpis] + ([f"step in {first}"] if marginal else [])
+    header = ["point", *short_names(params), *kpis] + ([f"step in {first}"] if marginal else [])
     width = max(len(r) for r in rows) if rows else len(header)
     header += [""] * (width - len(header))
     rows = [r + [""] * (width - len(r)) for r in rows]
@@ -143,8 +148,22 @@ def sweep_table(result: Any) -> str:
     return "\n".join(out)
 
 
+def short_names(keys: Sequence[str]) -> list[str]:
+    """Shortest unique dotted suffixes, for table headers (``teams.ae.headcount`` -> ``ae.headcount``)."""
+    depth = 1
+    while True:
+        names = [".".join(k.split(".")[-depth:]) for k in keys]
+        if len(set(names)) == len(names) or depth > max((k.count(".") for k in keys), default=0):
+            return names
+        depth += 1
+
+
 def _short(v: Any) -> str:
-    return fmt(v) if isinstance(v, int | float) and not isinstance(v, bool) else str(v)
+    if isinstance(v, bool) or v is None:
+        return str(v).lower()
+    if isinstance(v, int) or (isinstance(v, float) and v.is_integer() and abs(v) < 1e15):
+        return f"{int(v):,}" if abs(v) >= 10000 else str(int(v))
+    return fmt(v) if isinstance(v, float) else str(v)
 
 
 def tornado_table(result: Any) -> str:
