@@ -57,8 +57,8 @@ class Range(BaseModel):
     """A continuous (or integer) range of a parameter."""
 
     model_config = ConfigDict(extra="forbid")
-    low: float
-    high: float
+    low: int | float
+    high: int | float
     integer: bool | None = Field(default=None, description="sample integers (default: both ends are integers)")
 
     @model_validator(mode="after")
@@ -71,7 +71,7 @@ class Range(BaseModel):
     def is_int(self) -> bool:
         if self.integer is not None:
             return self.integer
-        return float(self.low).is_integer() and float(self.high).is_integer()
+        return isinstance(self.low, int) and isinstance(self.high, int)
 
     def at(self, u: float) -> float | int:
         """The value at quantile ``u`` in [0, 1) (uniform)."""
