@@ -223,7 +223,7 @@ def validate(files: tuple[str, ...], sets: tuple[str, ...]) -> None:
             click.echo(f"{f}: warning: {w}")
         if errors:
             bad += 1
-            click.echo(f"{f}: error:\n{errors}" if "\n" in errors else f"{f}: error: {errors}", err=True)
+            click.echo(f"error: {errors}" if str(f) in errors else f"error: {f}: {errors}", err=True)
         else:
             click.echo(f"{f}: ok")
     if bad:
