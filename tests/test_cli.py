@@ -187,3 +187,12 @@ def test_python_dash_m_simorg_keeps_stdout_pure(tmp_path: Path) -> None:
                        capture_output=True, text=True, env=env, cwd=tmp_path)
     assert p.returncode == 0, p.stderr
     assert json.loads(p.stdout)["reps"] == 2
+
+
+def test_dask_local_cluster_gives_the_same_numbers(cli, tmp_path: Path) -> None:
+    pytest.importorskip("distributed")
+    args = ["run", BASELINE, "--reps", "3", "--json", "--set", "horizon_months=4", "-q"]
+    dask = cli(*args, "--executor", "dask", "--workers", "1", "--out", tmp_path / "d")
+    serial = cli(*args, "--executor", "serial", "--out", tmp_path / "s")
+    assert dask.exit_code == 0 and serial.exit_code == 0, dask.stderr
+    assert json.loads(dask.stdout) == json.loads(serial.stdout)
