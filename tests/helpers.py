@@ -40,18 +40,25 @@ def quiet_team(headcount: int, capacity: int = 1, **extra: Any) -> dict[str, Any
             "capacity": capacity, **extra}
 
 
-def paired_effect(sc_a: Scenario, sc_b: Scenario, kpi: str, reps: int = 12,
-                  seed0: int = 100) -> tuple[float, float, float]:
-    """Mean of (b - a) over paired replications (same seeds) and its 95% t-interval."""
+def paired_effects(sc_a: Scenario, sc_b: Scenario, reps: int = 12,
+                   seed0: int = 100) -> dict[str, tuple[float, float, float]]:
+    """For every KPI: mean of (b - a) over paired replications (same seeds) and its 95% t-interval."""
     import numpy as np
     from scipy import stats
 
     from simorg.experiment.simulate import simulate
 
-    diffs = np.array([
-        simulate(sc_b, seed=seed0 + i, keep_records=False).kpis[kpi]
-        - simulate(sc_a, seed=seed0 + i, keep_records=False).kpis[kpi]
-        for i in range(reps)
-    ])
-    half = stats.t.ppf(0.975, reps - 1) * diffs.std(ddof=1) / np.sqrt(reps)
-    return float(diffs.mean()), float(diffs.mean() - half), float(diffs.mean() + half)
+    runs_a = [simulate(sc_a, seed=seed0 + i, keep_records=False).kpis for i in range(reps)]
+    runs_b = [simulate(sc_b, seed=seed0 + i, keep_records=False).kpis for i in range(reps)]
+    out = {}
+    for kpi in runs_a[0]:
+        diffs = np.array([b[kpi] - a[kpi] for a, b in zip(runs_a, runs_b, strict=True)])
+        half = stats.t.ppf(0.975, reps - 1) * diffs.std(ddof=1) / np.sqrt(reps)
+        out[kpi] = (float(diffs.mean()), float(diffs.mean() - half), float(diffs.mean() + half))
+    return out
+
+
+def paired_effect(sc_a: Scenario, sc_b: Scenario, kpi: str, reps: int = 12,
+                  seed0: int = 100) -> tuple[float, float, float]:
+    """Mean of (b - a) for one KPI over paired replications and its 95% t-interval."""
+    return paired_effects(sc_a, sc_b, reps, seed0)[kpi]

@@ -125,6 +125,8 @@ class SalesFlow:
         env = self.env
         gen = self.streams.generator(f"self_source.{ae.ordinal}")
         mix = team.self_source_segment_mix or {s: 1.0 for s in self.sc.segments}
+        if ae.pod is not None:  # a pod AE prospects in the pod's segment
+            mix = {ae.pod: 1.0}
         traits = LeadTraits(self.streams, SELF_SOURCE_CODE + ae.ordinal, team.self_source_fit, mix,
                             {n: s.acv for n, s in self.sc.segments.items()})
         rate = team.self_source_per_month / DAYS_PER_MONTH
