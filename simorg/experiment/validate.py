@@ -22,7 +22,10 @@ def _warnings(scenario: Any) -> list[str]:
         from ..scenario import semantic_warnings  # type: ignore[attr-defined]
     except ImportError:
         return []
-    return list(semantic_warnings(scenario))
+    try:
+        return list(semantic_warnings(scenario))
+    except Exception as exc:  # noqa: BLE001 - a bug in a check must not hide that the file loads
+        return [f"semantic checks could not run (a simorg bug): {type(exc).__name__}: {exc}"]
 
 
 def validate_file(path: str | Path, overrides: dict[str, Any] | None = None) -> tuple[str | None, list[str]]:
