@@ -27,6 +27,8 @@ from typing import Any
 
 import click
 
+from . import __version__
+
 EXIT_INPUT = 2
 EXIT_INTERNAL = 1
 
@@ -202,12 +204,12 @@ def computing(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 # --------------------------------------------------------------------------- commands
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="simorg", message="simorg %(version)s")
+@click.version_option(version=__version__, prog_name="simorg", message="%(prog)s %(version)s")
 def main() -> None:
     """simorg: simulate a SaaS go-to-market organization before you hire it."""
 
 
-@main.command()
+@main.command(short_help="Check scenario / experiment files.")
 @click.argument("files", nargs=-1, required=True, type=click.Path())
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="Override a field while checking.")
 @guarded
@@ -230,7 +232,7 @@ def validate(files: tuple[str, ...], sets: tuple[str, ...]) -> None:
         sys.exit(EXIT_INPUT)
 
 
-@main.command()
+@main.command(short_help="Replications of one scenario: KPI table with 95% CIs.")
 @click.argument("file", type=click.Path())
 @computing
 @guarded
@@ -248,7 +250,7 @@ def run(file: str, opts: dict[str, Any]) -> None:
     finish(path, opts)
 
 
-@main.command()
+@main.command(short_help="Paired comparison of B [C...] against A.")
 @click.argument("files", nargs=-1, required=True, type=click.Path())
 @computing
 @guarded
@@ -272,7 +274,7 @@ def compare(files: tuple[str, ...], opts: dict[str, Any]) -> None:
     finish(path, opts)
 
 
-@main.command()
+@main.command(short_help="Grid / Latin hypercube / one-at-a-time sweep.")
 @click.argument("experiment", type=click.Path())
 @computing
 @guarded
@@ -292,7 +294,7 @@ def sweep(experiment: str, opts: dict[str, Any]) -> None:
     finish(path, opts)
 
 
-@main.command()
+@main.command(short_help="HTML report from saved results.")
 @click.argument("directory", type=click.Path(file_okay=False))
 @guarded
 def report(directory: str) -> None:
@@ -307,7 +309,7 @@ def report(directory: str) -> None:
     click.echo(str(write_report(path)))
 
 
-@main.command()
+@main.command(short_help="JSON Schema of scenario files.")
 @guarded
 def schema() -> None:
     """Print the JSON Schema of scenario files."""

@@ -82,6 +82,8 @@ def compare_table(cmp: ComparisonResult) -> str:
         verdict = s["verdict"]
         if verdict in ("better", "worse"):
             verdict = f"{verdict.upper()} ({s['direction']})"
+        elif s["diff_ci95"] == [0.0, 0.0]:
+            verdict = "identical in every replication"
         rows.append((k, fmt(s["a_mean"]), fmt(s["b_mean"]), fmt(s["diff_mean"]),
                      fmt_ci(s["diff_ci95"]), fmt_p(s["p_value"]), verdict))
     a, b = cmp.a.label, cmp.b.label
