@@ -297,7 +297,9 @@ class SweepResult:
         exp = self.experiment
         doc: dict[str, Any] = {
             "kind": "sweep", "experiment": exp.name, "description": exp.description,
-            "scenario": self.arms[0].scenario if self.arms else None, "mode": exp.mode,
+            "scenario": self.arms[0].scenario if self.arms else None,
+            "base": self.arms[0].scenario if self.arms else None, "base_file": exp.base,
+            "mode": exp.mode,
             "reps": max((a.reps for a in self.arms), default=0), "seed": exp.seed,
             "failed": self.failed, "kpis": self.kpi_list,
             "vary": {k: (v.model_dump() if isinstance(v, Range) else v) for k, v in exp.vary.items()},
