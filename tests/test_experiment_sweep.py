@@ -105,10 +105,13 @@ def test_tornado_ranks_parameters_by_swing(tmp_path: Path, mini_path: Path) -> N
                      vary={"teams.sdr.headcount": [1, 3], "teams.ae.headcount": [2, 10]})
     res = simorg.sweep(path, executor="serial", simulate_fn=fake_simulate)
     tor = res.tornado()
-    assert [t["param"] for t in tor] == ["teams.ae.headcount", "teams.sdr.headcount"]
+    assert [t["parameter"] for t in tor] == ["teams.ae.headcount", "teams.sdr.headcount"]
+    assert (tor[0]["low"], tor[0]["high"], tor[0]["base"]) == (2, 10, 4)
+    assert tor[0]["swing"] == pytest.approx(tor[0]["high_value"] - tor[0]["low_value"])
     assert tor[0]["swing"] > 0 and tor[1]["swing"] == 0.0  # the fake model ignores SDRs
     assert tor[0]["low_diff_ci95"][1] < 0 < tor[0]["high_diff_ci95"][0]
-    assert res.to_json()["tornado"][0]["param"] == "teams.ae.headcount"
+    rows = res.to_json()["tornado"]
+    assert rows[0]["parameter"] == "teams.ae.headcount" and rows[0]["kpi"] == "arr_end"
 
 
 def test_every_experiment_file_validates() -> None:

@@ -259,38 +259,46 @@ class SweepResult:
         return out
 
     def tornado(self, kpi: str | None = None) -> list[dict[str, Any]]:
-        """One-at-a-time sensitivity of ``kpi``: parameters ranked by swing (oat only).
+        """One-at-a-time sensitivity of ``kpi`` (default: the target): one row per parameter,
+        ranked by swing (oat only).
 
-        Per parameter: its low and high value, the KPI mean there, the paired difference
-        from the base point with its 95% CI, and ``swing`` = high mean - low mean.
+        Row keys: ``kpi``, ``parameter``; the parameter's ``low``, ``high`` and ``base``
+        settings; the KPI mean at each (``low_value``, ``high_value``, ``base_value``); the
+        paired change from the base point with its 95% CI (``low_diff``, ``low_diff_ci95``,
+        ``high_diff``, ``high_diff_ci95``); ``swing`` = high_value - low_value.
         """
-        if self.experiment.mode != "oat":
+        if self.experiment.mode != "oat" or not self.arms:
             return []
         kpi = kpi or self.experiment.target_kpi
-        base_arm = self.arms[0]
+        base_vals = self.arms[0].values(kpi)
+        base_mean = summarize(list(base_vals.values()))["mean"]
         rows = []
         for key in self.experiment.vary:
             idx = [i for i, p in enumerate(self.points) if key in p.params]
             if not idx:
                 continue
-            ends = {"low": idx[0], "high": idx[-1]}
-            row: dict[str, Any] = {"param": key, "base_value": self.base_values.get(key),
-                                   "values": [self.points[i].params[key] for i in idx]}
-            for end, i in ends.items():
-                arm = self.arms[i]
-                seeds = sorted(set(base_arm.values(kpi)) & set(arm.values(kpi)))
-                b = np.array([base_arm.values(kpi)[s] for s in seeds], dtype=float)
-                x = np.array([arm.values(kpi)[s] for s in seeds], dtype=float)
-                d = paired(b, x)
-                row[f"{end}_value"] = self.points[i].params[key]
-                row[f"{end}_mean"] = d["b_mean"]
+            row: dict[str, Any] = {"kpi": kpi, "parameter": key, "base": self.base_values.get(key),
+                                   "values": [self.points[i].params[key] for i in idx],
+                                   "base_value": base_mean}
+            for end, i in (("low", idx[0]), ("high", idx[-1])):
+                vals = self.arms[i].values(kpi)
+                seeds = sorted(set(base_vals) & set(vals))
+                d = paired(np.array([base_vals[s] for s in seeds], dtype=float),
+                           np.array([vals[s] for s in seeds], dtype=float))
+                row[end] = self.points[i].params[key]
+                row[f"{end}_value"] = d["b_mean"]
                 row[f"{end}_diff"] = d["diff_mean"]
                 row[f"{end}_diff_ci95"] = d["diff_ci95"]
-            row["base_mean"] = summarize(list(base_arm.values(kpi).values()))["mean"]
-            lo, hi = row["low_mean"], row["high_mean"]
+            lo, hi = row["low_value"], row["high_value"]
             row["swing"] = (hi - lo) if lo is not None and hi is not None else None
             rows.append(row)
         return sorted(rows, key=lambda r: -abs(r["swing"] or 0.0))
+
+    def tornado_all(self) -> list[dict[str, Any]]:
+        """:meth:`tornado` rows for every reported KPI, the target KPI first."""
+        target = self.experiment.target_kpi
+        kpis = [target] + [k for k in self.kpi_list if k != target]
+        return [row for k in kpis for row in self.tornado(k)]
 
     def to_json(self) -> dict[str, Any]:
         """``result.json`` of a sweep: the experiment, per-point summaries, tornado (oat)."""
@@ -307,7 +315,7 @@ class SweepResult:
         }
         if exp.mode == "oat":
             doc["target"] = exp.target_kpi
-            doc["tornado"] = self.tornado()
+            doc["tornado"] = self.tornado_all()
         if self.auto:
             doc["auto"] = self.auto
         return doc

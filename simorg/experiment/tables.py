@@ -173,8 +173,8 @@ def tornado_table(result: Any) -> str:
     kpi = result.experiment.target_kpi
     rows = []
     for r in result.tornado():
-        rows.append((r["param"], _short(r["low_value"]), _short(r["high_value"]),
+        rows.append((r["parameter"], _short(r["low"]), _short(r["high"]),
                      fmt(r["low_diff"]), fmt(r["high_diff"]), fmt(r["swing"])))
     head = (f"Sensitivity of {kpi} (one at a time; change from the base point, "
-            f"base mean {fmt(result.tornado()[0]['base_mean']) if rows else '-'})")
+            f"base mean {fmt(result.tornado()[0]['base_value']) if rows else '-'})")
     return "\n".join([head, "", grid(("parameter", "low", "high", "Δ at low", "Δ at high", "swing"), rows)])
