@@ -157,6 +157,10 @@ def finish(path: Path, opts: dict[str, Any]) -> None:
         note(problem)
 
 
+def _seed(opts: dict[str, Any]) -> int:
+    return 1 if opts["seed"] is None else opts["seed"]
+
+
 def engine_kwargs(opts: dict[str, Any]) -> dict[str, Any]:
     return {
         "workers": opts["workers"], "executor": opts["executor"], "scheduler": opts["scheduler"],
@@ -243,7 +247,7 @@ def run(file: str, opts: dict[str, Any]) -> None:
 
     sc = load_scenario(file, parse_overrides(opts["sets"]))
     path = out_dir(opts, sc.name)
-    res = replicate(sc, reps=parse_reps(opts["reps"], 30), seed=opts["seed"] or 1, out=path,
+    res = replicate(sc, reps=parse_reps(opts["reps"], 30), seed=_seed(opts), out=path,
                     **engine_kwargs(opts))
     text = run_table(res) + ("\n" + auto_line(res.auto) if res.auto else "")
     emit(res.to_json(), text, opts)
@@ -265,7 +269,7 @@ def compare(files: tuple[str, ...], opts: dict[str, Any]) -> None:
     scenarios = [load_scenario(f, overrides) for f in files]
     stem = "compare-" + "-vs-".join(sc.name for sc in scenarios[:3])
     path = out_dir(opts, stem)
-    multi = compare_many(scenarios, reps=parse_reps(opts["reps"], 30), seed=opts["seed"] or 1,
+    multi = compare_many(scenarios, reps=parse_reps(opts["reps"], 30), seed=_seed(opts),
                          out=path, **engine_kwargs(opts))
     text = "\n\n".join(compare_table(c) for c in multi.comparisons)
     if multi.auto:

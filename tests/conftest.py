@@ -8,7 +8,6 @@ headcount, plus a little scenario-specific noise.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -113,8 +112,3 @@ def no_real_model(monkeypatch: pytest.MonkeyPatch) -> None:
     import simorg.experiment.runner as runner
 
     monkeypatch.setattr(runner, "default_simulate", lambda: fake_simulate)
-
-
-@pytest.fixture(autouse=True)
-def _quiet_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PYTHONHASHSEED", os.environ.get("PYTHONHASHSEED", "0"))

@@ -35,6 +35,8 @@ def no_traceback(result) -> None:
 
 
 def test_run_json_prints_only_the_json_contract(cli, tmp_path: Path) -> None:
+    r0 = cli("run", BASELINE, "--reps", "1", "--seed", "0", "--json", *FAST)
+    assert json.loads(r0.stdout)["seed"] == 0
     r = cli("run", BASELINE, "--reps", "3", "--seed", "4", "--out", tmp_path / "o", "--json", *FAST)
     assert r.exit_code == 0, r.stderr
     doc = json.loads(r.stdout)  # nothing else on stdout
