@@ -25,8 +25,8 @@ CASES: list[tuple[str, str, str]] = [
     ),
     (
         "unknown key without a close match",
-        BASE + "org:\n  zzz: 1\n",
-        "bad.yaml:3:3: org.zzz: unknown key 'zzz'; valid keys: renewals, lead_routing",
+        BASE + "teams:\n  ae:\n    plan: [{month: 1, headcount: 2, zzz: 1}]\n",
+        "bad.yaml:4:37: teams.ae.plan[0].zzz: unknown key 'zzz'; valid keys: month, headcount",
     ),
     (
         "text where a whole number belongs",
@@ -55,9 +55,9 @@ CASES: list[tuple[str, str, str]] = [
     ),
     (
         "misspelled choice",
-        BASE + "org: {lead_routing: round_robbin}\n",
-        "bad.yaml:2:21: org.lead_routing: expected one of 'round_robin', 'least_loaded', "
-        "found 'round_robbin' (text); did you mean 'round_robin'?",
+        BASE + "teams: {presales: {on_no_presales: wiat}}\n",
+        "bad.yaml:2:36: teams.presales.on_no_presales: expected one of 'wait', 'unsupported', "
+        "found 'wiat' (text); did you mean 'wait'?",
     ),
     (
         "scalar where a list belongs",
@@ -74,6 +74,14 @@ CASES: list[tuple[str, str, str]] = [
         BASE + "teams:\n  ae:\n    plan:\n      - {month: 3}\n",
         "bad.yaml:5:9: teams.ae.plan[0].headcount: missing required key 'headcount' "
         "(target headcount from that month)",
+    ),
+    (
+        "several problems, in reading order",
+        BASE + "teams:\n  ae:\n    plan: [{headcount: -1, mnth: 2}]\n",
+        "3 problems:\n"
+        "  bad.yaml:4:12: teams.ae.plan[0].month: missing required key 'month' (from this month on (0 = start))\n"
+        "  bad.yaml:4:24: teams.ae.plan[0].headcount: expected a whole number >= 0, found -1\n"
+        "  bad.yaml:4:28: teams.ae.plan[0].mnth: unknown key 'mnth'; did you mean 'month'?",
     ),
     (
         "unknown distribution",
@@ -106,6 +114,11 @@ CASES: list[tuple[str, str, str]] = [
         "not a number",
         BASE + "segments:\n  smb:\n    win_rate: .nan\n",
         "bad.yaml:4:15: segments.smb.win_rate: expected a number, found .nan (not a number)",
+    ),
+    (
+        "a model check names the field it is about",
+        BASE + "org:\n  renewals: renewal_specialist\n",
+        "bad.yaml:3:13: org.renewals: is renewal_specialist but teams.renewal_specialist is not defined",
     ),
     (
         "python object tag",

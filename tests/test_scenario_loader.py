@@ -97,6 +97,10 @@ def test_overrides_take_python_values_and_set_strings(workdir: Path) -> None:
     assert (a.teams.ae.headcount, a.teams.ae.plan[0].headcount) == (11, 12)
 
 
+def test_a_single_set_string_is_one_override(workdir: Path) -> None:
+    assert load("valid_base.yaml", overrides="teams.ae.headcount=8").teams.ae.headcount == 8
+
+
 def test_overrides_apply_after_extends(workdir: Path) -> None:
     (workdir / "v.yaml").write_text("extends: valid_base.yaml\nteams:\n  ae:\n    headcount: 9\n")
     assert load("v.yaml", overrides={"teams.ae.headcount": "4"}).teams.ae.headcount == 4

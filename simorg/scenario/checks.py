@@ -38,7 +38,9 @@ def semantic_warnings(scenario: Scenario) -> list[str]:
     out += _role_warnings(scenario)
     out += _channel_warnings(scenario)
     for role in type(scenario.teams).model_fields:
-        out += _team_warnings(scenario, role, getattr(scenario.teams, role))
+        team = getattr(scenario.teams, role)
+        if team is not None:  # optional teams (account managers...) may be absent
+            out += _team_warnings(scenario, role, team)
     out += _customer_warnings(scenario)
     return out
 
@@ -57,6 +59,10 @@ def _first_staffed_month(team: Team) -> int | None:
 
 def _max_headcount(team: Team) -> int:
     return max([team.headcount, *(s.headcount for s in team.plan)])
+
+
+def _money(x: float) -> str:
+    return f"{x:,.0f}" if abs(x) >= 1 else f"{x:g}"
 
 
 def _pct(share: float) -> str:
@@ -96,20 +102,20 @@ def _role_warnings(sc: Scenario) -> list[str]:
     need = _segments_above(sc, ps.acv_threshold)
     if not _staffed_ever(ps) and need:
         out.append(f"teams.presales.headcount: no presales staff at any time, but deals at or above "
-                   f"acv_threshold {ps.acv_threshold:g} need presales ({_describe_shares(need)}); "
+                   f"acv_threshold {_money(ps.acv_threshold)} need presales ({_describe_shares(need)}); "
                    "they go on without support")
     elif _staffed_ever(ps) and not need:
-        out.append(f"teams.presales.acv_threshold: {ps.acv_threshold:g} is above (nearly) every deal's "
+        out.append(f"teams.presales.acv_threshold: {_money(ps.acv_threshold)} is above (nearly) every deal's "
                    f"ACV: the {_max_headcount(ps)} presales staff get no work")
 
     impl = teams.implementation
     delivered = _segments_above(sc, impl.self_delivery_below_acv)
     if not _staffed_ever(impl) and delivered:
         out.append("teams.implementation.headcount: no implementation staff at any time, but deals "
-                   f"at or above self_delivery_below_acv {impl.self_delivery_below_acv:g} need them "
+                   f"at or above self_delivery_below_acv {_money(impl.self_delivery_below_acv)} need them "
                    f"({_describe_shares(delivered)}); AEs deliver them instead")
     elif _staffed_ever(impl) and not delivered:
-        out.append(f"teams.implementation.self_delivery_below_acv: {impl.self_delivery_below_acv:g} is "
+        out.append(f"teams.implementation.self_delivery_below_acv: {_money(impl.self_delivery_below_acv)} is "
                    f"above (nearly) every deal's ACV: the {_max_headcount(impl)} implementation "
                    "staff get no work")
 
@@ -118,12 +124,29 @@ def _role_warnings(sc: Scenario) -> list[str]:
         out.append("teams.csm.headcount: no CSMs at any time: accounts are never touched (health "
                    "drifts to its floor) and renewals go unworked")
 
-    for role in ("sdr", "ae", "presales", "implementation", "csm"):
-        team: Team = getattr(teams, role)
+    out += _owner_warnings(sc)
+    for role in type(teams).model_fields:
+        team: Team | None = getattr(teams, role)
+        if team is None or role == "marketing":
+            continue
         first = _first_staffed_month(team)
         if first is not None and first > 0:
             out.append(f"teams.{role}.headcount: 0 at month 0 and first staffed at month {first} "
                        "by the plan: work for this role queues until then")
+    return out
+
+
+def _owner_warnings(sc: Scenario) -> list[str]:
+    """A motion (renewals, upsell, cross-sell) owned by an optional team with no people."""
+    out: list[str] = []
+    for motion in ("renewals", "upsell", "cross_sell"):
+        owner = getattr(sc.org, motion, None)
+        if owner in (None, "csm", "ae"):
+            continue  # the CSM and AE teams have their own warnings above
+        team = getattr(sc.teams, str(owner), None)
+        if team is not None and not _staffed_ever(team):
+            out.append(f"org.{motion}: owned by {owner}, but teams.{owner} has no people at any "
+                       f"time: nobody works {motion.replace('_', '-')}")
     return out
 
 
@@ -139,8 +162,8 @@ def _channel_warnings(sc: Scenario) -> list[str]:
         if top == 0:
             out.append(f"{where}.budget_per_month: 0 for the whole horizon: the channel buys no leads")
         elif top < ch.cost_per_lead:
-            out.append(f"{where}.budget_per_month: at most {top:g} a month, less than cost_per_lead "
-                       f"{ch.cost_per_lead:g}: the channel buys less than one lead a month "
+            out.append(f"{where}.budget_per_month: at most {_money(top)} a month, less than cost_per_lead "
+                       f"{_money(ch.cost_per_lead)}: the channel buys less than one lead a month "
                        f"({top / ch.cost_per_lead:.2f} on average)")
         if ch.lag_days >= horizon_days:
             out.append(f"{where}.lag_days: {ch.lag_days:g} days is at least the horizon "

@@ -103,24 +103,35 @@ class Normal(Distribution):
     min: float | None = 0.0
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
-    def _alpha(self) -> float:
+    def _lower(self) -> float | None:
+        """The truncation point in standard units, or None when nothing is cut off."""
         if self.min is None or self.sd == 0:
-            return 0.0
-        return float(special.ndtr((self.min - self.mean_) / self.sd))
+            return None
+        return (self.min - self.mean_) / self.sd
 
     @property
     def mean(self) -> float:
-        if self.min is None or self.sd == 0:
-            return max(self.mean_, self.min) if self.min is not None else self.mean_
-        a = (self.min - self.mean_) / self.sd
-        tail = 1.0 - special.ndtr(a)
-        pdf = math.exp(-0.5 * a * a) / math.sqrt(2 * math.pi)
-        return self.mean_ + self.sd * pdf / tail
+        if self.sd == 0:
+            return self.mean_ if self.min is None else max(self.mean_, self.min)
+        a = self._lower()
+        if a is None:
+            return self.mean_
+        # pdf(a) / P(Z > a), written with erfcx so it stays exact far in the tail
+        return self.mean_ + self.sd * math.sqrt(2 / math.pi) / float(special.erfcx(a / math.sqrt(2)))
 
     def ppf(self, u):
-        alpha = self._alpha()
-        z = special.ndtri(alpha + (1.0 - alpha) * np.asarray(u, dtype=float))
-        out = self.mean_ + self.sd * z
+        uu = np.asarray(u, dtype=float)
+        a = self._lower()
+        if self.sd == 0:
+            out = np.full_like(uu, self.mean)
+        elif a is None:
+            out = self.mean_ + self.sd * special.ndtri(uu)
+        else:
+            kept = float(special.ndtr(-a))  # share of the untruncated normal above min
+            if kept == 0.0:  # min is dozens of sd above the mean: the tail is exponential
+                out = self.min - self.sd * np.log1p(-uu) / a
+            else:
+                out = np.maximum(self.mean_ - self.sd * special.ndtri((1.0 - uu) * kept), self.min)
         return out if isinstance(u, np.ndarray) else float(out)
 
     def to_yaml(self) -> Any:

@@ -216,7 +216,11 @@ def validate(doc: Located) -> Scenario:
     try:
         return Scenario.model_validate(doc.data)
     except ValidationError as exc:
-        raise ScenarioError([_problem(err, doc) for err in exc.errors()]) from None
+        problems = [_problem(err, doc) for err in exc.errors()]
+        # in reading order: by file, then line and column (a stable sort keeps ties in
+        # pydantic's order, which follows the schema)
+        problems.sort(key=lambda p: (p.file or "", p.line or 0, p.column or 0))
+        raise ScenarioError(problems) from None
     except (TypeError, KeyError, AttributeError, IndexError, ArithmeticError) as exc:
         # A schema validator that crashed on odd input: still no traceback for the user.
         raise ScenarioError.single(
@@ -257,15 +261,15 @@ def doc_path(data: Any, loc: tuple[Any, ...]) -> Path:
             out.append(part)
             node = node[part]
             continue
-        if not last and isinstance(part, str) and not _is_key_like(part, node):
-            continue  # a union member tag such as 'function-after[...]' or 'float'
+        if isinstance(part, str) and _UNION_TAG.match(part):
+            continue  # pydantic names the union member it tried: not part of the file
         out.append(part)
         node = None
     return tuple(out)
 
 
-def _is_key_like(part: str, node: Any) -> bool:
-    return isinstance(node, dict) and "[" not in part
+_UNION_TAG = re.compile(r"^([a-z-]+\[.*\]|int|float|str|bool|list|dict|tuple|none)$")
+"""Location parts pydantic adds for union members, e.g. ``function-after[...]``, ``float``."""
 
 
 _EXPECTED = {
@@ -318,7 +322,7 @@ def _problem(err: Mapping[str, Any], doc: Located) -> Problem:
         elif kind == "literal_error":
             choices = introspect.literal_choices(introspect.type_at(path))
             expected = "one of " + (", ".join(f"'{c}'" for c in choices) or str(ctx.get("expected")))
-            close = difflib.get_close_matches(str(found_value), choices, n=1, cutoff=0.5)
+            close = difflib.get_close_matches(str(found_value), choices, n=1, cutoff=0.6)
             suggestion = close[0] if close else None
         else:
             expected = _EXPECTED[kind]

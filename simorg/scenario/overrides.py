@@ -101,6 +101,8 @@ def apply(doc: Located, overrides: Mapping[str, Any] | Iterable[str]) -> Located
 
     Accepts a mapping of dotted keys to values, or ``dotted.key=value`` strings.
     """
+    if isinstance(overrides, str):
+        overrides = [overrides]  # one "dotted.key=value", not a sequence of characters
     if not isinstance(overrides, Mapping):
         overrides = parse_set(list(overrides))
     problems: list[Problem] = []

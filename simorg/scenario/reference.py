@@ -190,7 +190,7 @@ def _sections(model: type[BaseModel], prefix: str) -> list[tuple[str, list[Row]]
         tp = introspect.strip(info.annotation)
         inner, suffix = _container_model(tp)
         rows.append((f"`{path}`", _type_name(introspect._annotation(info)),
-                     _description(info, inner or tp), _default(info), _range(info)))
+                     _description(info, tp, path), _default(info), _range(info)))
         if inner is not None:
             subsections.extend(_sections(inner, path + suffix))
     if prefix:
@@ -234,13 +234,26 @@ def _type_name(tp: Any) -> str:
             type(None): "null"}.get(tp, getattr(tp, "__name__", str(tp)))
 
 
-def _description(info: FieldInfo, tp: Any) -> str:
+def _description(info: FieldInfo, tp: Any, path: str) -> str:
+    """The field's description; for a section without one, its class docstring (or that of
+    the class it specialises), else a pointer to its table."""
     if info.description:
-        return info.description
-    doc = tp.__dict__.get("__doc__") if isinstance(tp, type) else None
-    if doc:
-        return inspect.cleandoc(doc).split("\n\n")[0].replace("\n", " ")
+        return _markdown(info.description)
+    if _is_section(tp) or _container_model(tp)[0] is not None:
+        model = _container_model(tp)[0] or tp
+        for cls in model.__mro__:
+            if cls.__module__.startswith("pydantic") or cls.__name__ == "Strict" or cls is object:
+                break  # stop at the schema's common base: its docstring describes no section
+            doc = cls.__dict__.get("__doc__")
+            if doc:
+                return _markdown(inspect.cleandoc(doc).split("\n\n")[0].replace("\n", " "))
+        return f"see `{path}` below"
     return ""
+
+
+def _markdown(text: str) -> str:
+    """Docstrings use reStructuredText literals (``x``); markdown wants `x`."""
+    return text.replace("``", "`")
 
 
 def _default(info: FieldInfo) -> str:
@@ -331,9 +344,9 @@ def _distribution_table() -> str:
             bound = _bounds(info.metadata)
             shown = f"`{key}`" + (f" {bound}" if bound else "")
             if not info.is_required():
-                shown += f" (default `{info.default}`)"
+                shown += " (optional)" if info.default is None else f" (default `{info.default}`)"
             params.append(shown)
-        doc = (inspect.getdoc(cls) or "").replace("\n", " ")
+        doc = _markdown((inspect.getdoc(cls) or "").replace("\n", " "))
         lines.append(f"| `{name}` | {', '.join(params)} | {_cell(doc)} |")
     return "\n".join(lines) + "\n"
 

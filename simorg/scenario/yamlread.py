@@ -65,8 +65,9 @@ def _tag_text(tag: str) -> str:
 
 def read_yaml(text: str, source: str) -> Located:
     """Parse one YAML document into plain data with locations. Raises ScenarioError."""
-    loader = yaml.SafeLoader(text)
+    loader: yaml.SafeLoader | None = None
     try:
+        loader = yaml.SafeLoader(text)  # the reader checks characters here already
         node = loader.get_single_node()
         if node is None:
             return Located(None, {(): Location(source)})
@@ -78,7 +79,8 @@ def read_yaml(text: str, source: str) -> Located:
     except yaml.YAMLError as exc:  # e.g. a ReaderError for a control character
         raise ScenarioError.single(f"cannot read YAML: {exc}", Location(source)) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 def _syntax_error(exc: yaml.MarkedYAMLError, source: str) -> ScenarioError:

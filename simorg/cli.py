@@ -1,0 +1,332 @@
+"""The ``simorg`` command line: a thin layer over the public API.
+
+    simorg validate FILE...        check scenario / experiment files ("ok" or errors)
+    simorg run FILE                replications of one scenario: KPI table with 95% CIs
+    simorg compare A B [C...]      paired comparison of each scenario against the first
+    simorg sweep EXPERIMENT        grid / Latin hypercube / one-at-a-time sensitivity
+    simorg report DIR              HTML report from saved results
+    simorg schema                  JSON Schema of scenario files
+
+Computing commands share --seed, --reps (a number or ``auto``), --precision, --out,
+--resume, --set, --workers, --executor, --scheduler, --json. With --json stdout holds the
+result document and nothing else; progress and notes go to stderr. Bad input ends with a
+message naming the file and field and a non-zero exit (2), never a traceback (set
+SIMORG_DEBUG=1 to see one for unexpected errors).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import __version__
+
+EXIT_INPUT = 2
+EXIT_INTERNAL = 1
+
+
+# --------------------------------------------------------------------------- helpers
+def note(msg: str) -> None:
+    """A message for the person at the terminal (stderr, so --json stdout stays clean)."""
+    click.echo(msg, err=True)
+
+
+class InputError(click.ClickException):
+    """Bad input: shown as ``error: ...`` with exit code 2."""
+
+    exit_code = EXIT_INPUT
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"error: {self.format_message()}", err=True)
+
+
+def _input_errors() -> tuple[type[BaseException], ...]:
+    from .experiment import ExecutorError, ExperimentError, StoreError
+    from .scenario import ScenarioError
+
+    return (ScenarioError, ExperimentError, StoreError, ExecutorError)
+
+
+def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn known errors into clean messages; never show a traceback for bad input."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except click.ClickException:
+            raise
+        except KeyboardInterrupt:
+            out = click.get_current_context().meta.get("simorg_out")
+            hint = f"; finished replications are stored in {out}, continue with --resume --out {out}" \
+                if out else ""
+            note(f"interrupted{hint}")
+            sys.exit(130)
+        except _input_errors() as exc:
+            msg = exc.format() if hasattr(exc, "format") and callable(exc.format) else str(exc)
+            raise InputError(msg) from None
+        except Exception as exc:
+            if os.environ.get("SIMORG_DEBUG"):
+                raise
+            note(f"internal error: {type(exc).__name__}: {exc}\n"
+                 "(this is a bug in simorg; set SIMORG_DEBUG=1 for the traceback)")
+            sys.exit(EXIT_INTERNAL)
+
+    return wrapper
+
+
+def parse_overrides(items: Sequence[str]) -> dict[str, Any]:
+    """``--set dotted.key=value`` items -> dict (the scenario layer's parser when present)."""
+    if not items:
+        return {}
+    try:
+        from .scenario import parse_set  # type: ignore[attr-defined]
+    except ImportError:
+        parse_set = None
+    if parse_set is not None:
+        return parse_set(items)
+    out = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise InputError(f"--set expects dotted.key=value, got {item!r}")
+        out[key.strip()] = value
+    return out
+
+
+def load_scenario(path: str, overrides: dict[str, Any]) -> Any:
+    from .scenario import load
+
+    return load(path, overrides=overrides or None)
+
+
+def parse_reps(value: str | None, default: int | None) -> int | str | None:
+    if value is None:
+        return default
+    if value.strip().lower() == "auto":
+        return "auto"
+    try:
+        n = int(value)
+    except ValueError:
+        raise InputError(f"--reps must be a positive integer or 'auto', got {value!r}") from None
+    if n < 1:
+        raise InputError(f"--reps must be at least 1, got {n}")
+    return n
+
+
+def slug(text: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in text)[:60]
+
+
+def out_dir(opts: dict[str, Any], default_stem: str) -> Path:
+    """The --out directory, or ``out/<stem>-<timestamp>/`` by default."""
+    if opts["out"]:
+        path = Path(opts["out"])
+    else:
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        path = Path("out") / f"{slug(default_stem)}-{stamp}"
+    click.get_current_context().meta["simorg_out"] = path
+    return path
+
+
+def emit(doc: dict[str, Any], text: str, opts: dict[str, Any]) -> None:
+    """Print the result: JSON alone on stdout with --json, else the table."""
+    from .experiment.outdir import dumps
+
+    if opts["as_json"]:
+        click.echo(dumps(doc))
+    else:
+        click.echo(text)
+
+
+def finish(path: Path, opts: dict[str, Any]) -> None:
+    """Say where results went; write the HTML report when the report layer exists."""
+    from .experiment.outdir import try_report
+
+    report, problem = try_report(path)
+    note(f"results written to {path}/" + (f" (report: {report})" if report else ""))
+    if problem and not opts["as_json"]:
+        note(problem)
+
+
+def _seed(opts: dict[str, Any]) -> int:
+    return 1 if opts["seed"] is None else opts["seed"]
+
+
+def engine_kwargs(opts: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "workers": opts["workers"], "executor": opts["executor"], "scheduler": opts["scheduler"],
+        "progress": not opts["quiet"], "resume": opts["resume"], "precision": opts["precision"],
+        "max_reps": opts["max_reps"],
+    }
+
+
+def computing(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """The options every computing command takes (collected into ``opts``)."""
+    options = [
+        click.option("--seed", type=int, default=None, help="Seed of replication 0; replication i uses seed+i. [default: 1]"),
+        click.option("--reps", "reps", default=None, metavar="N|auto",
+                     help="Replications per scenario, or 'auto' (add until --precision is reached)."),
+        click.option("--precision", type=float, default=0.02, show_default=True,
+                     help="With --reps auto: target 95% CI half-width as a fraction of the mean."),
+        click.option("--max-reps", type=click.IntRange(2, 1_000_000), default=2000, show_default=True,
+                     help="With --reps auto: the most replications to run."),
+        click.option("--out", type=click.Path(file_okay=False), default=None,
+                     help="Directory for results [default: out/<name>-<timestamp>/]."),
+        click.option("--resume", is_flag=True, help="Continue results already in --out (recompute nothing stored)."),
+        click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
+                     help="Override a scenario field, e.g. --set teams.ae.headcount=8 (repeatable)."),
+        click.option("--workers", type=click.IntRange(1, 4096), default=None,
+                     help="Worker processes (or Dask workers) [default: all cores]."),
+        click.option("--executor", type=click.Choice(["local", "serial", "dask"]), default="local",
+                     show_default=True, help="Where replications run."),
+        click.option("--scheduler", default=None, metavar="ADDRESS",
+                     help="Dask scheduler address (implies --executor dask); none starts a local cluster."),
+        click.option("--json", "as_json", is_flag=True, help="Print only the JSON result on stdout."),
+        click.option("-q", "--quiet", is_flag=True, help="No progress bar."),
+    ]
+
+    @functools.wraps(fn)
+    def wrapper(**kwargs: Any) -> Any:
+        keys = ("seed", "reps", "precision", "max_reps", "out", "resume", "sets", "workers",
+                "executor", "scheduler", "as_json", "quiet")
+        opts = {k: kwargs.pop(k) for k in keys}
+        return fn(opts=opts, **kwargs)
+
+    for opt in reversed(options):
+        wrapper = opt(wrapper)
+    return wrapper
+
+
+# --------------------------------------------------------------------------- commands
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(version=__version__, prog_name="simorg", message="%(prog)s %(version)s")
+def main() -> None:
+    """simorg: simulate a SaaS go-to-market organization before you hire it."""
+
+
+@main.command(short_help="Check scenario / experiment files.")
+@click.argument("files", nargs=-1, required=True, type=click.Path())
+@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="Override a field while checking.")
+@guarded
+def validate(files: tuple[str, ...], sets: tuple[str, ...]) -> None:
+    """Check scenario or experiment FILES: "ok", or errors naming file, line and field."""
+    from .experiment.validate import validate_file
+
+    overrides = parse_overrides(sets)
+    bad = 0
+    for f in files:
+        errors, warnings = validate_file(f, overrides)
+        for w in warnings:
+            click.echo(f"{f}: warning: {w}")
+        if errors:
+            bad += 1
+            click.echo(f"error: {errors}" if str(f) in errors else f"error: {f}: {errors}", err=True)
+        else:
+            click.echo(f"{f}: ok")
+    if bad:
+        sys.exit(EXIT_INPUT)
+
+
+@main.command(short_help="Replications of one scenario: KPI table with 95% CIs.")
+@click.argument("file", type=click.Path())
+@computing
+@guarded
+def run(file: str, opts: dict[str, Any]) -> None:
+    """Run replications of the scenario FILE and print each KPI's mean and 95% CI."""
+    from .experiment import replicate
+    from .experiment.tables import auto_line, run_table
+
+    sc = load_scenario(file, parse_overrides(opts["sets"]))
+    path = out_dir(opts, sc.name)
+    res = replicate(sc, reps=parse_reps(opts["reps"], 30), seed=_seed(opts), out=path,
+                    **engine_kwargs(opts))
+    text = run_table(res) + ("\n" + auto_line(res.auto) if res.auto else "")
+    emit(res.to_json(), text, opts)
+    finish(path, opts)
+
+
+@main.command(short_help="Paired comparison of B [C...] against A.")
+@click.argument("files", nargs=-1, required=True, type=click.Path())
+@computing
+@guarded
+def compare(files: tuple[str, ...], opts: dict[str, Any]) -> None:
+    """Compare scenarios B [C...] against A, paired with common random numbers."""
+    from .experiment import compare_many
+    from .experiment.tables import auto_line, compare_table
+
+    if len(files) < 2:
+        raise InputError("compare needs at least two scenario files (A B [C...])")
+    overrides = parse_overrides(opts["sets"])
+    scenarios = [load_scenario(f, overrides) for f in files]
+    stem = "compare-" + "-vs-".join(sc.name for sc in scenarios[:3])
+    path = out_dir(opts, stem)
+    multi = compare_many(scenarios, reps=parse_reps(opts["reps"], 30), seed=_seed(opts),
+                         out=path, **engine_kwargs(opts))
+    text = "\n\n".join(compare_table(c) for c in multi.comparisons)
+    if multi.auto:
+        text += "\n" + auto_line(multi.auto)
+    emit(multi.to_json(), text, opts)
+    finish(path, opts)
+
+
+@main.command(short_help="Grid / Latin hypercube / one-at-a-time sweep.")
+@click.argument("experiment", type=click.Path())
+@computing
+@guarded
+def sweep(experiment: str, opts: dict[str, Any]) -> None:
+    """Run the experiment file EXPERIMENT: a grid, Latin hypercube or one-at-a-time sweep."""
+    from .experiment import load_experiment
+    from .experiment import sweep as run_sweep
+    from .experiment.tables import auto_line, sweep_table
+
+    exp = load_experiment(experiment)
+    path = out_dir(opts, f"sweep-{exp.name}")
+    res = run_sweep(experiment, experiment=exp, overrides=parse_overrides(opts["sets"]),
+                    reps=parse_reps(opts["reps"], None), seed=opts["seed"], out=path,
+                    **engine_kwargs(opts))
+    text = sweep_table(res) + ("\n" + auto_line(res.auto) if res.auto else "")
+    emit(res.to_json(), text, opts)
+    finish(path, opts)
+
+
+@main.command(short_help="HTML report from saved results.")
+@click.argument("directory", type=click.Path(file_okay=False))
+@guarded
+def report(directory: str) -> None:
+    """Write DIR/report.html from results saved by run, compare or sweep."""
+    path = Path(directory)
+    if not (path / "result.json").exists():
+        raise InputError(f"{path}: no result.json here; give a directory written by run, compare or sweep")
+    try:
+        from .report import write_report  # type: ignore[attr-defined]
+    except ImportError:
+        raise InputError("the report layer is not available in this build") from None
+    click.echo(str(write_report(path)))
+
+
+@main.command(short_help="JSON Schema of scenario files.")
+@guarded
+def schema() -> None:
+    """Print the JSON Schema of scenario files."""
+    try:
+        from .scenario import json_schema  # type: ignore[attr-defined]
+
+        doc = json_schema()
+    except ImportError:
+        from .scenario import Scenario
+
+        doc = Scenario.model_json_schema()
+    click.echo(json.dumps(doc, indent=2))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

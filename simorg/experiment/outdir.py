@@ -1,0 +1,115 @@
+"""Write a finished run / comparison / sweep to its output directory.
+
+The files (what the report layer reads):
+
+* ``result.json``: the JSON contract of DESIGN.md plus ``kind`` and ``failed``;
+* ``kpis.csv`` (``scenario, rep, seed, kpi, value``), ``monthly.csv``
+  (``scenario, rep, month, metric, value``), ``distributions.csv``
+  (``scenario, rep, metric, value``); sweeps add ``point`` and one column per varied
+  parameter; Parquet copies when ``pyarrow`` is importable;
+* ``scenario_<name>.yaml``: each resolved scenario;
+* ``reps/`` and ``manifest.json``: the per-replication store (see store.py).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import math
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from .results import ReplicationResult
+from .store import safe_name, write_atomic
+
+
+def clean_json(obj: Any) -> Any:
+    """Make ``obj`` strict-JSON ready: non-finite floats become ``None``, numpy becomes Python."""
+    if isinstance(obj, Mapping):
+        return {str(k): clean_json(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [clean_json(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return [clean_json(v) for v in obj.tolist()]
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, float | np.floating):
+        f = float(obj)
+        return f if math.isfinite(f) else None
+    return obj
+
+
+def dumps(doc: Any) -> str:
+    """Strict JSON text of a result document."""
+    return json.dumps(clean_json(doc), indent=2, allow_nan=False)
+
+
+def dump_scenario(scenario: Any) -> str:
+    """YAML of a resolved scenario (the scenario layer's ``dump`` when it exists)."""
+    try:
+        from ..scenario import dump  # type: ignore[attr-defined]
+    except ImportError:
+        try:
+            return yaml.safe_dump(scenario.model_dump(mode="json"), sort_keys=False)
+        except Exception as exc:  # noqa: BLE001 - keep the results even if the dump fails
+            return f"# could not dump this scenario: {type(exc).__name__}: {exc}\n# {scenario!r}\n"
+    return dump(scenario)
+
+
+def _frames(arms: Sequence[ReplicationResult],
+            extra: Mapping[str, Mapping[str, Any]] | None) -> dict[str, pd.DataFrame]:
+    out: dict[str, list[pd.DataFrame]] = {"kpis": [], "monthly": [], "distributions": []}
+    for arm in arms:
+        for name in out:
+            df = getattr(arm, name)
+            if extra is not None:
+                cols = extra.get(arm.label, {})
+                pos = 0
+                for col, val in cols.items():
+                    if col in df.columns:  # e.g. sweeps name the base scenario, not the point
+                        df[col] = [val] * len(df)
+                    else:
+                        df.insert(pos, col, [val] * len(df))
+                        pos += 1
+            out[name].append(df)
+    return {k: pd.concat(v, ignore_index=True) if v else pd.DataFrame() for k, v in out.items()}
+
+
+def write_outputs(out_dir: Path, doc: dict[str, Any], arms: Sequence[ReplicationResult],
+                  scenarios: Mapping[str, Any],
+                  extra_columns: Mapping[str, Mapping[str, Any]] | None = None) -> Path:
+    """Write ``result.json``, the tidy CSVs (and Parquet) and the scenario YAMLs.
+
+    ``scenarios`` maps a name to a resolved scenario (written as ``scenario_<name>.yaml``);
+    ``extra_columns`` maps an arm label to columns to add to its rows (sweeps: point and
+    parameter values). Returns ``out_dir``.
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    frames = _frames(arms, extra_columns)
+    parquet = importlib.util.find_spec("pyarrow") is not None
+    for name, df in frames.items():
+        write_atomic(out_dir / f"{name}.csv", df.to_csv(index=False))
+        if parquet:  # pragma: no cover - pyarrow is optional
+            df.to_parquet(out_dir / f"{name}.parquet", index=False)
+    for name, sc in scenarios.items():
+        write_atomic(out_dir / f"scenario_{safe_name(name)}.yaml", dump_scenario(sc))
+    write_atomic(out_dir / "result.json", dumps(doc))
+    return out_dir
+
+
+def try_report(out_dir: Path) -> tuple[Path | None, str | None]:
+    """Write the HTML report if the report layer is available: ``(path, problem)``."""
+    try:
+        from ..report import write_report  # type: ignore[attr-defined]
+    except ImportError:
+        return None, "report layer not available yet; skipped report.html"
+    try:
+        return write_report(Path(out_dir)), None
+    except Exception as exc:  # noqa: BLE001 - a report problem must not lose the results
+        return None, f"could not write the report: {type(exc).__name__}: {exc}"

@@ -1,0 +1,107 @@
+"""Semantic warnings: each suspicious-but-legal setting gives exactly one clear line, and a
+sensible scenario gives none."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from simorg.scenario import load, semantic_warnings
+from simorg.scenario.checks import share_at_least
+from simorg.scenario.distributions import parse_distribution
+
+BASE = Path(__file__).parent / "data" / "bad_scenarios" / "valid_base.yaml"
+
+CASES: list[tuple[str, dict[str, Any], list[str]]] = [
+    ("presales unstaffed but needed", {"teams.presales.headcount": 0}, [
+        "teams.presales.headcount: no presales staff at any time, but deals at or above "
+        "acv_threshold 50,000 need presales (88% of enterprise deals); they go on without support"]),
+    ("presales threshold above every deal", {"teams.presales.acv_threshold": 1e9}, [
+        "teams.presales.acv_threshold: 1,000,000,000 is above (nearly) every deal's ACV: "
+        "the 2 presales staff get no work"]),
+    ("implementation unstaffed", {"teams.implementation.headcount": 0}, [
+        "teams.implementation.headcount: no implementation staff at any time, but deals at or "
+        "above self_delivery_below_acv 0 need them (100% of smb deals, 100% of enterprise "
+        "deals); AEs deliver them instead"]),
+    ("implementation never used", {"teams.implementation.self_delivery_below_acv": 1e9}, [
+        "teams.implementation.self_delivery_below_acv: 1,000,000,000 is above (nearly) every "
+        "deal's ACV: the 2 implementation staff get no work"]),
+    ("no CSM", {"teams.csm.headcount": 0}, [
+        "teams.csm.headcount: no CSMs at any time: accounts are never touched (health drifts "
+        "to its floor) and renewals go unworked"]),
+    ("no SDR", {"teams.sdr.headcount": 0}, [
+        "teams.sdr.headcount: no SDRs at any time: AEs must work every marketing lead "
+        "themselves, taking time from their deals"]),
+    ("no AE ever", {"teams.ae.headcount": 0, "teams.ae.plan": []}, [
+        "teams.ae.headcount: no AEs at any time and no plan to hire any: no opportunity can be "
+        "worked or won"]),
+    ("AE staffed only later", {"teams.ae.headcount": 0}, [
+        "teams.ae.headcount: 0 at month 0 and first staffed at month 6 by the plan: work for "
+        "this role queues until then"]),
+    ("budget below one lead", {"marketing.channels.web.budget_per_month": 100}, [
+        "marketing.channels.web.budget_per_month: at most 100 a month, less than cost_per_lead "
+        "200: the channel buys less than one lead a month (0.50 on average)"]),
+    ("budget that grows past one lead is fine",
+     {"marketing.channels.web.budget_per_month": 100,
+      "marketing.channels.web.budget_growth_per_month": 0.1}, []),
+    ("no budget", {"marketing.channels.web.budget_per_month": 0}, [
+        "marketing.channels.web.budget_per_month: 0 for the whole horizon: the channel buys no leads"]),
+    ("lag beyond the horizon", {"marketing.channels.web.lag_days": 800}, [
+        "marketing.channels.web.lag_days: 800 days is at least the horizon (730 days): no lead "
+        "from this channel arrives in time"]),
+    ("plan above the cap", {"teams.ae.plan": [{"month": 6, "headcount": 5000}]}, [
+        "teams.ae.plan[0].headcount: 5000 people is above the sensible cap of 1000 per role: a typo?"]),
+    ("plan jumps", {"teams.ae.plan": [{"month": 6, "headcount": 40}]}, [
+        "teams.ae.plan[0].headcount: grows the team from 5 to 40 at month 6, more than 5x in one step"]),
+    ("plan too soon and too late",
+     {"teams.ae.plan": [{"month": 30, "headcount": 6}, {"month": 1, "headcount": 6}]}, [
+        "teams.ae.plan[1].month: hires wanted at month 1 take hiring_lead_days 60 to arrive: "
+        "they start late",
+        "teams.ae.plan[0].month: month 30 is at or after the horizon (24 months): this step "
+        "never takes effect"]),
+    ("plan month twice",
+     {"teams.ae.plan": [{"month": 6, "headcount": 6}, {"month": 6, "headcount": 7}]}, [
+        "teams.ae.plan[1].month: month 6 appears twice in the plan; the later entry wins"]),
+    ("ramp longer than the horizon", {"teams.ae.ramp_months": 30}, [
+        "teams.ae.ramp_months: 30 months is at least the horizon (24 months): new hires never "
+        "reach full productivity"]),
+    ("health floor above ceiling", {"customers.health.floor": 0.99}, [
+        "customers.health.floor: 0.99 is above ceiling 0.95: CSM touches would lower health"]),
+    ("renewal inverted", {"customers.renewal.p_at_zero_health": 0.99}, [
+        "customers.renewal.p_at_zero_health: 0.99 is above p_at_full_health 0.98: unhealthy "
+        "accounts renew more"]),
+    ("no renewal in the horizon",
+     {"customers.initial.count": 0, "customers.renewal.term_months": 24}, [
+        "customers.renewal.term_months: 24 months is at least the horizon (24 months) and there "
+        "are no initial customers: no contract comes up for renewal"]),
+    ("initial customers beyond CSM books", {"customers.initial.count": 500}, [
+        "customers.initial.count: 500 accounts but the 2 CSMs hold 120 in their books: 380 "
+        "start without a CSM"]),
+    ("renewals owned by an empty team",
+     {"org.renewals": "renewal_specialist",
+      "teams.renewal_specialist": {"headcount": 0, "salary": 90000}}, [
+        "org.renewals: owned by renewal_specialist, but teams.renewal_specialist has no people at "
+        "any time: nobody works renewals"]),
+    ("segment nobody reaches",
+     {"customers.initial.segment_mix": {"smb": 1},
+      "marketing.channels.web.segment_mix": {"smb": 1, "enterprise": 0}}, [
+        "segments.enterprise: no channel, self-sourcing or initial customer ever brings an "
+        "account in this segment"]),
+]
+
+
+@pytest.mark.parametrize(("case", "overrides", "expected"), CASES, ids=[c[0] for c in CASES])
+def test_warning(case: str, overrides: dict[str, Any], expected: list[str]) -> None:
+    assert semantic_warnings(load(BASE, overrides=overrides)) == expected
+
+
+def test_sensible_scenario_is_quiet() -> None:
+    assert semantic_warnings(load(BASE)) == []
+
+
+def test_share_at_least() -> None:
+    assert share_at_least(parse_distribution({"uniform": {"min": 0, "max": 100}}), 75) == pytest.approx(0.25)
+    assert share_at_least(parse_distribution(5), 5) == 1.0
+    assert share_at_least(parse_distribution(5), 5.01) == 0.0
