@@ -194,12 +194,15 @@ def compare_headline(res: Results) -> str:
         a, b, kpis = comp["a"], comp["b"], comp.get("kpis", {})
         sig = [k for k in kpi_order(list(kpis)) if kpis[k].get("verdict") in ("better", "worse")]
         sig.sort(key=lambda k: (HEADLINE_KPIS.index(k) if k in HEADLINE_KPIS else 99))
-        none = [k for k in kpi_order(list(kpis)) if k not in sig]
+        none = [k for k in kpi_order(list(kpis)) if category(kpis[k]) == "no detectable difference"]
+        neutral = [k for k in kpi_order(list(kpis)) if category(kpis[k]).startswith("different")]
         n_better = sum(kpis[k]["verdict"] == "better" for k in sig)
         n_worse = len(sig) - n_better
+        neutral_txt = (f', <span class="diff">{len(neutral)} different where neither direction is better</span> '
+                       f"({escape(', '.join(kpi_info(k).label for k in neutral))})" if neutral else "")
         out.append(f"<p><b>{escape(b)}</b> compared with <b>{escape(a)}</b> ({res.reps} paired replications): "
-                   f'<span class="good">{n_better} KPIs better</span>, <span class="bad">{n_worse} worse</span>, '
-                   f"{len(none)} with no detectable difference.</p>")
+                   f'<span class="good">{n_better} KPIs better</span>, <span class="bad">{n_worse} worse</span>'
+                   f"{neutral_txt}, {len(none)} with no detectable difference.</p>")
         shown = sig[:10]
         if shown:
             out.append("<ul>" + "".join(verdict_line(b, k, kpis[k]) for k in shown) + "</ul>")
