@@ -219,6 +219,27 @@ class Pool:
         self._dispatch()
         return req
 
+    def purge_stale(self) -> None:
+        """Drop every queued item older than ``max_wait`` (their requests succeed with None).
+
+        Under newest-first ordering stale items sink to the bottom and never reach the head,
+        so the model purges them once a month to keep the queue to live work."""
+        if self.max_wait is None or not self._queue:
+            return
+        self._advance()
+        now = self.env.now
+        keep = []
+        for entry in self._queue:
+            req = entry[2]
+            if req.cancelled:
+                continue
+            if now - req.enqueued > self.max_wait:
+                req.succeed(None)
+            else:
+                keep.append(entry)
+        heapq.heapify(keep)
+        self._queue = keep
+
     def take(self, worker: Worker) -> bool:
         """A worker takes an item of their own (e.g. a self-sourced deal) if they have a free slot."""
         if worker.free <= 0:

@@ -90,8 +90,9 @@ class SalesFlow:
         # With an SDR team, SDRs work leads; without one, AEs work them in their own slots.
         pool = self.pools["sdr"] if self.has_sdr else self.pools["ae"]
         w = yield pool.request(lead)
-        if w is None:
-            lead.state, lead.closed_t = STALE, env.now
+        if w is None:  # nobody touched it within its shelf life
+            lead.state = STALE
+            lead.closed_t = min(env.now, lead.created + self.sc.teams.sdr.max_lead_age_days)
             return
         lead.first_touch = env.now
         lead.worker_sdr = w.id

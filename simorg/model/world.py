@@ -14,7 +14,7 @@ import simpy
 
 from ..scenario.schema import POOL_ROLES, STAFF_ROLES, Scenario
 from .customers import CustomerLifecycle
-from .entities import Account, Lead
+from .entities import OPEN, STALE, Account, Lead
 from .incentives import Incentives
 from .people import People
 from .pools import DAYS_PER_MONTH, Pool, Worker
@@ -58,7 +58,8 @@ class World(SalesFlow, CustomerLifecycle, People, Incentives):
         self.ref_pay = self.reference_pay_per_day()
         paid_by_task = self.pay_priority if scenario.behaviour.pay_priority.responsiveness > 0 else None
         self.pools: dict[str, Pool] = {
-            "sdr": Pool(self.env, "sdr", "least_loaded", max_wait=teams.sdr.max_lead_age_days),
+            "sdr": Pool(self.env, "sdr", "least_loaded", max_wait=teams.sdr.max_lead_age_days,
+                        priority=self._newest_first if teams.sdr.work_order == "newest_first" else None),
             "ae": Pool(self.env, "ae", scenario.org.lead_routing, priority=paid_by_task,
                        max_wait=None if self.has_sdr else teams.sdr.max_lead_age_days),
             "presales": Pool(self.env, "presales", "least_loaded"),
@@ -86,6 +87,10 @@ class World(SalesFlow, CustomerLifecycle, People, Incentives):
         self.k_audit = s.key("lead.audit")
         self.renewal_effort = Sampler(scenario.org.renewal_effort_days, s.generator("org.renewal_effort"))
         self.expansion_effort = Sampler(scenario.org.expansion_effort_days, s.generator("org.expansion_effort"))
+
+    def _newest_first(self, item) -> float:
+        """SDR queue key: the freshest lead first (speed to lead)."""
+        return -self.env.now
 
     def _ever_staffed(self, role: str) -> bool:
         team = getattr(self.sc.teams, role)
@@ -133,11 +138,21 @@ class World(SalesFlow, CustomerLifecycle, People, Incentives):
         env = self.env
         for m in range(1, self.months + 1):
             yield env.timeout(m * DAYS_PER_MONTH - env.now)
+            for pool in self.pools.values():
+                pool.purge_stale()
             for role in POOL_ROLES:
                 if role in self.pools:
                     self.rec.pool_rows.setdefault(role, []).append(self.pools[role].snapshot())
             for role in STAFF_ROLES:
                 self.rec.headcount_rows.setdefault(role, []).append(len(self.people[role]))
+
+    def _close_stale_leads(self) -> None:
+        """Leads still waiting for a first touch past their shelf life at the horizon are stale."""
+        max_age = self.sc.teams.sdr.max_lead_age_days
+        for lead in self.leads:
+            if lead.state == OPEN and lead.first_touch != lead.first_touch \
+                    and lead.created + max_age < self.horizon:
+                lead.state, lead.closed_t = STALE, lead.created + max_age
 
     # ------------------------------------------------------------------ run
     def run(self) -> Records:
@@ -153,6 +168,7 @@ class World(SalesFlow, CustomerLifecycle, People, Incentives):
         self.env.run(until=self.horizon + 1e-6)
         for a in self.active.values():
             self.rec.segment(a.id, a.seg_start, self.horizon, a.arr)
+        self._close_stale_leads()
         ae = self.sc.teams.ae
         attainment = [
             (w.id, sum(arr for t, arr in w.bookings if t <= self.horizon),

@@ -165,6 +165,10 @@ class SDRTeam(Team):
     max_lead_age_days: float = Field(
         default=14.0, gt=0, description="a lead not touched within this many days goes stale, never followed up"
     )
+    work_order: Literal["newest_first", "oldest_first"] = Field(
+        default="newest_first",
+        description="which waiting lead an SDR takes next: the freshest (speed to lead) or the oldest",
+    )
     pay_basis: Literal["qualified", "qualified_plus_revenue"] = Field(
         default="qualified_plus_revenue",
         description="SDR variable pay: per qualified lead only, or also a share of the revenue won from them",
