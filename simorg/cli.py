@@ -5,6 +5,7 @@
     simorg compare A B [C...]      paired comparison of each scenario against the first
     simorg sweep EXPERIMENT        grid / Latin hypercube / one-at-a-time sensitivity
     simorg report DIR              HTML report from saved results
+    simorg demo [NAME]             failure-mode gallery: symptoms and causal chain
     simorg schema                  JSON Schema of scenario files
 
 Computing commands share --seed, --reps (a number or ``auto``), --precision, --out,
@@ -296,6 +297,39 @@ def sweep(experiment: str, opts: dict[str, Any]) -> None:
     text = sweep_table(res) + ("\n" + auto_line(res.auto) if res.auto else "")
     emit(res.to_json(), text, opts)
     finish(path, opts)
+
+
+@main.command(short_help="Failure-mode gallery: baseline vs a failure, symptoms and causes.")
+@click.argument("name", required=False)
+@click.option("--reps", type=click.IntRange(2, 100000), default=30, show_default=True,
+              help="Paired replications per arm.")
+@click.option("--seed", type=int, default=1, show_default=True, help="Seed of replication 0.")
+@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="Override a field in both arms.")
+@click.option("--workers", type=click.IntRange(1, 4096), default=None, help="Worker processes [default: all cores].")
+@click.option("--no-check-off", is_flag=True, help="Skip the run with the mechanism turned off.")
+@click.option("--json", "as_json", is_flag=True, help="Print only the JSON result on stdout.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@guarded
+def demo(name: str | None, reps: int, seed: int, sets: tuple[str, ...], workers: int | None,
+         no_check_off: bool, as_json: bool, quiet: bool) -> None:
+    """Compare the baseline with failure mode NAME and read out its symptoms and causal chain.
+
+    Without NAME, list the failure modes. Each runs a paired comparison, then the same with
+    the causing mechanism turned off in both arms, to show the symptoms go away.
+    """
+    from .experiment import gallery
+    from .experiment.outdir import dumps
+
+    if name is None:
+        click.echo(gallery.format_list())
+        return
+    try:
+        gallery.get(name)
+    except gallery.UnknownFailureMode as exc:
+        raise InputError(str(exc)) from None
+    result = gallery.run_demo(name, reps=reps, seed=seed, check_off=not no_check_off,
+                              overrides=parse_overrides(sets), workers=workers, progress=not quiet)
+    click.echo(dumps(result.to_json()) if as_json else gallery.format_demo(result))
 
 
 @main.command(short_help="HTML report from saved results.")

@@ -86,12 +86,14 @@ class People:
             w.leaving = True
             w.end = self.env.now
 
-    def trailing_attainment(self: World, w: Worker, months: float = 6.0) -> float | None:
-        """Bookings over the last ``months`` against ramped quota; None while too new to judge."""
+    def trailing_attainment(self: World, w: Worker, months: float = 6.0,
+                            min_tenure_months: float = 3.0) -> float | None:
+        """Bookings over the last ``months`` (or the tenure, if shorter) against ramped quota;
+        None in a rep's first ``min_tenure_months``, too early to judge."""
         now = self.env.now
-        t0 = now - months * DAYS_PER_MONTH
-        if w.start > t0 and not w.initial:
+        if not w.initial and now - w.start < min_tenure_months * DAYS_PER_MONTH:
             return None
+        t0 = max(now - months * DAYS_PER_MONTH, w.start if not w.initial else -float("inf"))
         quota = w.quota_per_year * w.ramped_years(t0, now)
         if quota <= 0:
             return None
