@@ -15,6 +15,7 @@ is exact, not sampled.
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import itertools
 from collections.abc import Callable
@@ -25,13 +26,17 @@ import simpy
 DAYS_PER_MONTH = 365.25 / 12
 
 
+def _booking_time(b: tuple[float, float]) -> float:
+    return b[0]
+
+
 class Worker:
     """One person in a role."""
 
     __slots__ = (
         "id", "role", "ordinal", "start", "end", "capacity", "load", "salary",
         "ramp_days", "ramp_start", "initial", "bookings", "book_arr", "leaving", "quota_per_year",
-        "pod",
+        "pod", "_year0", "_year_booked",
     )
 
     def __init__(self, wid: int, role: str, ordinal: int, start: float, capacity: int,
@@ -52,6 +57,29 @@ class Worker:
         self.leaving = False
         self.quota_per_year = 0.0
         self.pod: str | None = None  # segment pod of an AE under segment_pods routing
+        self._year0 = float("nan")  # plan year whose bookings _year_booked sums
+        self._year_booked = 0.0
+
+    def booked_since_year_start(self, year0: float) -> float:
+        """Bookings at or after ``year0`` (the current plan year's start), summed in time order.
+
+        A running total per plan year: the same sum, in the same order, as summing the
+        year's bookings afresh at every deal, without rescanning the list each time."""
+        if year0 != self._year0:
+            self._year0 = year0
+            self._year_booked = sum(x for t, x in self.bookings if t >= year0)
+        return self._year_booked
+
+    def book(self, t: float, amount: float) -> None:
+        """Credit ``amount`` of ARR booked at time ``t`` (times never go back)."""
+        self.bookings.append((t, amount))
+        if t >= self._year0:
+            self._year_booked += amount
+
+    def booked_since(self, t0: float) -> float:
+        """Bookings at or after ``t0``, summed in time order (binary search, then the tail)."""
+        i = bisect.bisect_left(self.bookings, t0, key=_booking_time)
+        return sum(x for _, x in self.bookings[i:])
 
     def productivity(self, now: float) -> float:
         """Ramp: ``ramp_start`` on day one rising linearly to 1 after ``ramp_days``."""
@@ -94,6 +122,30 @@ class Request(simpy.Event):
         self.item = item
         self.enqueued = env.now
         self.cancelled = False
+
+
+class Ticket:
+    """A work item waiting for a worker, with a function to call instead of an event to fire.
+
+    Where work items are many (every marketing lead), a ticket saves a SimPy event and a
+    process resumption per item: when a worker takes the item, :meth:`succeed` calls
+    ``granted(item, worker)`` at once (``worker`` is ``None`` if the item went stale). The
+    call happens inside the pool's dispatch, so ``granted`` must not call back into the same
+    pool; it may schedule events.
+    """
+
+    __slots__ = ("item", "enqueued", "cancelled", "triggered", "granted")
+
+    def __init__(self, now: float, item: Any, granted: Callable[[Any, Worker | None], None]):
+        self.item = item
+        self.enqueued = now
+        self.cancelled = False
+        self.triggered = False
+        self.granted = granted
+
+    def succeed(self, worker: Worker | None) -> None:
+        self.triggered = True
+        self.granted(self.item, worker)
 
 
 # --------------------------------------------------------------------------- routing strategies
@@ -156,7 +208,7 @@ class Pool:
         self.priority = priority
         self.max_wait = max_wait
         self.workers: list[Worker] = []
-        self._queue: list[tuple[float, int, Request]] = []
+        self._queue: list[tuple[float, int, Request | Ticket]] = []
         self._tie = itertools.count()
         self.last_ordinal = -1
         # time integrals for utilization and queue length
@@ -166,6 +218,7 @@ class Pool:
         self.queue_area = 0.0
         self.busy = 0
         self.capacity = 0
+        self.free_slots = 0  # free slots of workers not leaving: dispatch stops at once when 0
         # waits of items that started service (for monthly queue wait)
         self.wait_sum = 0.0
         self.wait_count = 0
@@ -198,11 +251,13 @@ class Pool:
         self._advance()
         self.workers.append(worker)
         self.capacity += worker.capacity
+        self.free_slots += worker.free
         self._dispatch()
 
     def remove(self, worker: Worker) -> None:
         """The worker leaves: takes no new work; items in hand finish (notice period)."""
         self._advance()
+        self.free_slots -= worker.free
         worker.leaving = True
         worker.end = self.env.now
         self.capacity -= worker.capacity
@@ -218,6 +273,17 @@ class Pool:
         heapq.heappush(self._queue, (key, next(self._tie), req))
         self._dispatch()
         return req
+
+    def submit(self, item: Any, granted: Callable[[Any, Worker | None], None]) -> Ticket:
+        """Like :meth:`request`, but call ``granted(item, worker)`` when a worker takes the item
+        (see :class:`Ticket`); queue order and routing are the same."""
+        now = self.env.now
+        ticket = Ticket(now, item, granted)
+        self._advance()
+        key = self.priority(item) if self.priority is not None else 0.0
+        heapq.heappush(self._queue, (key, next(self._tie), ticket))
+        self._dispatch()
+        return ticket
 
     def purge_stale(self) -> None:
         """Drop every queued item older than ``max_wait`` (their requests succeed with None).
@@ -247,9 +313,10 @@ class Pool:
         self._advance()
         worker.load += 1
         self.busy += 1
+        self.free_slots -= 1
         return True
 
-    def cancel(self, req: Request) -> None:
+    def cancel(self, req: Request | Ticket) -> None:
         """Withdraw a request that has not been granted (lazy: skipped when it reaches the head)."""
         if not req.triggered:
             req.cancelled = True
@@ -258,6 +325,8 @@ class Pool:
         self._advance()
         worker.load -= 1
         self.busy -= 1
+        if not worker.leaving:
+            self.free_slots += 1
         if worker.leaving and worker.load == 0 and worker in self.workers:
             self.workers.remove(worker)
         self._dispatch()
@@ -265,7 +334,7 @@ class Pool:
     def _dispatch(self) -> None:
         queue = self._queue
         now = self.env.now
-        skipped: list[tuple[float, int, Request]] = []
+        skipped: list[tuple[float, int, Request | Ticket]] = []
         while queue:
             req = queue[0][2]
             if req.cancelled:
@@ -275,9 +344,9 @@ class Pool:
                 heapq.heappop(queue)
                 req.succeed(None)
                 continue
-            free = [w for w in self.workers if w.free > 0]
-            if not free:
+            if self.free_slots <= 0:
                 break
+            free = [w for w in self.workers if w.free > 0]
             w = self.route(self, free, req.item)
             if w is None:  # no worker this item may go to is free: let the next item try
                 skipped.append(heapq.heappop(queue))
@@ -285,6 +354,7 @@ class Pool:
             heapq.heappop(queue)
             w.load += 1
             self.busy += 1
+            self.free_slots -= 1
             self.last_ordinal = w.ordinal
             self.wait_sum += now - req.enqueued
             self.wait_count += 1

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import simpy
+
 from .entities import DISQUALIFIED, LOST, MARKETING, SELF, STALE, WON, Lead
 from .pools import DAYS_PER_MONTH, Worker
 from .records import BONUS, COMMISSION, MARKETING_SPEND
@@ -29,6 +31,17 @@ if TYPE_CHECKING:
     from .world import World
 
 SELF_SOURCE_CODE = 200
+SELF_SOURCE_CODE_LATE = 1 << 12
+
+
+def self_source_code(ordinal: int) -> int:
+    """Id space of the opportunities AE number ``ordinal`` sources (ids are ``code << 40 | seq``).
+
+    AEs 0-49 use codes 200-249, as always; later AEs use 4096 + ordinal, clear of the initial
+    customers' code 250 (before, AE 50's first deal got the id of initial customer 0)."""
+    if SELF_SOURCE_CODE + ordinal < 250:
+        return SELF_SOURCE_CODE + ordinal
+    return SELF_SOURCE_CODE_LATE + ordinal
 
 
 class SalesFlow:
@@ -74,7 +87,7 @@ class SalesFlow:
                 lead = Lead(traits.lead_id(seq), name, seg, fit, acv, env.now, MARKETING, uq, uc, uw)
                 seq += 1
                 self.leads.append(lead)
-                env.process(self._lead_flow(lead))
+                self._lead_arrives(lead)
 
     # ------------------------------------------------------------------ SDR
     def qualify_probability(self: World, lead: Lead, wait_days: float) -> float:
@@ -85,18 +98,30 @@ class SalesFlow:
         )
         return min(1.0, sdr.qualify_rate * (0.5 + lead.fit) * decay)
 
-    def _lead_flow(self: World, lead: Lead):
-        env = self.env
-        # With an SDR team, SDRs work leads; without one, AEs work them in their own slots.
+    def _lead_arrives(self: World, lead: Lead) -> None:
+        """A new lead joins the SDR queue (with no SDR team, the AE queue).
+
+        The lead is not a process: the pool calls :meth:`_lead_touched` when a worker takes it,
+        and the work's end is a timeout that calls :meth:`_lead_worked` (two events per lead)."""
         pool = self.pools["sdr"] if self.has_sdr else self.pools["ae"]
-        w = yield pool.request(lead)
-        if w is None:  # nobody touched it within its shelf life
+        pool.submit(lead, self._lead_touched)
+
+    def _lead_touched(self: World, lead: Lead, w: Worker | None) -> None:
+        """A worker takes the lead (``None``: nobody touched it within its shelf life)."""
+        env = self.env
+        if w is None:
             lead.state = STALE
             lead.closed_t = min(env.now, lead.created + self.sc.teams.sdr.max_lead_age_days)
             return
         lead.first_touch = env.now
         lead.worker_sdr = w.id
-        yield env.timeout(self.sdr_work() / w.productivity(env.now))
+        env.timeout(self.sdr_work() / w.productivity(env.now), (lead, w)).callbacks.append(self._lead_worked)
+
+    def _lead_worked(self: World, done: simpy.Timeout) -> None:
+        """The first touch is done: the lead qualifies or not."""
+        lead, w = done.value
+        env = self.env
+        pool = self.pools["sdr"] if self.has_sdr else self.pools["ae"]
         p = self.qualify_probability(lead, lead.first_touch - lead.created)
         extra = self.sdr_extra_qualify() if self.has_sdr else 0.0
         if lead.u_qualify >= p + extra * (1.0 - p):
@@ -111,9 +136,9 @@ class SalesFlow:
             if sdr.pay_per_qualified > 0:
                 self.rec.cost(env.now, "sdr", COMMISSION, sdr.pay_per_qualified)
             pool.release(w)
-            yield from self._opportunity(lead, None)
+            env.process(self._opportunity(lead, None))
         else:
-            yield from self._opportunity(lead, w)
+            env.process(self._opportunity(lead, w))
 
     # ------------------------------------------------------------------ AE
     def _start_self_sourcing(self: World, ae: Worker) -> None:
@@ -128,7 +153,7 @@ class SalesFlow:
         mix = team.self_source_segment_mix or {s: 1.0 for s in self.sc.segments}
         if ae.pod is not None:  # a pod AE prospects in the pod's segment
             mix = {ae.pod: 1.0}
-        traits = LeadTraits(self.streams, SELF_SOURCE_CODE + ae.ordinal, team.self_source_fit, mix,
+        traits = LeadTraits(self.streams, self_source_code(ae.ordinal), team.self_source_fit, mix,
                             {n: s.acv for n, s in self.sc.segments.items()})
         rate = team.self_source_per_month / DAYS_PER_MONTH
         seq = 0
