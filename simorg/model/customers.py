@@ -38,9 +38,10 @@ class CustomerLifecycle:
     """Mixin of :class:`~simorg.model.world.World`: everything after the signature."""
 
     # ------------------------------------------------------------------ ARR bookkeeping
-    def _change_arr(self: World, a: Account, kind: str, delta: float) -> None:
+    def _change_arr(self: World, a: Account, kind: str, delta: float, now: float | None = None) -> None:
         """Every ARR movement goes through here: event record, contract segment, running total."""
-        now = self.env.now
+        if now is None:
+            now = self.env.now
         if delta == 0:
             return
         self.rec.arr(now, a.id, kind, delta)
@@ -57,7 +58,10 @@ class CustomerLifecycle:
         self.active[a.id] = a
         self._change_arr(a, kind, arr)
         a.seg_start = self.env.now
-        self.env.process(self._account_life(a))
+        if self.renewals_fixed:
+            self._fixed_renewals(a)
+        else:
+            self.env.process(self._account_life(a))
 
     # ------------------------------------------------------------------ delivery
     def _deliver(self: World, lead: Lead, ae: Worker):
@@ -149,6 +153,68 @@ class CustomerLifecycle:
                 return
             a.contract_start = end
 
+    def renewals_are_fixed(self: World) -> bool:
+        """True when every renewal decision of an account is known the day it signs.
+
+        That is so when nothing a renewal depends on can change during the account's life:
+        the renewal chance does not depend on health (``p_at_zero_health == p_at_full_health``),
+        no account contracts or expands (its ARR is fixed), and nobody works or is paid for
+        renewals (CSMs own them and there are none, no account managers). Then the renewal
+        outcomes are the same counter-based draws the monthly motion would make, and the
+        account needs one event, its churn, instead of one per contract term."""
+        sc = self.sc
+        r, x = sc.customers.renewal, sc.customers.expansion
+        return (r.p_at_zero_health == r.p_at_full_health and r.contraction_chance == 0
+                and x.upsell_per_year == 0 and x.cross_sell_per_year == 0
+                and sc.org.renewals == "csm" and not self.has_csm
+                and sc.teams.am is None and sc.org.key_account_arr is None)
+
+    def _fixed_renewals(self: World, a: Account) -> None:
+        """Decide every renewal of ``a`` now (see :meth:`renewals_are_fixed`) and schedule its churn.
+
+        Replays :meth:`_account_life` exactly: the same contract ends, the same event times
+        (``now + (end - now)``, as SimPy computes them), the same draws, the same records."""
+        term = self.sc.customers.renewal.term_months * DAYS_PER_MONTH
+        lead_days = self.sc.teams.csm.renewal_lead_days
+        now = self.env.now
+        ends = []
+        times = []
+        cs = a.contract_start
+        while True:
+            end = cs + term
+            if end > self.horizon:
+                break
+            start_motion = end - lead_days
+            if start_motion > now:
+                now = now + (start_motion - now)
+            if end > now:
+                now = now + (end - now)
+            ends.append(end)
+            times.append(now)
+            cs = end
+        if not ends:
+            return
+        p = self.renewal_probability(a, False)
+        u = self.streams.u_array(self.k_renew, np.uint64(a.id), np.arange(len(ends), dtype=np.uint64))
+        lapsed = np.flatnonzero(u >= p)
+        n_renewed = int(lapsed[0]) if len(lapsed) else len(ends)
+        rec = self.rec
+        for t in times[:n_renewed]:
+            rec.renewal(t, a.id, True, a.arr, a.arr, False)
+        a.renewals = n_renewed
+        if n_renewed < len(ends):
+            a.contract_start = ends[n_renewed - 1] if n_renewed else a.contract_start
+            t_churn = times[n_renewed]
+            ev = self.env.timeout(t_churn - self.env.now, (a, t_churn))
+            ev.callbacks.append(self._fixed_churn)
+        else:
+            a.contract_start = ends[-1]
+
+    def _fixed_churn(self: World, ev) -> None:
+        a, t = ev.value
+        self.rec.renewal(t, a.id, False, a.arr, 0.0, False)
+        self._churn(a, t)
+
     def renewal_owner(self: World, a: Account) -> str:
         """Who works this account's renewal (org.renewals; AMs only for key accounts)."""
         owner = self.sc.org.renewals
@@ -204,10 +270,11 @@ class CustomerLifecycle:
             self.rec.renewal(now, a.id, False, before, 0.0, worked)
             self._churn(a)
 
-    def _churn(self: World, a: Account) -> None:
-        self._change_arr(a, CHURN, -a.arr)
+    def _churn(self: World, a: Account, now: float | None = None) -> None:
+        now = self.env.now if now is None else now
+        self._change_arr(a, CHURN, -a.arr, now)
         a.active = False
-        a.churned_t = self.env.now
+        a.churned_t = now
         del self.active[a.id]
         for role in ("csm", "am"):
             held = getattr(a, role)

@@ -219,6 +219,12 @@ class Pool:
         self.busy = 0
         self.capacity = 0
         self.free_slots = 0  # free slots of workers not leaving: dispatch stops at once when 0
+        # Least-loaded routing without scanning the team: a heap of (load share, ordinal, tie,
+        # load, worker) entries, one pushed whenever a worker's load changes while they have a
+        # free slot; an entry whose load is no longer the worker's is skipped when it surfaces.
+        self._free_heap: list[tuple[float, int, int, int, Worker]] | None = (
+            [] if self.route is least_loaded else None)
+        self._heap_tie = itertools.count()
         # waits of items that started service (for monthly queue wait)
         self.wait_sum = 0.0
         self.wait_count = 0
@@ -252,6 +258,7 @@ class Pool:
         self.workers.append(worker)
         self.capacity += worker.capacity
         self.free_slots += worker.free
+        self._note_free(worker)
         self._dispatch()
 
     def remove(self, worker: Worker) -> None:
@@ -280,6 +287,11 @@ class Pool:
         now = self.env.now
         ticket = Ticket(now, item, granted)
         self._advance()
+        if not self._queue and self.free_slots > 0:  # nobody waiting and a free slot: take it now
+            w = self._pick(item)
+            if w is not None:
+                self._grant(ticket, w, now)
+                return ticket
         key = self.priority(item) if self.priority is not None else 0.0
         heapq.heappush(self._queue, (key, next(self._tie), ticket))
         self._dispatch()
@@ -314,6 +326,7 @@ class Pool:
         worker.load += 1
         self.busy += 1
         self.free_slots -= 1
+        self._note_free(worker)
         return True
 
     def cancel(self, req: Request | Ticket) -> None:
@@ -327,9 +340,45 @@ class Pool:
         self.busy -= 1
         if not worker.leaving:
             self.free_slots += 1
+            self._note_free(worker)
         if worker.leaving and worker.load == 0 and worker in self.workers:
             self.workers.remove(worker)
         self._dispatch()
+
+    def _note_free(self, w: Worker) -> None:
+        """Record ``w``'s current load in the least-loaded heap (if they have a free slot)."""
+        heap = self._free_heap
+        if heap is None or w.leaving or w.load >= w.capacity:
+            return
+        heapq.heappush(heap, (w.load / w.capacity, w.ordinal, next(self._heap_tie), w.load, w))
+        if len(heap) > 4 * len(self.workers) + 64:  # mostly outdated entries: rebuild
+            self._free_heap = [(x.load / x.capacity, x.ordinal, next(self._heap_tie), x.load, x)
+                               for x in self.workers if not x.leaving and x.load < x.capacity]
+            heapq.heapify(self._free_heap)
+
+    def _least_loaded(self) -> Worker:
+        """The free worker :func:`least_loaded` would pick, from the heap (needs free_slots > 0)."""
+        heap = self._free_heap
+        while True:
+            _, _, _, load, w = heap[0]
+            if load == w.load and not w.leaving:
+                return w
+            heapq.heappop(heap)
+
+    def _pick(self, item: Any) -> Worker | None:
+        if self._free_heap is not None:
+            return self._least_loaded()
+        return self.route(self, [w for w in self.workers if w.free > 0], item)
+
+    def _grant(self, req: Request | Ticket, w: Worker, now: float) -> None:
+        w.load += 1
+        self.busy += 1
+        self.free_slots -= 1
+        self.last_ordinal = w.ordinal
+        self.wait_sum += now - req.enqueued
+        self.wait_count += 1
+        self._note_free(w)
+        req.succeed(w)
 
     def _dispatch(self) -> None:
         queue = self._queue
@@ -346,18 +395,11 @@ class Pool:
                 continue
             if self.free_slots <= 0:
                 break
-            free = [w for w in self.workers if w.free > 0]
-            w = self.route(self, free, req.item)
+            w = self._pick(req.item)
             if w is None:  # no worker this item may go to is free: let the next item try
                 skipped.append(heapq.heappop(queue))
                 continue
             heapq.heappop(queue)
-            w.load += 1
-            self.busy += 1
-            self.free_slots -= 1
-            self.last_ordinal = w.ordinal
-            self.wait_sum += now - req.enqueued
-            self.wait_count += 1
-            req.succeed(w)
+            self._grant(req, w, now)
         for entry in skipped:
             heapq.heappush(queue, entry)

@@ -56,6 +56,7 @@ class World(SalesFlow, CustomerLifecycle, People, Incentives):
         self.has_implementation = self._ever_staffed("implementation")
         self.has_csm = self._ever_staffed("csm")
         self.ref_pay = self.reference_pay_per_day()
+        self.renewals_fixed = self.renewals_are_fixed()
         paid_by_task = self.pay_priority if scenario.behaviour.pay_priority.responsiveness > 0 else None
         self.pools: dict[str, Pool] = {
             "sdr": Pool(self.env, "sdr", "least_loaded", max_wait=teams.sdr.max_lead_age_days,
@@ -128,8 +129,8 @@ class World(SalesFlow, CustomerLifecycle, People, Incentives):
             health = float(np.clip(init.health.ppf(u_health[i]), 0.0, 1.0))
             a = Account(int(ids[i]), seg, arr, 0.0, "y0", health, True)
             a.live_t = 0.0
-            self._sign(a, INITIAL)
             a.contract_start = -u_age[i] * term  # contracts spread over the past term
+            self._sign(a, INITIAL)
             self._assign_csm(a)
 
     # ------------------------------------------------------------------ monitoring
