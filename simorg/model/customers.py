@@ -24,6 +24,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+import simpy
 from scipy import special
 
 from .entities import Account, Lead, Task
@@ -64,26 +65,40 @@ class CustomerLifecycle:
             self.env.process(self._account_life(a))
 
     # ------------------------------------------------------------------ delivery
-    def _deliver(self: World, lead: Lead, ae: Worker):
+    def _deliver(self: World, lead: Lead, ae: Worker) -> None:
+        """The deal is signed: the AE delivers it (small deals) or the implementation team does."""
         env = self.env
-        seg = self.sc.segments[lead.segment]
         a = Account(lead.id, lead.segment, lead.acv, env.now, self.cohort_of(env.now),
                     self.sc.customers.health.start, False, ae.id)
         a.promise = lead.promise
         self._sign(a)
+        supported = lead.presales == "supported"
         impl = self.sc.teams.implementation
         if lead.acv < impl.self_delivery_below_acv or not self.has_implementation:
-            yield env.timeout(self.self_delivery())
-            self.pools["ae"].release(ae)
+            env.timeout(self.self_delivery(), (a, ae, supported)).callbacks.append(self._self_delivered)
         else:
             self.pools["ae"].release(ae)
-            pool = self.pools["implementation"]
-            w = yield pool.request(a)
-            u = self.streams.u(self.k_onboarding, a.id)
-            effort = seg.onboarding_days.ppf(u) * (1.0 + self.sc.behaviour.promise_inflation.effort_uplift * a.promise)
-            yield env.timeout(effort / w.productivity(env.now))
-            pool.release(w)
-        self._go_live(a, lead.presales == "supported")
+            self.pools["implementation"].submit(a, self._onboard_supported if supported else self._onboard)
+
+    def _self_delivered(self: World, done: simpy.Timeout) -> None:
+        a, ae, supported = done.value
+        self.pools["ae"].release(ae)
+        self._go_live(a, supported)
+
+    def _onboard(self: World, a: Account, w: Worker, supported: bool = False) -> None:
+        """An implementer takes the project: ``onboarding_days`` (more if over-promised), slower when ramping."""
+        seg = self.sc.segments[a.segment]
+        u = self.streams.u(self.k_onboarding, a.id)
+        effort = seg.onboarding_days.ppf(u) * (1.0 + self.sc.behaviour.promise_inflation.effort_uplift * a.promise)
+        self.env.timeout(effort / w.productivity(self.env.now), (a, w, supported)).callbacks.append(self._onboarded)
+
+    def _onboard_supported(self: World, a: Account, w: Worker) -> None:
+        self._onboard(a, w, True)
+
+    def _onboarded(self: World, done: simpy.Timeout) -> None:
+        a, w, supported = done.value
+        self.pools["implementation"].release(w)
+        self._go_live(a, supported)
 
     def _go_live(self: World, a: Account, presales_supported: bool = False) -> None:
         """Go-live: time to value and over-promising set the account's health; CSM assigned."""

@@ -136,9 +136,9 @@ class SalesFlow:
             if sdr.pay_per_qualified > 0:
                 self.rec.cost(env.now, "sdr", COMMISSION, sdr.pay_per_qualified)
             pool.release(w)
-            env.process(self._opportunity(lead, None))
+            self.pools["ae"].submit(lead, self._opportunity)
         else:
-            env.process(self._opportunity(lead, w))
+            self._opportunity(lead, w)
 
     # ------------------------------------------------------------------ AE
     def _start_self_sourcing(self: World, ae: Worker) -> None:
@@ -168,7 +168,7 @@ class SalesFlow:
             lead = Lead(traits.lead_id(seq - 1), "self_sourced", seg, fit, acv, env.now, SELF, uq, uc, uw)
             lead.first_touch = lead.qualified_t = env.now
             self.leads.append(lead)
-            env.process(self._opportunity(lead, ae))
+            self._opportunity(lead, ae)
 
     def win_probability(self: World, lead: Lead, ae: Worker, support: float) -> float:
         team = self.sc.teams.ae
@@ -181,24 +181,38 @@ class SalesFlow:
             p *= team.orphan_win_factor
         return min(1.0, max(0.0, p))
 
-    def _opportunity(self: World, lead: Lead, ae: Worker | None):
-        env = self.env
-        ae_pool = self.pools["ae"]
-        if ae is None:
-            ae = yield ae_pool.request(lead)
-        lead.assigned_t = env.now
+    def _opportunity(self: World, lead: Lead, ae: Worker) -> None:
+        """An AE takes the opportunity (from the AE queue, or one they sourced themselves).
+
+        Like the SDR stage, an opportunity is not a process: the sales cycle is a timeout that
+        calls :meth:`_decision`. Only a deal that asks for presales gets a process, because it
+        may wait for a presales consultant."""
+        lead.assigned_t = self.env.now
         lead.owner = ae.id
+        if self.needs_presales(lead):
+            self.env.process(self._with_presales(lead, ae))
+        else:
+            self._sales_cycle(lead, ae, 1.0)
+
+    def _with_presales(self: World, lead: Lead, ae: Worker):
         support = yield from self._presales(lead)
-        seg = self.sc.segments[lead.segment]
-        yield env.timeout(seg.cycle_days.ppf(lead.u_cycle))
-        lead.closed_t = env.now
+        self._sales_cycle(lead, ae, support)
+
+    def _sales_cycle(self: World, lead: Lead, ae: Worker, support: float) -> None:
+        cycle = self.sc.segments[lead.segment].cycle_days.ppf(lead.u_cycle)
+        self.env.timeout(cycle, (lead, ae, support)).callbacks.append(self._decision)
+
+    def _decision(self: World, done: simpy.Timeout) -> None:
+        """The buyer decides: lost (the AE's slot is free again) or won (signature, delivery)."""
+        lead, ae, support = done.value
+        lead.closed_t = self.env.now
         if lead.u_win >= self.win_probability(lead, ae, support):
             lead.state = LOST
-            ae_pool.release(ae)
+            self.pools["ae"].release(ae)
             return
         lead.state = WON
         self._book_new_deal(lead, ae)
-        yield from self._deliver(lead, ae)
+        self._deliver(lead, ae)
 
     def _book_new_deal(self: World, lead: Lead, ae: Worker) -> None:
         """Signature: the rep records the source, commissions and variable pay are due."""
@@ -214,10 +228,13 @@ class SalesFlow:
                 self.rec.cost(self.env.now, "presales", BONUS, pay)
 
     # ------------------------------------------------------------------ presales
+    def needs_presales(self: World, lead: Lead) -> bool:
+        return self.has_presales and lead.acv >= self.sc.teams.presales.acv_threshold
+
     def _presales(self: World, lead: Lead):
         """Returns the win-chance multiplier from presales support (1 when not needed)."""
         ps = self.sc.teams.presales
-        if lead.acv < ps.acv_threshold or not self.has_presales:
+        if not self.needs_presales(lead):
             return 1.0
         pool = self.pools["presales"]
         req = pool.request(lead)
