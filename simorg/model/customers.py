@@ -191,39 +191,26 @@ class CustomerLifecycle:
         (``now + (end - now)``, as SimPy computes them), the same draws, the same records."""
         term = self.sc.customers.renewal.term_months * DAYS_PER_MONTH
         lead_days = self.sc.teams.csm.renewal_lead_days
+        horizon = self.horizon
+        p = self.renewal_probability(a, False)
+        u, k_renew, rec = self.streams.u, self.k_renew, self.rec
         now = self.env.now
-        ends = []
-        times = []
-        cs = a.contract_start
         while True:
-            end = cs + term
-            if end > self.horizon:
-                break
+            end = a.contract_start + term
+            if end > horizon:
+                return
             start_motion = end - lead_days
             if start_motion > now:
                 now = now + (start_motion - now)
             if end > now:
                 now = now + (end - now)
-            ends.append(end)
-            times.append(now)
-            cs = end
-        if not ends:
-            return
-        p = self.renewal_probability(a, False)
-        u = self.streams.u_array(self.k_renew, np.uint64(a.id), np.arange(len(ends), dtype=np.uint64))
-        lapsed = np.flatnonzero(u >= p)
-        n_renewed = int(lapsed[0]) if len(lapsed) else len(ends)
-        rec = self.rec
-        for t in times[:n_renewed]:
-            rec.renewal(t, a.id, True, a.arr, a.arr, False)
-        a.renewals = n_renewed
-        if n_renewed < len(ends):
-            a.contract_start = ends[n_renewed - 1] if n_renewed else a.contract_start
-            t_churn = times[n_renewed]
-            ev = self.env.timeout(t_churn - self.env.now, (a, t_churn))
-            ev.callbacks.append(self._fixed_churn)
-        else:
-            a.contract_start = ends[-1]
+            if u(k_renew, a.id, a.renewals) >= p:
+                break
+            rec.renewal(now, a.id, True, a.arr, a.arr, False)
+            a.renewals += 1
+            a.contract_start = end
+        ev = self.env.timeout(now - self.env.now, (a, now))
+        ev.callbacks.append(self._fixed_churn)
 
     def _fixed_churn(self: World, ev) -> None:
         a, t = ev.value
