@@ -303,21 +303,24 @@ class CustomerLifecycle:
             health = np.fromiter((a.health for a in accs), dtype=float, count=len(accs))
             touches = np.zeros(len(accs))
             assigned = np.zeros(len(accs), dtype=bool)
-            weights = self._tier_weights(accs)
-            book_weight: dict[int, float] = {}
-            for a, wt in zip(accs, weights, strict=True):
-                if isinstance(a.csm, Worker):
-                    book_weight[a.csm.id] = book_weight.get(a.csm.id, 0.0) + wt
             boost = np.zeros(len(accs))
-            am_boost = self.sc.teams.am.health_boost if self.sc.teams.am is not None else 0.0
-            for i, a in enumerate(accs):
-                w = a.csm
-                if isinstance(w, Worker):
-                    assigned[i] = True
-                    touches[i] = (csm_team.touches_per_month * w.productivity(now)
-                                  * weights[i] / book_weight[w.id])
-                if isinstance(a.am, Worker):
-                    boost[i] = am_boost
+            if self.has_csm:
+                weights = self._tier_weights(accs)
+                book_weight: dict[int, float] = {}
+                for a, wt in zip(accs, weights, strict=True):
+                    if isinstance(a.csm, Worker):
+                        book_weight[a.csm.id] = book_weight.get(a.csm.id, 0.0) + wt
+                for i, a in enumerate(accs):
+                    w = a.csm
+                    if isinstance(w, Worker):
+                        assigned[i] = True
+                        touches[i] = (csm_team.touches_per_month * w.productivity(now)
+                                      * weights[i] / book_weight[w.id])
+            if "am" in self.pools:  # without an AM team no account has an AM
+                am_boost = self.sc.teams.am.health_boost
+                for i, a in enumerate(accs):
+                    if isinstance(a.am, Worker):
+                        boost[i] = am_boost
             cover = np.minimum(1.0, touches / csm_team.touches_needed_per_month)
             target = h_cfg.floor + (h_cfg.ceiling - h_cfg.floor) * cover + boost
             noise = h_cfg.noise_sd * special.ndtri(self.streams.u_array(self.k_noise, ids, m))
@@ -330,9 +333,10 @@ class CustomerLifecycle:
                              self.k_upsell, self.sc.org.upsell)
             self._expansions(accs, ids, health, m, x_cfg.cross_sell_per_year, x_cfg.cross_sell_size,
                              self.k_cross, self.sc.org.cross_sell)
-            for a in accs:
-                if a.active and a.am is None:
-                    self._maybe_assign_am(a)
+            if self.sc.org.key_account_arr is not None and "am" in self.pools:
+                for a in accs:
+                    if a.active and a.am is None:
+                        self._maybe_assign_am(a)
 
     def _tier_weights(self: World, accs: list[Account]) -> list[float]:
         """Service level of each account: the weight of the highest tier its ARR reaches."""

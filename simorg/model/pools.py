@@ -230,8 +230,10 @@ class Pool:
         self.wait_count = 0
 
     # ---- accounting
-    def _advance(self) -> None:
-        now = self.env.now
+    def _advance(self, now: float | None = None) -> None:
+        """Add the time since the last change to the occupancy integrals."""
+        if now is None:
+            now = self.env.now
         dt = now - self._t
         if dt > 0:
             self.busy_area += self.busy * dt
@@ -281,17 +283,25 @@ class Pool:
         self._dispatch()
         return req
 
-    def submit(self, item: Any, granted: Callable[[Any, Worker | None], None]) -> Ticket:
+    def submit(self, item: Any, granted: Callable[[Any, Worker | None], None]) -> Ticket | None:
         """Like :meth:`request`, but call ``granted(item, worker)`` when a worker takes the item
-        (see :class:`Ticket`); queue order and routing are the same."""
+        (see :class:`Ticket`); queue order and routing are the same. Returns the waiting ticket,
+        or ``None`` if a worker took the item at once."""
         now = self.env.now
-        ticket = Ticket(now, item, granted)
-        self._advance()
+        self._advance(now)
         if not self._queue and self.free_slots > 0:  # nobody waiting and a free slot: take it now
-            w = self._pick(item)
-            if w is not None:
-                self._grant(ticket, w, now)
-                return ticket
+            w = self._least_loaded() if self._free_heap is not None else self._pick(item)
+            if w is not None:  # as _grant, with a wait of zero
+                w.load += 1
+                self.busy += 1
+                self.free_slots -= 1
+                self.last_ordinal = w.ordinal
+                self.wait_count += 1
+                if w.load < w.capacity:
+                    self._note_free(w)
+                granted(item, w)
+                return None
+        ticket = Ticket(now, item, granted)
         key = self.priority(item) if self.priority is not None else 0.0
         heapq.heappush(self._queue, (key, next(self._tie), ticket))
         self._dispatch()
@@ -338,12 +348,14 @@ class Pool:
         self._advance()
         worker.load -= 1
         self.busy -= 1
-        if not worker.leaving:
+        if worker.leaving:
+            if worker.load == 0 and worker in self.workers:
+                self.workers.remove(worker)
+        else:
             self.free_slots += 1
             self._note_free(worker)
-        if worker.leaving and worker.load == 0 and worker in self.workers:
-            self.workers.remove(worker)
-        self._dispatch()
+        if self._queue:
+            self._dispatch()
 
     def _note_free(self, w: Worker) -> None:
         """Record ``w``'s current load in the least-loaded heap (if they have a free slot)."""

@@ -123,7 +123,7 @@ class SalesFlow:
         env = self.env
         pool = self.pools["sdr"] if self.has_sdr else self.pools["ae"]
         p = self.qualify_probability(lead, lead.first_touch - lead.created)
-        extra = self.sdr_extra_qualify() if self.has_sdr else 0.0
+        extra = self.sdr_extra if self.has_sdr else 0.0
         if lead.u_qualify >= p + extra * (1.0 - p):
             pool.release(w)
             lead.state, lead.closed_t = DISQUALIFIED, env.now
