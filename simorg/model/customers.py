@@ -195,9 +195,11 @@ class CustomerLifecycle:
         p = self.renewal_probability(a, False)
         u, k_renew, rec = self.streams.u, self.k_renew, self.rec
         now = self.env.now
+        renewed: list[float] = []
         while True:
             end = a.contract_start + term
             if end > horizon:
+                rec.renewed_terms(renewed, a.id, a.arr)
                 return
             start_motion = end - lead_days
             if start_motion > now:
@@ -206,9 +208,10 @@ class CustomerLifecycle:
                 now = now + (end - now)
             if u(k_renew, a.id, a.renewals) >= p:
                 break
-            rec.renewal(now, a.id, True, a.arr, a.arr, False)
+            renewed.append(now)
             a.renewals += 1
             a.contract_start = end
+        rec.renewed_terms(renewed, a.id, a.arr)
         ev = self.env.timeout(now - self.env.now, (a, now))
         ev.callbacks.append(self._fixed_churn)
 

@@ -48,11 +48,19 @@ def _list_columns(cols: tuple[list, ...], names: tuple[str, ...]) -> dict[str, n
     return {n: np.asarray(c) for n, c in zip(names, cols, strict=True)}
 
 
-def _object_columns(objs: list, names: tuple[str, ...], attrs: tuple[str, ...] | None = None) -> dict[str, np.ndarray]:
-    """One numpy array per attribute of ``objs`` (the same arrays :func:`_columns` makes from rows)."""
+def _object_columns(objs: list, names: tuple[str, ...], attrs: tuple[str, ...] | None = None,
+                    floats: tuple[str, ...] = ()) -> dict[str, np.ndarray]:
+    """One numpy array per attribute of ``objs`` (the same arrays :func:`_columns` makes from rows).
+
+    Attributes named in ``floats`` always hold floats: they are read straight into float64."""
     if not objs:
         return {n: np.array([]) for n in names}
-    return {n: np.asarray(list(map(attrgetter(a), objs))) for n, a in zip(names, attrs or names, strict=True)}
+    n_obj = len(objs)
+    out = {}
+    for n, a in zip(names, attrs or names, strict=True):
+        values = map(attrgetter(a), objs)
+        out[n] = np.fromiter(values, float, n_obj) if a in floats else np.asarray(list(values))
+    return out
 
 
 @dataclass
@@ -79,6 +87,10 @@ ARR_COLUMNS = ("t", "account", "kind", "delta")
 SEGMENT_COLUMNS = ("account", "start", "end", "arr")
 RENEWAL_COLUMNS = ("t", "account", "renewed", "arr_before", "arr_after", "worked")
 COST_COLUMNS = ("t", "role", "kind", "amount")
+
+
+LEAD_FLOATS = ("fit", "acv", "created", "first_touch", "qualified_t", "assigned_t", "closed_t")
+"""Lead attributes that are floats from the lead's creation on (times default to NaN)."""
 
 
 class Recorder:
@@ -117,6 +129,18 @@ class Recorder:
         c[4].append(after)
         c[5].append(worked)
 
+    def renewed_terms(self, times: list[float], account: int, arr: float) -> None:
+        """Several renewals of one account at unchanged ARR, nobody working them (rows as
+        :meth:`renewal` would write them one by one)."""
+        n = len(times)
+        c = self.renewals
+        c[0].extend(times)
+        c[1].extend([account] * n)
+        c[2].extend([True] * n)
+        c[3].extend([arr] * n)
+        c[4].extend([arr] * n)
+        c[5].extend([False] * n)
+
     def cost(self, t: float, role: str, kind: str, amount: float) -> None:
         c = self.costs
         c[0].append(t)
@@ -135,7 +159,7 @@ class Recorder:
         return Records(
             horizon_days=horizon_days,
             months=months,
-            leads=_object_columns(leads, lead_names),
+            leads=_object_columns(leads, lead_names, floats=LEAD_FLOATS),
             accounts=_object_columns(accounts, acc_names, acc_attrs),
             arr_events=_list_columns(self.arr_events, ARR_COLUMNS),
             segments=_list_columns(self.segments, SEGMENT_COLUMNS),
