@@ -205,7 +205,8 @@ class Pool:
         self._advance()
         worker.leaving = True
         worker.end = self.env.now
-        self.capacity -= worker.capacity
+        # while working off items in hand, a leaver offers exactly the slots still occupied
+        self.capacity -= worker.capacity - worker.load
         if worker.load == 0:
             self.workers.remove(worker)
 
@@ -258,8 +259,10 @@ class Pool:
         self._advance()
         worker.load -= 1
         self.busy -= 1
-        if worker.leaving and worker.load == 0 and worker in self.workers:
-            self.workers.remove(worker)
+        if worker.leaving:
+            self.capacity -= 1
+            if worker.load == 0 and worker in self.workers:
+                self.workers.remove(worker)
         self._dispatch()
 
     def _dispatch(self) -> None:
