@@ -157,3 +157,9 @@ def test_unknown_owner_is_an_error():
         scenario({"org": {"renewals": "marketing"}})
     with pytest.raises(ValidationError, match="renewal_specialist"):
         scenario({"org": {"renewals": "renewal_specialist"}})
+
+
+def test_sales_is_an_alias_for_ae_as_in_the_design_brief():
+    sc = load(ROOT / "scenarios" / "baseline.yaml", overrides={"org.renewals": "sales"})
+    assert sc.org.renewals == "ae"
+    assert scenario({"org": {"cross_sell": "sales"}}).org.cross_sell == "ae"

@@ -64,6 +64,8 @@ def check_invariants(run) -> None:
         assert np.isnan(k[name]) or 0.0 <= k[name] <= 1.0, name
     for role in ("sdr", "ae", "presales", "implementation", "csm"):
         u = k[f"utilization_{role}"]
+        monthly = run.monthly[f"utilization_{role}"]
+        assert np.all((monthly >= 0) & (monthly <= 1.0 + 1e-9)), (role, monthly.max())
         if run.monthly[f"headcount_{role}"].max() > 0:
             assert 0.0 <= u <= 1.0 + 1e-9, role
         else:

@@ -45,6 +45,7 @@ class FailureMode:
     mechanism: str
     mechanism_off: dict[str, Any] = field(default_factory=dict)
     removes: tuple[str, ...] = ()  # symptom KPIs that vanish with the mechanism off
+    monthly: tuple[tuple[str, str], ...] = ()  # (series, label) that show it over time
 
     @property
     def path(self) -> Path:
@@ -73,6 +74,7 @@ FAILURE_MODES: dict[str, FailureMode] = {m.name: m for m in (
         "AEs far below quota leave (teams.ae.low_attainment_attrition_multiplier)",
         {"teams.ae.low_attainment_attrition_multiplier": 1.0},
         ("ae_attrition",),
+        (("headcount_ae", "AEs"), ("utilization_ae", "AE utilization (share of deal slots in use)"), ("won", "deals won per month")),
     ),
     FailureMode(
         "premature_scaling", "Sales team expanded before the playbook works",
@@ -85,6 +87,7 @@ FAILURE_MODES: dict[str, FailureMode] = {m.name: m for m in (
         "new reps win less: unproven playbook (teams.ae.new_team_win_factor) and ramp",
         {"teams.ae.new_team_win_factor": 1.0, "teams.ae.ramp_months": 0},
         ("win_rate", "ae_attrition"),
+        (("headcount_ae", "AEs"), ("won", "deals won per month"), ("lost", "deals lost per month")),
     ),
     FailureMode(
         "presales_overpromise", "Presales paid on wins only, no link to delivery",
@@ -97,6 +100,7 @@ FAILURE_MODES: dict[str, FailureMode] = {m.name: m for m in (
         "promise inflation under win-only pay (behaviour.promise_inflation)",
         {"behaviour.promise_inflation.sensitivity": 0.0},
         ("time_to_value_days", "grr"),
+        (("utilization_implementation", "implementation utilization"), ("queue_wait_days_implementation", "wait for an implementer (days)"), ("churned_arr", "churned ARR per month")),
     ),
     FailureMode(
         "csm_overload", "Customers grow while CSM headcount stays flat",
@@ -109,6 +113,7 @@ FAILURE_MODES: dict[str, FailureMode] = {m.name: m for m in (
         {"customers.health.floor": 0.9, "customers.health.ceiling": 0.9,
          "customers.health.unassigned_penalty": 0.0, "customers.renewal.unworked_factor": 1.0},
         ("grr",),
+        (("customers", "customers"), ("utilization_csm", "CSM utilization (share of book slots)"), ("churned_arr", "churned ARR per month")),
     ),
     FailureMode(
         "implementation_bottleneck", "Delivery capacity fixed while sales grows",
@@ -123,6 +128,7 @@ FAILURE_MODES: dict[str, FailureMode] = {m.name: m for m in (
         {"teams.implementation.ttv_health_penalty_per_30d": 0.0,
          "customers.renewal.unworked_factor": 1.0},
         ("grr",),
+        (("utilization_implementation", "implementation utilization"), ("queue_wait_days_implementation", "wait for an implementer (days)"), ("churned_arr", "churned ARR per month")),
     ),
     FailureMode(
         "attribution_gaming", "Self-sourced deals pay more than marketing-sourced ones",
@@ -132,6 +138,7 @@ FAILURE_MODES: dict[str, FailureMode] = {m.name: m for m in (
         "reps re-label marketing leads (behaviour.attribution_gaming)",
         {"behaviour.attribution_gaming.sensitivity": 0.0},
         ("attribution_gap",),
+        (("commission_cost", "commission per month"), ("new_arr", "new ARR per month")),
     ),
 )}
 
@@ -158,6 +165,7 @@ class DemoResult:
     summary: dict[str, dict[str, Any]]           # compare summary, baseline vs failure
     off_summary: dict[str, dict[str, Any]] | None  # same with the mechanism off in both arms
     reps: int
+    comparison: Any = None  # the ComparisonResult (monthly series of both arms), when kept
 
     def appears(self, s: Symptom, summary: dict[str, dict[str, Any]] | None = None) -> bool:
         """The symptom moves the stated way with a 95% CI that excludes zero."""
@@ -201,7 +209,7 @@ def run_demo(name: str, reps: int = 30, seed: int = 1, *, check_off: bool = True
         base_off = load(SCENARIOS / "baseline.yaml", overrides=off_over)
         failure_off = load(mode.path, overrides=off_over)
         off = compare(base_off, failure_off, reps=reps, seed=seed, **engine).summary()
-    return DemoResult(mode, res.summary(), off, reps)
+    return DemoResult(mode, res.summary(), off, reps, res)
 
 
 # --------------------------------------------------------------------------- text
@@ -217,6 +225,14 @@ def fmt(kpi: str, value: float) -> str:
     return f"{value:.1f}" if abs(value) >= 10 else f"{value:.2f}"
 
 
+def fmt_change(kpi: str, value: float) -> str:
+    """A change in a KPI: rates in percentage points, everything else as :func:`fmt` with a sign."""
+    if any(r in kpi for r in RATES):
+        return f"{100 * value:+.1f} pts"
+    text = fmt(kpi, value)
+    return text if text.startswith("-") else "+" + text
+
+
 def format_demo(r: DemoResult) -> str:
     m = r.mode
     lines = [f"{m.name}: {m.title}. Source: {m.source}.", "", r.mode.story(), ""]
@@ -228,7 +244,8 @@ def format_demo(r: DemoResult) -> str:
         gone = r.disappears(s)
         off = "" if gone is None else ("; gone with the mechanism off" if gone else "; still there with the mechanism off")
         lines.append(f"  {s.label:28s} {fmt(s.kpi, x['a_mean']):>10s} -> {fmt(s.kpi, x['b_mean']):>10s}"
-                     f"   change {fmt(s.kpi, x['diff_mean'])} [{fmt(s.kpi, lo)}, {fmt(s.kpi, hi)}]  {verdict}{off}")
+                     f"   change {fmt_change(s.kpi, x['diff_mean'])} [{fmt_change(s.kpi, lo)}, "
+                     f"{fmt_change(s.kpi, hi)}]  {verdict}{off}")
     lines.append("")
     lines.append("Causal chain: " + "; ".join(
         f"{label} {fmt(k, r.summary[k]['a_mean'])} -> {fmt(k, r.summary[k]['b_mean'])}" for k, label in m.chain))

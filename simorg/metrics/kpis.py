@@ -126,7 +126,8 @@ def compute_kpis(records: Records, s: dict[str, np.ndarray], scenario: Scenario)
         k["time_to_value_days"] = float("nan")
 
     for role in STAFF_ROLES:
-        k[f"headcount_end_{role}"] = float(s[f"headcount_{role}"][-1])
+        if getattr(scenario.teams, role, None) is not None:  # optional teams only when defined
+            k[f"headcount_end_{role}"] = float(s[f"headcount_{role}"][-1])
     for role in ROLES:
         p = records.pools.get(role)
         k[f"utilization_{role}"] = _ratio(float(p["busy"][-1]), float(p["capacity"][-1])) if p is not None and len(p["busy"]) else float("nan")

@@ -269,7 +269,8 @@ class Pool:
         self.free_slots -= worker.free
         worker.leaving = True
         worker.end = self.env.now
-        self.capacity -= worker.capacity
+        # while working off items in hand, a leaver offers exactly the slots still occupied
+        self.capacity -= worker.capacity - worker.load
         if worker.load == 0:
             self.workers.remove(worker)
 
@@ -349,6 +350,7 @@ class Pool:
         worker.load -= 1
         self.busy -= 1
         if worker.leaving:
+            self.capacity -= 1  # a leaver offers only the slots still occupied
             if worker.load == 0 and worker in self.workers:
                 self.workers.remove(worker)
         else:

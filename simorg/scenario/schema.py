@@ -351,17 +351,24 @@ class Customers(Strict):
 
 
 # --------------------------------------------------------------------------- org rules
-Owner = Literal["csm", "ae", "am"]
+def _sales_means_ae(value: Any) -> Any:
+    """``sales`` is accepted for ``ae`` (DESIGN.md's example says ``org.renewals: sales``)."""
+    return "ae" if value == "sales" else value
+
+
+Owner = Annotated[Literal["csm", "ae", "am"], BeforeValidator(_sales_means_ae)]
 
 
 class Org(Strict):
     """Who owns what. Org-design rules are data; unknown policy names are errors."""
 
-    renewals: Literal["csm", "ae", "am", "renewal_specialist"] = Field(
-        default="csm", description="who works renewals (am: key accounts by their AM, the rest by CSMs)"
+    renewals: Annotated[Literal["csm", "ae", "am", "renewal_specialist"], BeforeValidator(_sales_means_ae)] = Field(
+        default="csm",
+        description="who works renewals: csm, ae (or its alias sales), am (key accounts by their AM, "
+        "the rest by CSMs) or renewal_specialist",
     )
-    upsell: Owner = Field(default="csm", description="who works upsell (more seats)")
-    cross_sell: Owner = Field(default="csm", description="who works cross-sell (new modules)")
+    upsell: Owner = Field(default="csm", description="who works upsell (more seats): csm, ae (alias sales) or am")
+    cross_sell: Owner = Field(default="csm", description="who works cross-sell (new modules): csm, ae (alias sales) or am")
     credit_window_months: float = Field(
         default=6.0, ge=0, le=60,
         description="expansions within this many months of the first contract count as the AE's new bookings",
