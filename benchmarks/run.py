@@ -75,9 +75,20 @@ def count_events(fn: Callable[[], Any]) -> int:
     return n
 
 
+def peak_rss_mib() -> float:
+    """This process's peak resident memory (VmHWM; unlike ru_maxrss it is not inherited at fork)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:  # pragma: no cover - not Linux
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def child(kind: str, path: str, seed: int) -> dict[str, float]:
     """Run one replication in this (fresh) process and report wall time and peak memory."""
-    base_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    base_rss = peak_rss_mib()
     if kind == "bare":
         from bare_simpy_funnel import Funnel
 
@@ -90,12 +101,11 @@ def child(kind: str, path: str, seed: int) -> dict[str, float]:
         sc = simorg.load(path)
         import simorg.experiment.simulate  # noqa: F401 - import before the clock starts
 
-        base_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        base_rss = peak_rss_mib()
         t0 = time.perf_counter()
         simorg.simulate(sc, seed, keep_records=False)
         wall = time.perf_counter() - t0
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return {"wall_s": wall, "peak_rss_mib": peak / 1024, "rss_before_run_mib": base_rss / 1024}
+    return {"wall_s": wall, "peak_rss_mib": peak_rss_mib(), "rss_before_run_mib": base_rss}
 
 
 def in_subprocess(kind: str, path: Path | str, seed: int = 1) -> dict[str, float]:

@@ -42,10 +42,16 @@ def _columns(rows: list[tuple], names: tuple[str, ...]) -> dict[str, np.ndarray]
 
 
 def _list_columns(cols: tuple[list, ...], names: tuple[str, ...]) -> dict[str, np.ndarray]:
-    """Column lists -> numpy arrays (the arrays :func:`_columns` makes from the same rows)."""
+    """Column lists -> numpy arrays (the arrays :func:`_columns` makes from the same rows).
+
+    Each list is emptied once converted, so a table is never held twice at the peak."""
     if not cols[0]:
         return {n: np.array([]) for n in names}
-    return {n: np.asarray(c) for n, c in zip(names, cols, strict=True)}
+    out = {}
+    for n, c in zip(names, cols, strict=True):
+        out[n] = np.asarray(c)
+        c.clear()
+    return out
 
 
 def _object_columns(objs: list, names: tuple[str, ...], attrs: tuple[str, ...] | None = None,
@@ -150,6 +156,7 @@ class Recorder:
 
     def finalize(self, *, horizon_days: float, months: int, leads, accounts, staff,
                  attainment_rows, initial_arr: float) -> Records:
+        """Every table as numpy columns; the recorder's own buffers are emptied on the way."""
         lead_names = ("id", "channel", "segment", "fit", "acv", "created", "true_source",
                       "recorded_source", "first_touch", "qualified_t", "assigned_t", "closed_t",
                       "state", "owner", "presales")

@@ -83,8 +83,8 @@ class SalesFlow:
                 if t >= self.horizon:
                     return
                 yield env.timeout(t - env.now)
-                seg, fit, acv, uq, uc, uw = traits.get(seq)
-                lead = Lead(traits.lead_id(seq), name, seg, fit, acv, env.now, MARKETING, uq, uc, uw)
+                seg, fit, acv, uq = traits.get(seq)
+                lead = Lead(traits.lead_id(seq), name, seg, fit, acv, env.now, MARKETING, uq)
                 seq += 1
                 self.leads.append(lead)
                 self._lead_arrives(lead)
@@ -161,11 +161,11 @@ class SalesFlow:
             yield env.timeout(gen.standard_exponential() / rate)
             if ae.leaving:
                 return
-            seg, fit, acv, uq, uc, uw = traits.get(seq)
+            seg, fit, acv, uq = traits.get(seq)
             seq += 1  # the draw is used up whether or not it becomes a deal (common random numbers)
             if ae.load >= team.self_source_below * ae.capacity or not self.pools["ae"].take(ae):
                 continue
-            lead = Lead(traits.lead_id(seq - 1), "self_sourced", seg, fit, acv, env.now, SELF, uq, uc, uw)
+            lead = Lead(traits.lead_id(seq - 1), "self_sourced", seg, fit, acv, env.now, SELF, uq)
             lead.first_touch = lead.qualified_t = env.now
             self.leads.append(lead)
             self._opportunity(lead, ae)
@@ -199,14 +199,15 @@ class SalesFlow:
         self._sales_cycle(lead, ae, support)
 
     def _sales_cycle(self: World, lead: Lead, ae: Worker, support: float) -> None:
-        cycle = self.sc.segments[lead.segment].cycle_days.ppf(lead.u_cycle)
+        u_cycle = self.streams.u(self.k_cycle, lead.id)
+        cycle = self.sc.segments[lead.segment].cycle_days.ppf(u_cycle)
         self.env.timeout(cycle, (lead, ae, support)).callbacks.append(self._decision)
 
     def _decision(self: World, done: simpy.Timeout) -> None:
         """The buyer decides: lost (the AE's slot is free again) or won (signature, delivery)."""
         lead, ae, support = done.value
         lead.closed_t = self.env.now
-        if lead.u_win >= self.win_probability(lead, ae, support):
+        if self.streams.u(self.k_win, lead.id) >= self.win_probability(lead, ae, support):
             lead.state = LOST
             self.pools["ae"].release(ae)
             return

@@ -79,6 +79,8 @@ class World(SalesFlow, CustomerLifecycle, People, Incentives):
         self.sdr_work = Sampler(teams.sdr.work_days, s.generator("sdr.work"))
         self.presales_effort = Sampler(teams.presales.effort_days, s.generator("presales.effort"))
         self.self_delivery = Sampler(teams.ae.self_delivery_days, s.generator("ae.self_delivery"))
+        self.k_cycle = s.key("lead.cycle")  # a lead's traits: see traits.py
+        self.k_win = s.key("lead.win")
         self.k_onboarding = s.key("account.onboarding")
         self.k_renew = s.key("account.renew")
         self.k_contract = s.key("account.contract")
