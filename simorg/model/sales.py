@@ -65,6 +65,7 @@ class SalesFlow:
         exp = self.streams.generator(f"arrivals.{name}")
         buf: list[float] = []
         seq = 0
+        horizon, leads, arrives = self.horizon, self.leads, self._lead_arrives
         for m in range(self.months):
             start = m * DAYS_PER_MONTH + ch.lag_days
             if start >= self.horizon:
@@ -80,14 +81,14 @@ class SalesFlow:
                 t += buf.pop() / rate
                 if t >= end:
                     break  # memoryless: the next month's window starts afresh
-                if t >= self.horizon:
+                if t >= horizon:
                     return
                 yield env.timeout(t - env.now)
                 seg, fit, acv, uq = traits.get(seq)
                 lead = Lead(traits.lead_id(seq), name, seg, fit, acv, env.now, MARKETING, uq)
                 seq += 1
-                self.leads.append(lead)
-                self._lead_arrives(lead)
+                leads.append(lead)
+                arrives(lead)
 
     # ------------------------------------------------------------------ SDR
     def qualify_probability(self: World, lead: Lead, wait_days: float) -> float:
@@ -103,8 +104,7 @@ class SalesFlow:
 
         The lead is not a process: the pool calls :meth:`_lead_touched` when a worker takes it,
         and the work's end is a timeout that calls :meth:`_lead_worked` (two events per lead)."""
-        pool = self.pools["sdr"] if self.has_sdr else self.pools["ae"]
-        pool.submit(lead, self._lead_touched)
+        self.lead_pool.submit(lead, self._lead_touched)
 
     def _lead_touched(self: World, lead: Lead, w: Worker | None) -> None:
         """A worker takes the lead (``None``: nobody touched it within its shelf life)."""
@@ -113,15 +113,16 @@ class SalesFlow:
             lead.state = STALE
             lead.closed_t = min(env.now, lead.created + self.sc.teams.sdr.max_lead_age_days)
             return
-        lead.first_touch = env.now
+        now = env.now
+        lead.first_touch = now
         lead.worker_sdr = w.id
-        env.timeout(self.sdr_work() / w.productivity(env.now), (lead, w)).callbacks.append(self._lead_worked)
+        env.timeout(self.sdr_work() / w.productivity(now), (lead, w)).callbacks.append(self._lead_worked)
 
     def _lead_worked(self: World, done: simpy.Timeout) -> None:
         """The first touch is done: the lead qualifies or not."""
         lead, w = done.value
         env = self.env
-        pool = self.pools["sdr"] if self.has_sdr else self.pools["ae"]
+        pool = self.lead_pool
         p = self.qualify_probability(lead, lead.first_touch - lead.created)
         extra = self.sdr_extra if self.has_sdr else 0.0
         if lead.u_qualify >= p + extra * (1.0 - p):

@@ -69,6 +69,8 @@ class World(SalesFlow, CustomerLifecycle, People, Incentives):
             "implementation": Pool(self.env, "implementation", "least_loaded"),
             "csm": Pool(self.env, "csm", "least_loaded"),
         }
+        # With an SDR team, SDRs work leads; without one, AEs work them in their own slots.
+        self.lead_pool = self.pools["sdr"] if self.has_sdr else self.pools["ae"]
         if teams.am is not None:
             self.pools["am"] = Pool(self.env, "am", "least_loaded")
         if teams.renewal_specialist is not None:
