@@ -80,6 +80,17 @@ def cost_flows(records: Records) -> dict[str, np.ndarray]:
     return out
 
 
+def _alive_at(start: np.ndarray, end: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """How many intervals have ``start <= t < end`` at each of ``times`` (as floats).
+
+    Counted as (started by t) - (ended by t), with each end taken no earlier than its start,
+    by binary search in the sorted starts and ends: exactly the count of a mask per time."""
+    end = np.maximum(end, start)
+    started = np.searchsorted(np.sort(start), times, side="right")
+    ended = np.searchsorted(np.sort(end), times, side="right")
+    return (started - ended).astype(float)
+
+
 def monthly_series(records: Records, scenario: Scenario) -> dict[str, np.ndarray]:
     """All monthly series of one replication (names listed in docs/model.md)."""
     months = records.months
@@ -99,13 +110,12 @@ def monthly_series(records: Records, scenario: Scenario) -> dict[str, np.ndarray
     signed = acc["signed"].astype(float) if len(acc["signed"]) else np.array([])
     churned = acc["churned_t"].astype(float) if len(acc["churned_t"]) else np.array([])
     gone = np.where(np.isnan(churned), np.inf, churned) if len(churned) else churned
-    out["customers"] = np.array([np.sum((signed <= e + 1e-9) & (gone > e + 1e-9)) for e in ends], dtype=float)
+    out["customers"] = _alive_at(signed, gone, ends + 1e-9)
     cohorts = sorted(set(acc["cohort"].tolist())) if len(acc["cohort"]) else []
     for c in cohorts:
         m = acc["cohort"] == c
-        out[f"logos_cohort_{c}"] = np.array(
-            [np.sum((signed[m] <= e + 1e-9) & (gone[m] > e + 1e-9)) for e in ends], dtype=float)
-        out[f"cohort_size_{c}"] = np.array([np.sum(signed[m] <= e + 1e-9) for e in ends], dtype=float)
+        out[f"logos_cohort_{c}"] = _alive_at(signed[m], gone[m], ends + 1e-9)
+        out[f"cohort_size_{c}"] = np.searchsorted(np.sort(signed[m]), ends + 1e-9, side="right").astype(float)
 
     ld = records.leads
     mkt = ld["true_source"] == "marketing" if len(ld["id"]) else np.array([], dtype=bool)

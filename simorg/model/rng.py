@@ -36,6 +36,10 @@ def _mix(x: int) -> int:
     return x ^ (x >> 31)
 
 
+_SMALL = 1024
+_MIX_SMALL = [_mix(i) for i in range(_SMALL)]  # _mix(index) for the usual small indexes
+
+
 def _mix_array(x: np.ndarray) -> np.ndarray:
     """SplitMix64 finaliser on a uint64 array (numpy wraps on overflow)."""
     with np.errstate(over="ignore"):
@@ -77,10 +81,13 @@ class RandomStreams:
 
         The three SplitMix64 finalisers of ``_mix(key ^ _mix(entity ^ _mix(index)))``, written
         out in one function: this is called for every renewal, attrition and onboarding draw."""
-        x = ((index & _MASK) + _GOLDEN) & _MASK
-        x = ((x ^ (x >> 30)) * _M1) & _MASK
-        x = ((x ^ (x >> 27)) * _M2) & _MASK
-        x = ((x ^ (x >> 31)) ^ (entity & _MASK)) + _GOLDEN & _MASK
+        if 0 <= index < _SMALL:
+            x = (_MIX_SMALL[index] ^ (entity & _MASK)) + _GOLDEN & _MASK
+        else:
+            x = ((index & _MASK) + _GOLDEN) & _MASK
+            x = ((x ^ (x >> 30)) * _M1) & _MASK
+            x = ((x ^ (x >> 27)) * _M2) & _MASK
+            x = ((x ^ (x >> 31)) ^ (entity & _MASK)) + _GOLDEN & _MASK
         x = ((x ^ (x >> 30)) * _M1) & _MASK
         x = ((x ^ (x >> 27)) * _M2) & _MASK
         x = ((x ^ (x >> 31)) ^ key) + _GOLDEN & _MASK
