@@ -21,6 +21,7 @@ Mechanisms (each documented in docs/model.md):
 
 from __future__ import annotations
 
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -33,6 +34,8 @@ from .records import CHURN, CONTRACTION, EXPANSION, INITIAL, NEW
 
 if TYPE_CHECKING:
     from .world import World
+
+_ID, _HEALTH = attrgetter("id"), attrgetter("health")
 
 
 class CustomerLifecycle:
@@ -302,8 +305,8 @@ class CustomerLifecycle:
             accs = [a for a in self.active.values() if a.live_t <= now]
             if not accs:
                 continue
-            ids = np.fromiter((a.id for a in accs), dtype=np.uint64, count=len(accs))
-            health = np.fromiter((a.health for a in accs), dtype=float, count=len(accs))
+            ids = np.fromiter(map(_ID, accs), dtype=np.uint64, count=len(accs))
+            health = np.fromiter(map(_HEALTH, accs), dtype=float, count=len(accs))
             touches = np.zeros(len(accs))
             assigned = np.zeros(len(accs), dtype=bool)
             boost = np.zeros(len(accs))

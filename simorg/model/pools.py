@@ -298,7 +298,7 @@ class Pool:
                 self.free_slots -= 1
                 self.last_ordinal = w.ordinal
                 self.wait_count += 1
-                if w.load < w.capacity:
+                if w.load < w.capacity and self._free_heap is not None:
                     self._note_free(w)
                 granted(item, w)
                 return None
@@ -355,7 +355,8 @@ class Pool:
                 self.workers.remove(worker)
         else:
             self.free_slots += 1
-            self._note_free(worker)
+            if self._free_heap is not None:
+                self._note_free(worker)
         if self._queue:
             self._dispatch()
 

@@ -93,11 +93,9 @@ class SalesFlow:
     # ------------------------------------------------------------------ SDR
     def qualify_probability(self: World, lead: Lead, wait_days: float) -> float:
         """Chance the lead qualifies after waiting ``wait_days`` for its first touch."""
-        sdr = self.sc.teams.sdr
-        decay = sdr.response_floor + (1 - sdr.response_floor) * 0.5 ** (
-            wait_days * 24.0 / sdr.response_half_life_hours
-        )
-        return min(1.0, sdr.qualify_rate * (0.5 + lead.fit) * decay)
+        floor, half_life, rate = self.qualify_params
+        decay = floor + (1 - floor) * 0.5 ** (wait_days * 24.0 / half_life)
+        return min(1.0, rate * (0.5 + lead.fit) * decay)
 
     def _lead_arrives(self: World, lead: Lead) -> None:
         """A new lead joins the SDR queue (with no SDR team, the AE queue).

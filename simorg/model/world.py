@@ -58,7 +58,10 @@ class World(SalesFlow, CustomerLifecycle, People, Incentives):
         self.has_csm = self._ever_staffed("csm")
         self.ref_pay = self.reference_pay_per_day()
         self.renewals_fixed = self.renewals_are_fixed()
-        self.sdr_extra = self.sdr_extra_qualify()  # constant for the run: looked up per lead
+        # constants of the run that every lead looks up
+        self.sdr_extra = self.sdr_extra_qualify()
+        self.qualify_params = (teams.sdr.response_floor, teams.sdr.response_half_life_hours,
+                               teams.sdr.qualify_rate)
         paid_by_task = self.pay_priority if scenario.behaviour.pay_priority.responsiveness > 0 else None
         self.pools: dict[str, Pool] = {
             "sdr": Pool(self.env, "sdr", "least_loaded", max_wait=teams.sdr.max_lead_age_days,
