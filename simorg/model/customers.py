@@ -24,6 +24,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+import simpy
 from scipy import special
 
 from .entities import Account, Lead, Task
@@ -38,9 +39,10 @@ class CustomerLifecycle:
     """Mixin of :class:`~simorg.model.world.World`: everything after the signature."""
 
     # ------------------------------------------------------------------ ARR bookkeeping
-    def _change_arr(self: World, a: Account, kind: str, delta: float) -> None:
+    def _change_arr(self: World, a: Account, kind: str, delta: float, now: float | None = None) -> None:
         """Every ARR movement goes through here: event record, contract segment, running total."""
-        now = self.env.now
+        if now is None:
+            now = self.env.now
         if delta == 0:
             return
         self.rec.arr(now, a.id, kind, delta)
@@ -57,29 +59,46 @@ class CustomerLifecycle:
         self.active[a.id] = a
         self._change_arr(a, kind, arr)
         a.seg_start = self.env.now
-        self.env.process(self._account_life(a))
+        if self.renewals_fixed:
+            self._fixed_renewals(a)
+        else:
+            self.env.process(self._account_life(a))
 
     # ------------------------------------------------------------------ delivery
-    def _deliver(self: World, lead: Lead, ae: Worker):
+    def _deliver(self: World, lead: Lead, ae: Worker) -> None:
+        """The deal is signed: the AE delivers it (small deals) or the implementation team does."""
         env = self.env
-        seg = self.sc.segments[lead.segment]
         a = Account(lead.id, lead.segment, lead.acv, env.now, self.cohort_of(env.now),
                     self.sc.customers.health.start, False, ae.id)
         a.promise = lead.promise
         self._sign(a)
+        supported = lead.presales == "supported"
         impl = self.sc.teams.implementation
         if lead.acv < impl.self_delivery_below_acv or not self.has_implementation:
-            yield env.timeout(self.self_delivery())
-            self.pools["ae"].release(ae)
+            env.timeout(self.self_delivery(), (a, ae, supported)).callbacks.append(self._self_delivered)
         else:
             self.pools["ae"].release(ae)
-            pool = self.pools["implementation"]
-            w = yield pool.request(a)
-            u = self.streams.u(self.k_onboarding, a.id)
-            effort = seg.onboarding_days.ppf(u) * (1.0 + self.sc.behaviour.promise_inflation.effort_uplift * a.promise)
-            yield env.timeout(effort / w.productivity(env.now))
-            pool.release(w)
-        self._go_live(a, lead.presales == "supported")
+            self.pools["implementation"].submit(a, self._onboard_supported if supported else self._onboard)
+
+    def _self_delivered(self: World, done: simpy.Timeout) -> None:
+        a, ae, supported = done.value
+        self.pools["ae"].release(ae)
+        self._go_live(a, supported)
+
+    def _onboard(self: World, a: Account, w: Worker, supported: bool = False) -> None:
+        """An implementer takes the project: ``onboarding_days`` (more if over-promised), slower when ramping."""
+        seg = self.sc.segments[a.segment]
+        u = self.streams.u(self.k_onboarding, a.id)
+        effort = seg.onboarding_days.ppf(u) * (1.0 + self.sc.behaviour.promise_inflation.effort_uplift * a.promise)
+        self.env.timeout(effort / w.productivity(self.env.now), (a, w, supported)).callbacks.append(self._onboarded)
+
+    def _onboard_supported(self: World, a: Account, w: Worker) -> None:
+        self._onboard(a, w, True)
+
+    def _onboarded(self: World, done: simpy.Timeout) -> None:
+        a, w, supported = done.value
+        self.pools["implementation"].release(w)
+        self._go_live(a, supported)
 
     def _go_live(self: World, a: Account, presales_supported: bool = False) -> None:
         """Go-live: time to value and over-promising set the account's health; CSM assigned."""
@@ -163,6 +182,58 @@ class CustomerLifecycle:
                 return
             a.contract_start = end
 
+    def renewals_are_fixed(self: World) -> bool:
+        """True when every renewal decision of an account is known the day it signs.
+
+        That is so when nothing a renewal depends on can change during the account's life:
+        the renewal chance does not depend on health (``p_at_zero_health == p_at_full_health``),
+        no account contracts or expands (its ARR is fixed), and nobody works or is paid for
+        renewals (CSMs own them and there are none, no account managers). Then the renewal
+        outcomes are the same counter-based draws the monthly motion would make, and the
+        account needs one event, its churn, instead of one per contract term."""
+        sc = self.sc
+        r, x = sc.customers.renewal, sc.customers.expansion
+        return (r.p_at_zero_health == r.p_at_full_health and r.contraction_chance == 0
+                and x.upsell_per_year == 0 and x.cross_sell_per_year == 0
+                and sc.org.renewals == "csm" and not self.has_csm
+                and sc.teams.am is None and sc.org.key_account_arr is None)
+
+    def _fixed_renewals(self: World, a: Account) -> None:
+        """Decide every renewal of ``a`` now (see :meth:`renewals_are_fixed`) and schedule its churn.
+
+        Replays :meth:`_account_life` exactly: the same contract ends, the same event times
+        (``now + (end - now)``, as SimPy computes them), the same draws, the same records."""
+        term = self.sc.customers.renewal.term_months * DAYS_PER_MONTH
+        lead_days = self.sc.teams.csm.renewal_lead_days
+        horizon = self.horizon
+        p = self.renewal_probability(a, False)
+        u, k_renew, rec = self.streams.u, self.k_renew, self.rec
+        now = self.env.now
+        renewed: list[float] = []
+        while True:
+            end = a.contract_start + term
+            if end > horizon:
+                rec.renewed_terms(renewed, a.id, a.arr)
+                return
+            start_motion = end - lead_days
+            if start_motion > now:
+                now = now + (start_motion - now)
+            if end > now:
+                now = now + (end - now)
+            if u(k_renew, a.id, a.renewals) >= p:
+                break
+            renewed.append(now)
+            a.renewals += 1
+            a.contract_start = end
+        rec.renewed_terms(renewed, a.id, a.arr)
+        ev = self.env.timeout(now - self.env.now, (a, now))
+        ev.callbacks.append(self._fixed_churn)
+
+    def _fixed_churn(self: World, ev) -> None:
+        a, t = ev.value
+        self.rec.renewal(t, a.id, False, a.arr, 0.0, False)
+        self._churn(a, t)
+
     def renewal_owner(self: World, a: Account) -> str:
         """Who works this account's renewal (org.renewals; AMs only for key accounts)."""
         owner = self.sc.org.renewals
@@ -218,10 +289,11 @@ class CustomerLifecycle:
             self.rec.renewal(now, a.id, False, before, 0.0, worked)
             self._churn(a)
 
-    def _churn(self: World, a: Account) -> None:
-        self._change_arr(a, CHURN, -a.arr)
+    def _churn(self: World, a: Account, now: float | None = None) -> None:
+        now = self.env.now if now is None else now
+        self._change_arr(a, CHURN, -a.arr, now)
         a.active = False
-        a.churned_t = self.env.now
+        a.churned_t = now
         del self.active[a.id]
         for role in ("csm", "am"):
             held = getattr(a, role)
@@ -248,21 +320,24 @@ class CustomerLifecycle:
             health = np.fromiter((a.health for a in accs), dtype=float, count=len(accs))
             touches = np.zeros(len(accs))
             assigned = np.zeros(len(accs), dtype=bool)
-            weights = self._tier_weights(accs)
-            book_weight: dict[int, float] = {}
-            for a, wt in zip(accs, weights, strict=True):
-                if isinstance(a.csm, Worker):
-                    book_weight[a.csm.id] = book_weight.get(a.csm.id, 0.0) + wt
             boost = np.zeros(len(accs))
-            am_boost = self.sc.teams.am.health_boost if self.sc.teams.am is not None else 0.0
-            for i, a in enumerate(accs):
-                w = a.csm
-                if isinstance(w, Worker):
-                    assigned[i] = True
-                    touches[i] = (csm_team.touches_per_month * w.productivity(now)
-                                  * weights[i] / book_weight[w.id])
-                if isinstance(a.am, Worker):
-                    boost[i] = am_boost
+            if self.has_csm:
+                weights = self._tier_weights(accs)
+                book_weight: dict[int, float] = {}
+                for a, wt in zip(accs, weights, strict=True):
+                    if isinstance(a.csm, Worker):
+                        book_weight[a.csm.id] = book_weight.get(a.csm.id, 0.0) + wt
+                for i, a in enumerate(accs):
+                    w = a.csm
+                    if isinstance(w, Worker):
+                        assigned[i] = True
+                        touches[i] = (csm_team.touches_per_month * w.productivity(now)
+                                      * weights[i] / book_weight[w.id])
+            if "am" in self.pools:  # without an AM team no account has an AM
+                am_boost = self.sc.teams.am.health_boost
+                for i, a in enumerate(accs):
+                    if isinstance(a.am, Worker):
+                        boost[i] = am_boost
             cover = np.minimum(1.0, touches / csm_team.touches_needed_per_month)
             target = h_cfg.floor + (h_cfg.ceiling - h_cfg.floor) * cover + boost
             noise = h_cfg.noise_sd * special.ndtri(self.streams.u_array(self.k_noise, ids, m))
@@ -275,9 +350,10 @@ class CustomerLifecycle:
                              self.k_upsell, self.sc.org.upsell)
             self._expansions(accs, ids, health, m, x_cfg.cross_sell_per_year, x_cfg.cross_sell_size,
                              self.k_cross, self.sc.org.cross_sell)
-            for a in accs:
-                if a.active and a.am is None:
-                    self._maybe_assign_am(a)
+            if self.sc.org.key_account_arr is not None and "am" in self.pools:
+                for a in accs:
+                    if a.active and a.am is None:
+                        self._maybe_assign_am(a)
 
     def _tier_weights(self: World, accs: list[Account]) -> list[float]:
         """Service level of each account: the weight of the highest tier its ARR reaches."""

@@ -125,13 +125,13 @@ class Incentives:
         if counts_to_quota:
             year0 = math.floor(now / 365.25) * 365.25
             quota = w.quota_per_year * w.ramped_years(year0, year0 + 365.25)
-            booked = sum(x for t, x in w.bookings if t >= year0)
+            booked = w.booked_since_year_start(year0)
             if quota > 0:
                 if booked / quota >= comp.accelerator_above:
                     mult = comp.accelerator
                 if comp.cap is not None:
                     paid = min(amount, max(0.0, comp.cap * quota - booked))
-            w.bookings.append((now, amount))
+            w.book(now, amount)
         pay = rate * paid * mult
         if pay > 0:
             self.rec.cost(now, "ae", COMMISSION if acquisition else RETENTION_COMMISSION, pay)

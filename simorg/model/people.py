@@ -99,7 +99,7 @@ class People:
         quota = w.quota_per_year * w.ramped_years(t0, now)
         if quota <= 0:
             return None
-        booked = sum(arr for t, arr in w.bookings if t >= t0)
+        booked = w.booked_since(t0)
         return booked / quota
 
     def _people(self: World):

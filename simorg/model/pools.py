@@ -15,6 +15,7 @@ is exact, not sampled.
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import itertools
 from collections.abc import Callable
@@ -25,13 +26,17 @@ import simpy
 DAYS_PER_MONTH = 365.25 / 12
 
 
+def _booking_time(b: tuple[float, float]) -> float:
+    return b[0]
+
+
 class Worker:
     """One person in a role."""
 
     __slots__ = (
         "id", "role", "ordinal", "start", "end", "capacity", "load", "salary",
         "ramp_days", "ramp_start", "initial", "bookings", "book_arr", "leaving", "quota_per_year",
-        "pod",
+        "pod", "_year0", "_year_booked",
     )
 
     def __init__(self, wid: int, role: str, ordinal: int, start: float, capacity: int,
@@ -52,6 +57,29 @@ class Worker:
         self.leaving = False
         self.quota_per_year = 0.0
         self.pod: str | None = None  # segment pod of an AE under segment_pods routing
+        self._year0 = float("nan")  # plan year whose bookings _year_booked sums
+        self._year_booked = 0.0
+
+    def booked_since_year_start(self, year0: float) -> float:
+        """Bookings at or after ``year0`` (the current plan year's start), summed in time order.
+
+        A running total per plan year: the same sum, in the same order, as summing the
+        year's bookings afresh at every deal, without rescanning the list each time."""
+        if year0 != self._year0:
+            self._year0 = year0
+            self._year_booked = sum(x for t, x in self.bookings if t >= year0)
+        return self._year_booked
+
+    def book(self, t: float, amount: float) -> None:
+        """Credit ``amount`` of ARR booked at time ``t`` (times never go back)."""
+        self.bookings.append((t, amount))
+        if t >= self._year0:
+            self._year_booked += amount
+
+    def booked_since(self, t0: float) -> float:
+        """Bookings at or after ``t0``, summed in time order (binary search, then the tail)."""
+        i = bisect.bisect_left(self.bookings, t0, key=_booking_time)
+        return sum(x for _, x in self.bookings[i:])
 
     def productivity(self, now: float) -> float:
         """Ramp: ``ramp_start`` on day one rising linearly to 1 after ``ramp_days``."""
@@ -94,6 +122,30 @@ class Request(simpy.Event):
         self.item = item
         self.enqueued = env.now
         self.cancelled = False
+
+
+class Ticket:
+    """A work item waiting for a worker, with a function to call instead of an event to fire.
+
+    Where work items are many (every marketing lead), a ticket saves a SimPy event and a
+    process resumption per item: when a worker takes the item, :meth:`succeed` calls
+    ``granted(item, worker)`` at once (``worker`` is ``None`` if the item went stale). The
+    call happens inside the pool's dispatch, so ``granted`` must not call back into the same
+    pool; it may schedule events.
+    """
+
+    __slots__ = ("item", "enqueued", "cancelled", "triggered", "granted")
+
+    def __init__(self, now: float, item: Any, granted: Callable[[Any, Worker | None], None]):
+        self.item = item
+        self.enqueued = now
+        self.cancelled = False
+        self.triggered = False
+        self.granted = granted
+
+    def succeed(self, worker: Worker | None) -> None:
+        self.triggered = True
+        self.granted(self.item, worker)
 
 
 # --------------------------------------------------------------------------- routing strategies
@@ -158,7 +210,7 @@ class Pool:
         self.max_wait = max_wait
         self.expires = expires or (lambda item: True)  # which items ``max_wait`` applies to
         self.workers: list[Worker] = []
-        self._queue: list[tuple[float, int, Request]] = []
+        self._queue: list[tuple[float, int, Request | Ticket]] = []
         self._tie = itertools.count()
         self.last_ordinal = -1
         # time integrals for utilization and queue length
@@ -168,13 +220,22 @@ class Pool:
         self.queue_area = 0.0
         self.busy = 0
         self.capacity = 0
+        self.free_slots = 0  # free slots of workers not leaving: dispatch stops at once when 0
+        # Least-loaded routing without scanning the team: a heap of (load share, ordinal, tie,
+        # load, worker) entries, one pushed whenever a worker's load changes while they have a
+        # free slot; an entry whose load is no longer the worker's is skipped when it surfaces.
+        self._free_heap: list[tuple[float, int, int, int, Worker]] | None = (
+            [] if self.route is least_loaded else None)
+        self._heap_tie = itertools.count()
         # waits of items that started service (for monthly queue wait)
         self.wait_sum = 0.0
         self.wait_count = 0
 
     # ---- accounting
-    def _advance(self) -> None:
-        now = self.env.now
+    def _advance(self, now: float | None = None) -> None:
+        """Add the time since the last change to the occupancy integrals."""
+        if now is None:
+            now = self.env.now
         dt = now - self._t
         if dt > 0:
             self.busy_area += self.busy * dt
@@ -200,11 +261,14 @@ class Pool:
         self._advance()
         self.workers.append(worker)
         self.capacity += worker.capacity
+        self.free_slots += worker.free
+        self._note_free(worker)
         self._dispatch()
 
     def remove(self, worker: Worker) -> None:
         """The worker leaves: takes no new work; items in hand finish (notice period)."""
         self._advance()
+        self.free_slots -= worker.free
         worker.leaving = True
         worker.end = self.env.now
         # while working off items in hand, a leaver offers exactly the slots still occupied
@@ -221,6 +285,30 @@ class Pool:
         heapq.heappush(self._queue, (key, next(self._tie), req))
         self._dispatch()
         return req
+
+    def submit(self, item: Any, granted: Callable[[Any, Worker | None], None]) -> Ticket | None:
+        """Like :meth:`request`, but call ``granted(item, worker)`` when a worker takes the item
+        (see :class:`Ticket`); queue order and routing are the same. Returns the waiting ticket,
+        or ``None`` if a worker took the item at once."""
+        now = self.env.now
+        self._advance(now)
+        if not self._queue and self.free_slots > 0:  # nobody waiting and a free slot: take it now
+            w = self._least_loaded() if self._free_heap is not None else self._pick(item)
+            if w is not None:  # as _grant, with a wait of zero
+                w.load += 1
+                self.busy += 1
+                self.free_slots -= 1
+                self.last_ordinal = w.ordinal
+                self.wait_count += 1
+                if w.load < w.capacity:
+                    self._note_free(w)
+                granted(item, w)
+                return None
+        ticket = Ticket(now, item, granted)
+        key = self.priority(item) if self.priority is not None else 0.0
+        heapq.heappush(self._queue, (key, next(self._tie), ticket))
+        self._dispatch()
+        return ticket
 
     def purge_stale(self) -> None:
         """Drop every queued item older than ``max_wait`` (their requests succeed with None).
@@ -250,9 +338,11 @@ class Pool:
         self._advance()
         worker.load += 1
         self.busy += 1
+        self.free_slots -= 1
+        self._note_free(worker)
         return True
 
-    def cancel(self, req: Request) -> None:
+    def cancel(self, req: Request | Ticket) -> None:
         """Withdraw a request that has not been granted (lazy: skipped when it reaches the head)."""
         if not req.triggered:
             req.cancelled = True
@@ -262,15 +352,54 @@ class Pool:
         worker.load -= 1
         self.busy -= 1
         if worker.leaving:
-            self.capacity -= 1
+            self.capacity -= 1  # a leaver offers only the slots still occupied
             if worker.load == 0 and worker in self.workers:
                 self.workers.remove(worker)
-        self._dispatch()
+        else:
+            self.free_slots += 1
+            self._note_free(worker)
+        if self._queue:
+            self._dispatch()
+
+    def _note_free(self, w: Worker) -> None:
+        """Record ``w``'s current load in the least-loaded heap (if they have a free slot)."""
+        heap = self._free_heap
+        if heap is None or w.leaving or w.load >= w.capacity:
+            return
+        heapq.heappush(heap, (w.load / w.capacity, w.ordinal, next(self._heap_tie), w.load, w))
+        if len(heap) > 4 * len(self.workers) + 64:  # mostly outdated entries: rebuild
+            self._free_heap = [(x.load / x.capacity, x.ordinal, next(self._heap_tie), x.load, x)
+                               for x in self.workers if not x.leaving and x.load < x.capacity]
+            heapq.heapify(self._free_heap)
+
+    def _least_loaded(self) -> Worker:
+        """The free worker :func:`least_loaded` would pick, from the heap (needs free_slots > 0)."""
+        heap = self._free_heap
+        while True:
+            _, _, _, load, w = heap[0]
+            if load == w.load and not w.leaving:
+                return w
+            heapq.heappop(heap)
+
+    def _pick(self, item: Any) -> Worker | None:
+        if self._free_heap is not None:
+            return self._least_loaded()
+        return self.route(self, [w for w in self.workers if w.free > 0], item)
+
+    def _grant(self, req: Request | Ticket, w: Worker, now: float) -> None:
+        w.load += 1
+        self.busy += 1
+        self.free_slots -= 1
+        self.last_ordinal = w.ordinal
+        self.wait_sum += now - req.enqueued
+        self.wait_count += 1
+        self._note_free(w)
+        req.succeed(w)
 
     def _dispatch(self) -> None:
         queue = self._queue
         now = self.env.now
-        skipped: list[tuple[float, int, Request]] = []
+        skipped: list[tuple[float, int, Request | Ticket]] = []
         while queue:
             req = queue[0][2]
             if req.cancelled:
@@ -280,19 +409,13 @@ class Pool:
                 heapq.heappop(queue)
                 req.succeed(None)
                 continue
-            free = [w for w in self.workers if w.free > 0]
-            if not free:
+            if self.free_slots <= 0:
                 break
-            w = self.route(self, free, req.item)
+            w = self._pick(req.item)
             if w is None:  # no worker this item may go to is free: let the next item try
                 skipped.append(heapq.heappop(queue))
                 continue
             heapq.heappop(queue)
-            w.load += 1
-            self.busy += 1
-            self.last_ordinal = w.ordinal
-            self.wait_sum += now - req.enqueued
-            self.wait_count += 1
-            req.succeed(w)
+            self._grant(req, w, now)
         for entry in skipped:
             heapq.heappush(queue, entry)

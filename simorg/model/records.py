@@ -1,8 +1,8 @@
 """Columnar records of one replication.
 
-During the run the model appends plain tuples to lists (no string formatting, no
-objects created per event beyond the tuple); at the end :meth:`Recorder.finalize` turns
-every table into a dict of numpy arrays. The metrics layer reads only these tables.
+During the run the model appends values to one list per column (no string formatting, no
+object created per record); at the end :meth:`Recorder.finalize` turns every table into a
+dict of numpy arrays. The metrics layer reads only these tables.
 
 Tables
 ------
@@ -21,6 +21,7 @@ Tables
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from operator import attrgetter, itemgetter
 
 import numpy as np
 
@@ -37,10 +38,38 @@ and growing customers, so not part of S&M in CAC."""
 
 
 def _columns(rows: list[tuple], names: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """Rows of equal length -> one numpy array per column (dtype as numpy infers it)."""
     if not rows:
         return {n: np.array([]) for n in names}
-    cols = list(zip(*rows, strict=True))
-    return {n: np.asarray(c) for n, c in zip(names, cols, strict=True)}
+    return {n: np.asarray(list(map(itemgetter(i), rows))) for i, n in enumerate(names)}
+
+
+def _list_columns(cols: tuple[list, ...], names: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """Column lists -> numpy arrays (the arrays :func:`_columns` makes from the same rows).
+
+    Each list is emptied once converted, so a table is never held twice at the peak."""
+    if not cols[0]:
+        return {n: np.array([]) for n in names}
+    out = {}
+    for n, c in zip(names, cols, strict=True):
+        out[n] = np.asarray(c)
+        c.clear()
+    return out
+
+
+def _object_columns(objs: list, names: tuple[str, ...], attrs: tuple[str, ...] | None = None,
+                    floats: tuple[str, ...] = ()) -> dict[str, np.ndarray]:
+    """One numpy array per attribute of ``objs`` (the same arrays :func:`_columns` makes from rows).
+
+    Attributes named in ``floats`` always hold floats: they are read straight into float64."""
+    if not objs:
+        return {n: np.array([]) for n in names}
+    n_obj = len(objs)
+    out = {}
+    for n, a in zip(names, attrs or names, strict=True):
+        values = map(attrgetter(a), objs)
+        out[n] = np.fromiter(values, float, n_obj) if a in floats else np.asarray(list(values))
+    return out
 
 
 @dataclass
@@ -63,58 +92,90 @@ class Records:
     extra: dict[str, float] = field(default_factory=dict)
 
 
+ARR_COLUMNS = ("t", "account", "kind", "delta")
+SEGMENT_COLUMNS = ("account", "start", "end", "arr")
+RENEWAL_COLUMNS = ("t", "account", "renewed", "arr_before", "arr_after", "worked")
+COST_COLUMNS = ("t", "role", "kind", "amount")
+
+
+LEAD_FLOATS = ("fit", "acv", "created", "first_touch", "qualified_t", "assigned_t", "closed_t")
+"""Lead attributes that are floats from the lead's creation on (times default to NaN)."""
+
+
 class Recorder:
-    """Append-only buffers the model writes to while it runs."""
+    """Append-only buffers the model writes to while it runs: one Python list per column."""
 
     def __init__(self) -> None:
-        self.arr_events: list[tuple] = []
-        self.segments: list[tuple] = []
-        self.renewals: list[tuple] = []
-        self.costs: list[tuple] = []
+        self.arr_events: tuple[list, ...] = tuple([] for _ in ARR_COLUMNS)
+        self.segments: tuple[list, ...] = tuple([] for _ in SEGMENT_COLUMNS)
+        self.renewals: tuple[list, ...] = tuple([] for _ in RENEWAL_COLUMNS)
+        self.costs: tuple[list, ...] = tuple([] for _ in COST_COLUMNS)
         self.pool_rows: dict[str, list[tuple]] = {}
         self.headcount_rows: dict[str, list[int]] = {}
         self.extra: dict[str, float] = {}
 
     def arr(self, t: float, account: int, kind: str, delta: float) -> None:
-        self.arr_events.append((t, account, kind, delta))
+        c = self.arr_events
+        c[0].append(t)
+        c[1].append(account)
+        c[2].append(kind)
+        c[3].append(delta)
 
     def segment(self, account: int, start: float, end: float, arr: float) -> None:
-        self.segments.append((account, start, end, arr))
+        c = self.segments
+        c[0].append(account)
+        c[1].append(start)
+        c[2].append(end)
+        c[3].append(arr)
 
     def renewal(self, t: float, account: int, renewed: bool, before: float, after: float,
                 worked: bool) -> None:
-        self.renewals.append((t, account, renewed, before, after, worked))
+        c = self.renewals
+        c[0].append(t)
+        c[1].append(account)
+        c[2].append(renewed)
+        c[3].append(before)
+        c[4].append(after)
+        c[5].append(worked)
+
+    def renewed_terms(self, times: list[float], account: int, arr: float) -> None:
+        """Several renewals of one account at unchanged ARR, nobody working them (rows as
+        :meth:`renewal` would write them one by one)."""
+        n = len(times)
+        c = self.renewals
+        c[0].extend(times)
+        c[1].extend([account] * n)
+        c[2].extend([True] * n)
+        c[3].extend([arr] * n)
+        c[4].extend([arr] * n)
+        c[5].extend([False] * n)
 
     def cost(self, t: float, role: str, kind: str, amount: float) -> None:
-        self.costs.append((t, role, kind, amount))
+        c = self.costs
+        c[0].append(t)
+        c[1].append(role)
+        c[2].append(kind)
+        c[3].append(amount)
 
     def finalize(self, *, horizon_days: float, months: int, leads, accounts, staff,
                  attainment_rows, initial_arr: float) -> Records:
-        lead_rows = [
-            (x.id, x.channel, x.segment, x.fit, x.acv, x.created, x.true_source,
-             x.recorded_source, x.first_touch, x.qualified_t, x.assigned_t, x.closed_t,
-             x.state, x.owner, x.presales)
-            for x in leads
-        ]
-        acc_rows = [
-            (a.id, a.segment, a.signed, a.live_t, a.churned_t, a.cohort, a.initial, a.arr, a.active)
-            for a in accounts
-        ]
-        staff_rows = [(w.id, w.role, w.start, w.end, w.salary, w.initial) for w in staff]
+        """Every table as numpy columns; the recorder's own buffers are emptied on the way."""
+        lead_names = ("id", "channel", "segment", "fit", "acv", "created", "true_source",
+                      "recorded_source", "first_touch", "qualified_t", "assigned_t", "closed_t",
+                      "state", "owner", "presales")
+        acc_names = ("id", "segment", "signed", "live", "churned_t", "cohort", "initial", "arr", "active")
+        acc_attrs = ("id", "segment", "signed", "live_t", "churned_t", "cohort", "initial", "arr", "active")
+        staff_names = ("id", "role", "start", "end", "salary", "initial")
         return Records(
             horizon_days=horizon_days,
             months=months,
-            leads=_columns(lead_rows, (
-                "id", "channel", "segment", "fit", "acv", "created", "true_source",
-                "recorded_source", "first_touch", "qualified_t", "assigned_t", "closed_t",
-                "state", "owner", "presales")),
-            accounts=_columns(acc_rows, (
-                "id", "segment", "signed", "live", "churned_t", "cohort", "initial", "arr", "active")),
-            arr_events=_columns(self.arr_events, ("t", "account", "kind", "delta")),
-            segments=_columns(self.segments, ("account", "start", "end", "arr")),
-            renewals=_columns(self.renewals, ("t", "account", "renewed", "arr_before", "arr_after", "worked")),
-            costs=_columns(self.costs, ("t", "role", "kind", "amount")),
-            staff=_columns(staff_rows, ("id", "role", "start", "end", "salary", "initial")),
+            leads=_object_columns(leads, lead_names, floats=LEAD_FLOATS),
+            accounts=_object_columns(accounts, acc_names, acc_attrs),
+            arr_events=_list_columns(self.arr_events, ARR_COLUMNS),
+            segments=_list_columns(self.segments, SEGMENT_COLUMNS),
+            renewals=_list_columns(self.renewals, RENEWAL_COLUMNS),
+            costs=_list_columns(self.costs, COST_COLUMNS),
+            staff=_object_columns(staff, staff_names),
             pools={
                 role: _columns(rows, ("busy", "capacity", "queue", "wait_sum", "wait_count"))
                 for role, rows in self.pool_rows.items()

@@ -73,9 +73,20 @@ class RandomStreams:
 
     @staticmethod
     def u(key: int, entity: int, index: int = 0) -> float:
-        """Uniform number in (0, 1) for (stream key, entity id, index)."""
-        h = _mix(key ^ _mix((entity & _MASK) ^ _mix(index & _MASK)))
-        return ((h >> 11) + 0.5) * _INV53
+        """Uniform number in (0, 1) for (stream key, entity id, index).
+
+        The three SplitMix64 finalisers of ``_mix(key ^ _mix(entity ^ _mix(index)))``, written
+        out in one function: this is called for every renewal, attrition and onboarding draw."""
+        x = ((index & _MASK) + _GOLDEN) & _MASK
+        x = ((x ^ (x >> 30)) * _M1) & _MASK
+        x = ((x ^ (x >> 27)) * _M2) & _MASK
+        x = ((x ^ (x >> 31)) ^ (entity & _MASK)) + _GOLDEN & _MASK
+        x = ((x ^ (x >> 30)) * _M1) & _MASK
+        x = ((x ^ (x >> 27)) * _M2) & _MASK
+        x = ((x ^ (x >> 31)) ^ key) + _GOLDEN & _MASK
+        x = ((x ^ (x >> 30)) * _M1) & _MASK
+        x = ((x ^ (x >> 27)) * _M2) & _MASK
+        return (((x ^ (x >> 31)) >> 11) + 0.5) * _INV53
 
     @staticmethod
     def u_array(key: int, entities: np.ndarray, index: int | np.ndarray = 0) -> np.ndarray:

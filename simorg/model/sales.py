@@ -20,6 +20,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import simpy
+
 from .entities import DISQUALIFIED, LOST, MARKETING, SELF, STALE, WON, Lead
 from .pools import DAYS_PER_MONTH, Worker
 from .records import BONUS, COMMISSION, MARKETING_SPEND
@@ -29,6 +31,17 @@ if TYPE_CHECKING:
     from .world import World
 
 SELF_SOURCE_CODE = 200
+SELF_SOURCE_CODE_LATE = 1 << 12
+
+
+def self_source_code(ordinal: int) -> int:
+    """Id space of the opportunities AE number ``ordinal`` sources (ids are ``code << 40 | seq``).
+
+    AEs 0-49 use codes 200-249, as always; later AEs use 4096 + ordinal, clear of the initial
+    customers' code 250 (before, AE 50's first deal got the id of initial customer 0)."""
+    if SELF_SOURCE_CODE + ordinal < 250:
+        return SELF_SOURCE_CODE + ordinal
+    return SELF_SOURCE_CODE_LATE + ordinal
 
 
 class SalesFlow:
@@ -70,11 +83,11 @@ class SalesFlow:
                 if t >= self.horizon:
                     return
                 yield env.timeout(t - env.now)
-                seg, fit, acv, uq, uc, uw = traits.get(seq)
-                lead = Lead(traits.lead_id(seq), name, seg, fit, acv, env.now, MARKETING, uq, uc, uw)
+                seg, fit, acv, uq = traits.get(seq)
+                lead = Lead(traits.lead_id(seq), name, seg, fit, acv, env.now, MARKETING, uq)
                 seq += 1
                 self.leads.append(lead)
-                env.process(self._lead_flow(lead))
+                self._lead_arrives(lead)
 
     # ------------------------------------------------------------------ SDR
     def qualify_probability(self: World, lead: Lead, wait_days: float) -> float:
@@ -85,20 +98,32 @@ class SalesFlow:
         )
         return min(1.0, sdr.qualify_rate * (0.5 + lead.fit) * decay)
 
-    def _lead_flow(self: World, lead: Lead):
-        env = self.env
-        # With an SDR team, SDRs work leads; without one, AEs work them in their own slots.
+    def _lead_arrives(self: World, lead: Lead) -> None:
+        """A new lead joins the SDR queue (with no SDR team, the AE queue).
+
+        The lead is not a process: the pool calls :meth:`_lead_touched` when a worker takes it,
+        and the work's end is a timeout that calls :meth:`_lead_worked` (two events per lead)."""
         pool = self.pools["sdr"] if self.has_sdr else self.pools["ae"]
-        w = yield pool.request(lead)
-        if w is None:  # nobody touched it within its shelf life
+        pool.submit(lead, self._lead_touched)
+
+    def _lead_touched(self: World, lead: Lead, w: Worker | None) -> None:
+        """A worker takes the lead (``None``: nobody touched it within its shelf life)."""
+        env = self.env
+        if w is None:
             lead.state = STALE
             lead.closed_t = min(env.now, lead.created + self.sc.teams.sdr.max_lead_age_days)
             return
         lead.first_touch = env.now
         lead.worker_sdr = w.id
-        yield env.timeout(self.sdr_work() / w.productivity(env.now))
+        env.timeout(self.sdr_work() / w.productivity(env.now), (lead, w)).callbacks.append(self._lead_worked)
+
+    def _lead_worked(self: World, done: simpy.Timeout) -> None:
+        """The first touch is done: the lead qualifies or not."""
+        lead, w = done.value
+        env = self.env
+        pool = self.pools["sdr"] if self.has_sdr else self.pools["ae"]
         p = self.qualify_probability(lead, lead.first_touch - lead.created)
-        extra = self.sdr_extra_qualify() if self.has_sdr else 0.0
+        extra = self.sdr_extra if self.has_sdr else 0.0
         if lead.u_qualify >= p + extra * (1.0 - p):
             pool.release(w)
             lead.state, lead.closed_t = DISQUALIFIED, env.now
@@ -111,9 +136,9 @@ class SalesFlow:
             if sdr.pay_per_qualified > 0:
                 self.rec.cost(env.now, "sdr", COMMISSION, sdr.pay_per_qualified)
             pool.release(w)
-            yield from self._opportunity(lead, None)
+            self.pools["ae"].submit(lead, self._opportunity)
         else:
-            yield from self._opportunity(lead, w)
+            self._opportunity(lead, w)
 
     # ------------------------------------------------------------------ AE
     def _start_self_sourcing(self: World, ae: Worker) -> None:
@@ -128,7 +153,7 @@ class SalesFlow:
         mix = team.self_source_segment_mix or {s: 1.0 for s in self.sc.segments}
         if ae.pod is not None:  # a pod AE prospects in the pod's segment
             mix = {ae.pod: 1.0}
-        traits = LeadTraits(self.streams, SELF_SOURCE_CODE + ae.ordinal, team.self_source_fit, mix,
+        traits = LeadTraits(self.streams, self_source_code(ae.ordinal), team.self_source_fit, mix,
                             {n: s.acv for n, s in self.sc.segments.items()})
         rate = team.self_source_per_month / DAYS_PER_MONTH
         seq = 0
@@ -136,14 +161,14 @@ class SalesFlow:
             yield env.timeout(gen.standard_exponential() / rate)
             if ae.leaving:
                 return
-            seg, fit, acv, uq, uc, uw = traits.get(seq)
+            seg, fit, acv, uq = traits.get(seq)
             seq += 1  # the draw is used up whether or not it becomes a deal (common random numbers)
             if ae.load >= team.self_source_below * ae.capacity or not self.pools["ae"].take(ae):
                 continue
-            lead = Lead(traits.lead_id(seq - 1), "self_sourced", seg, fit, acv, env.now, SELF, uq, uc, uw)
+            lead = Lead(traits.lead_id(seq - 1), "self_sourced", seg, fit, acv, env.now, SELF, uq)
             lead.first_touch = lead.qualified_t = env.now
             self.leads.append(lead)
-            env.process(self._opportunity(lead, ae))
+            self._opportunity(lead, ae)
 
     def win_probability(self: World, lead: Lead, ae: Worker, support: float) -> float:
         team = self.sc.teams.ae
@@ -156,24 +181,39 @@ class SalesFlow:
             p *= team.orphan_win_factor
         return min(1.0, max(0.0, p))
 
-    def _opportunity(self: World, lead: Lead, ae: Worker | None):
-        env = self.env
-        ae_pool = self.pools["ae"]
-        if ae is None:
-            ae = yield ae_pool.request(lead)
-        lead.assigned_t = env.now
+    def _opportunity(self: World, lead: Lead, ae: Worker) -> None:
+        """An AE takes the opportunity (from the AE queue, or one they sourced themselves).
+
+        Like the SDR stage, an opportunity is not a process: the sales cycle is a timeout that
+        calls :meth:`_decision`. Only a deal that asks for presales gets a process, because it
+        may wait for a presales consultant."""
+        lead.assigned_t = self.env.now
         lead.owner = ae.id
+        if self.needs_presales(lead):
+            self.env.process(self._with_presales(lead, ae))
+        else:
+            self._sales_cycle(lead, ae, 1.0)
+
+    def _with_presales(self: World, lead: Lead, ae: Worker):
         support = yield from self._presales(lead)
-        seg = self.sc.segments[lead.segment]
-        yield env.timeout(seg.cycle_days.ppf(lead.u_cycle))
-        lead.closed_t = env.now
-        if lead.u_win >= self.win_probability(lead, ae, support):
+        self._sales_cycle(lead, ae, support)
+
+    def _sales_cycle(self: World, lead: Lead, ae: Worker, support: float) -> None:
+        u_cycle = self.streams.u(self.k_cycle, lead.id)
+        cycle = self.sc.segments[lead.segment].cycle_days.ppf(u_cycle)
+        self.env.timeout(cycle, (lead, ae, support)).callbacks.append(self._decision)
+
+    def _decision(self: World, done: simpy.Timeout) -> None:
+        """The buyer decides: lost (the AE's slot is free again) or won (signature, delivery)."""
+        lead, ae, support = done.value
+        lead.closed_t = self.env.now
+        if self.streams.u(self.k_win, lead.id) >= self.win_probability(lead, ae, support):
             lead.state = LOST
-            ae_pool.release(ae)
+            self.pools["ae"].release(ae)
             return
         lead.state = WON
         self._book_new_deal(lead, ae)
-        yield from self._deliver(lead, ae)
+        self._deliver(lead, ae)
 
     def _book_new_deal(self: World, lead: Lead, ae: Worker) -> None:
         """Signature: the rep records the source, commissions and variable pay are due."""
@@ -189,10 +229,13 @@ class SalesFlow:
                 self.rec.cost(self.env.now, "presales", BONUS, pay)
 
     # ------------------------------------------------------------------ presales
+    def needs_presales(self: World, lead: Lead) -> bool:
+        return self.has_presales and lead.acv >= self.sc.teams.presales.acv_threshold
+
     def _presales(self: World, lead: Lead):
         """Returns the win-chance multiplier from presales support (1 when not needed)."""
         ps = self.sc.teams.presales
-        if lead.acv < ps.acv_threshold or not self.has_presales:
+        if not self.needs_presales(lead):
             return 1.0
         pool = self.pools["presales"]
         req = pool.request(lead)

@@ -2,7 +2,8 @@
 
 A lead's segment, fit and deal size, and the uniform numbers that later decide whether it
 qualifies, how long its sales cycle is and whether it is won, depend only on (replication
-seed, lead id). Leads are numbered per channel in arrival order, so two arms with the same
+seed, lead id). Segment, fit, size and the qualify draw are computed in blocks as leads
+arrive; the cycle and win draws when the lead becomes an opportunity. Leads are numbered per channel in arrival order, so two arms with the same
 marketing see lead-for-lead the same market. Traits are computed in vectorised blocks.
 """
 
@@ -29,7 +30,7 @@ class LeadTraits:
         shares = np.array([segment_mix.get(s, 1.0) for s in self.names], dtype=float)
         self.cum = np.cumsum(shares / shares.sum())
         self.acv = [segment_acv[s] for s in self.names]
-        self.keys = [streams.key(f"lead.{k}") for k in ("segment", "fit", "acv", "qualify", "cycle", "win")]
+        self.keys = [streams.key(f"lead.{k}") for k in ("segment", "fit", "acv", "qualify")]
         self._block = -1
         self._rows: list[tuple] = []
 
@@ -49,14 +50,17 @@ class LeadTraits:
                 acv[mask] = dist.ppf(u[2][mask])
         names = self.names
         self._rows = [
-            (names[s], f, a, q, c, w)
-            for s, f, a, q, c, w in zip(seg_idx.tolist(), fit.tolist(), acv.tolist(),
-                                        u[3].tolist(), u[4].tolist(), u[5].tolist(), strict=True)
+            (names[s], f, a, q)
+            for s, f, a, q in zip(seg_idx.tolist(), fit.tolist(), acv.tolist(), u[3].tolist(), strict=True)
         ]
         self._block = block
 
-    def get(self, seq: int) -> tuple[str, float, float, float, float, float]:
-        """(segment, fit, acv, u_qualify, u_cycle, u_win) of lead number ``seq``."""
+    def get(self, seq: int) -> tuple[str, float, float, float]:
+        """(segment, fit, acv, u_qualify) of lead number ``seq``.
+
+        The uniforms behind an opportunity's cycle time and win (streams ``lead.cycle`` and
+        ``lead.win``) are drawn one by one from the lead's id when needed: only one lead in a
+        few becomes an opportunity."""
         block = seq // BLOCK
         if block != self._block:
             self._fill(block)

@@ -7,6 +7,7 @@ in any process in any order.
 
 from __future__ import annotations
 
+import gc
 from collections import defaultdict
 
 import numpy as np
@@ -56,6 +57,8 @@ class World(SalesFlow, CustomerLifecycle, People, Incentives):
         self.has_implementation = self._ever_staffed("implementation")
         self.has_csm = self._ever_staffed("csm")
         self.ref_pay = self.reference_pay_per_day()
+        self.renewals_fixed = self.renewals_are_fixed()
+        self.sdr_extra = self.sdr_extra_qualify()  # constant for the run: looked up per lead
         paid_by_task = self.pay_priority if scenario.behaviour.pay_priority.responsiveness > 0 else None
         self.pools: dict[str, Pool] = {
             "sdr": Pool(self.env, "sdr", "least_loaded", max_wait=teams.sdr.max_lead_age_days,
@@ -77,6 +80,8 @@ class World(SalesFlow, CustomerLifecycle, People, Incentives):
         self.sdr_work = Sampler(teams.sdr.work_days, s.generator("sdr.work"))
         self.presales_effort = Sampler(teams.presales.effort_days, s.generator("presales.effort"))
         self.self_delivery = Sampler(teams.ae.self_delivery_days, s.generator("ae.self_delivery"))
+        self.k_cycle = s.key("lead.cycle")  # a lead's traits: see traits.py
+        self.k_win = s.key("lead.win")
         self.k_onboarding = s.key("account.onboarding")
         self.k_renew = s.key("account.renew")
         self.k_contract = s.key("account.contract")
@@ -129,8 +134,8 @@ class World(SalesFlow, CustomerLifecycle, People, Incentives):
             health = float(np.clip(init.health.ppf(u_health[i]), 0.0, 1.0))
             a = Account(int(ids[i]), seg, arr, 0.0, "y0", health, True)
             a.live_t = 0.0
-            self._sign(a, INITIAL)
             a.contract_start = -u_age[i] * term  # contracts spread over the past term
+            self._sign(a, INITIAL)
             self._assign_csm(a)
 
     # ------------------------------------------------------------------ monitoring
@@ -157,6 +162,21 @@ class World(SalesFlow, CustomerLifecycle, People, Incentives):
 
     # ------------------------------------------------------------------ run
     def run(self) -> Records:
+        """Run to the horizon and return the records.
+
+        Python's cyclic garbage collector is paused meanwhile (and restored after): the run
+        allocates millions of short-lived objects that reference counting frees, and the
+        collector's repeated scans of the growing lists of leads and records cost a fifth of
+        the run while finding nothing to collect."""
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return self._run()
+        finally:
+            if enabled:
+                gc.enable()
+
+    def _run(self) -> Records:
         self._initial_staff()
         self._initial_customers()
         initial_arr = self.arr_total

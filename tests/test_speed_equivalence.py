@@ -1,0 +1,183 @@
+"""The speed work (issue 8) changed how the model runs, not what it computes.
+
+* Golden runs: every KPI and monthly series of a set of seeded runs, recorded with the model
+  as it was *before* the optimizations (commit b650d69), must come out bit-identical. The
+  cases cover each code path the optimizations touched: SDR and AE queues served by
+  callbacks, presales waits, AE self-delivery, implementation, renewals worked by AEs,
+  account managers, segment pods, round-robin routing, AEs working leads without SDRs,
+  attrition and hiring, and the reference funnel whose renewals are decided at signature.
+* Fast paths against the general path they replace, on whole records: renewals decided at
+  signature against the monthly renewal motion, least-loaded routing from the heap against
+  scanning the team.
+* Id spaces of self-sourced deals stay clear of the initial customers' for any number of AEs.
+
+Re-record the golden file only when a change is *meant* to alter results::
+
+    PYTHONPATH=. python tests/test_speed_equivalence.py --record tests/data/speed_golden.json
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+GOLDEN = ROOT / "tests" / "data" / "speed_golden.json"
+REFERENCE = ROOT / "benchmarks" / "reference_funnel.yaml"
+
+SHORT = {"horizon_months": 18}
+CASES: dict[str, dict] = {
+    "baseline": {},
+    "baseline_short_pods": {**SHORT, "org": {"lead_routing": "segment_pods",
+                                             "pods": {"smb": 0.5, "mid": 0.3, "ent": 0.2}}},
+    "round_robin": {**SHORT, "org": {"lead_routing": "round_robin"}},
+    "ae_renewals": {**SHORT, "org": {"renewals": "ae", "upsell": "ae"}},
+    "am_key_accounts": {**SHORT, "teams": {"am": {"headcount": 2, "salary": 150000, "capacity": 15}},
+                        "org": {"key_account_arr": 60000, "renewals": "am"}},
+    "no_sdr": {**SHORT, "teams": {"sdr": {"headcount": 0, "plan": []}}},
+    "presales_wait": {**SHORT, "teams": {"presales": {"on_no_presales": "wait", "headcount": 1}}},
+    "specialists": {**SHORT, "teams": {"renewal_specialist": {"headcount": 2, "salary": 90000,
+                                                              "capacity": 10}},
+                    "org": {"renewals": "renewal_specialist"}},
+}
+SEEDS = (1, 2)
+
+
+def _case_scenario(name: str):
+    if name == "reference_funnel":
+        from simorg.scenario import load
+
+        return load(REFERENCE, overrides={"horizon_months": 24})
+    from tests.helpers import scenario
+
+    return scenario(CASES[name])
+
+
+def _all_cases() -> list[str]:
+    return [*CASES, "reference_funnel"]
+
+
+def _run(name: str, seed: int) -> dict:
+    from simorg.experiment.simulate import simulate
+
+    run = simulate(_case_scenario(name), seed, keep_records=False)
+    return {"kpis": run.kpis, "monthly": {k: np.asarray(v).tolist() for k, v in run.monthly.items()},
+            "distributions": {k: np.asarray(v).tolist() for k, v in run.distributions.items()}}
+
+
+def _same(a: float, b: float) -> bool:
+    return a == b or (isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b))
+
+
+def _golden() -> dict:
+    return json.loads(GOLDEN.read_text())
+
+
+@pytest.mark.parametrize("name", _all_cases())
+@pytest.mark.parametrize("seed", SEEDS)
+def test_runs_are_bit_identical_to_before_the_speed_work(name: str, seed: int):
+    want = _golden()[f"{name}|{seed}"]
+    got = _run(name, seed)
+    bad = [k for k, v in want["kpis"].items() if not _same(v, got["kpis"][k])]
+    assert not bad, {k: (want["kpis"][k], got["kpis"][k]) for k in bad[:5]}
+    assert set(got["kpis"]) == set(want["kpis"])
+    for k, v in want["monthly"].items():
+        assert all(_same(x, y) for x, y in zip(v, got["monthly"][k], strict=True)), k
+    assert got["distributions"] == want["distributions"]
+
+
+# --------------------------------------------------------------------------- fast paths
+def _records_equal(a, b, order_free: tuple[str, ...] = ()) -> None:
+    """Every table of two Records equal; tables in ``order_free`` compared as sorted rows."""
+    for table in ("leads", "accounts", "arr_events", "segments", "renewals", "costs", "staff",
+                  "attainment"):
+        ta, tb = getattr(a, table), getattr(b, table)
+        assert ta.keys() == tb.keys(), table
+        if table in order_free and len(next(iter(ta.values()))):
+            rows_a = sorted(zip(*(ta[k].tolist() for k in ta), strict=True))
+            rows_b = sorted(zip(*(tb[k].tolist() for k in tb), strict=True))
+            assert rows_a == rows_b, table
+            continue
+        for k in ta:
+            assert ta[k].dtype == tb[k].dtype, (table, k)
+            assert np.array_equal(ta[k], tb[k], equal_nan=ta[k].dtype.kind == "f"), (table, k)
+    for role in a.pools:
+        for k in a.pools[role]:
+            assert np.array_equal(a.pools[role][k], b.pools[role][k]), (role, k)
+
+
+def test_renewals_decided_at_signature_equal_the_monthly_motion():
+    from simorg.model.world import World
+    from simorg.scenario import load
+
+    sc = load(REFERENCE, overrides={"horizon_months": 18, "customers.renewal.p_at_zero_health": 0.9,
+                                    "customers.renewal.p_at_full_health": 0.9})
+    fast = World(sc, 3)
+    assert fast.renewals_fixed
+    slow = World(sc, 3)
+    slow.renewals_fixed = False
+    rf, rs = fast.run(), slow.run()
+    assert len(rs.renewals["t"]) > 1000 and (~rs.renewals["renewed"]).sum() > 100
+    # the renewal rows are written per account instead of in time order
+    _records_equal(rf, rs, order_free=("renewals",))
+
+
+def test_renewals_are_fixed_only_when_nothing_can_change_them():
+    from simorg.model.world import World
+
+    from .helpers import scenario
+
+    assert not World(scenario(), 1).renewals_fixed  # CSMs work renewals, health matters
+    flat = {"customers": {"renewal": {"p_at_zero_health": 0.9, "p_at_full_health": 0.9,
+                                      "contraction_chance": 0.0},
+                          "expansion": {"upsell_per_year": 0, "cross_sell_per_year": 0}}}
+    assert not World(scenario(flat), 1).renewals_fixed  # CSMs still own and work renewals
+    no_csm = {**flat, "teams": {"csm": {"headcount": 0, "plan": []}}}
+    assert World(scenario(no_csm), 1).renewals_fixed
+
+
+def test_least_loaded_heap_picks_who_scanning_the_team_picks(monkeypatch):
+    from simorg.model import pools
+    from simorg.model.world import World
+
+    from .helpers import scenario
+
+    sc = scenario({**SHORT, "teams": {"ae": {"attrition_per_year": 1.0}}})
+    heap = World(sc, 5).run()
+    original = pools.Pool.__init__
+
+    def scan_only(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        self._free_heap = None  # fall back to routing over the list of free workers
+
+    monkeypatch.setattr(pools.Pool, "__init__", scan_only)
+    scan = World(sc, 5).run()
+    _records_equal(heap, scan)
+
+
+def test_self_sourced_ids_never_collide_with_initial_customers():
+    from simorg.model.sales import self_source_code
+    from simorg.model.world import INITIAL_CODE
+
+    codes = [self_source_code(i) for i in range(5000)]
+    assert INITIAL_CODE not in codes
+    assert len(set(codes)) == len(codes)
+    assert codes[:50] == list(range(200, 250))  # unchanged for the first 50 AEs
+
+
+def _record(path: Path) -> None:
+    out = {f"{name}|{seed}": _run(name, seed) for name in _all_cases() for seed in SEEDS}
+    path.write_text(json.dumps(out))
+    print(f"wrote {len(out)} runs to {path}")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--record":
+        _record(Path(sys.argv[2]))
+    else:
+        print(__doc__)
