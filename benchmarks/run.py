@@ -125,8 +125,9 @@ def years_of(path: Path) -> float:
 # --------------------------------------------------------------------------- parts
 def bench_against_bare(path: Path, reps: int) -> dict[str, Any]:
     """simorg on ``path`` and the bare SimPy funnel, alternating, in this process."""
-    import simorg
     from bare_simpy_funnel import Funnel
+
+    import simorg
 
     sc = simorg.load(path)
     simorg.simulate(sc, 0, keep_records=False)  # warm imports and caches
