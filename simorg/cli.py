@@ -148,14 +148,28 @@ def emit(doc: dict[str, Any], text: str, opts: dict[str, Any]) -> None:
         click.echo(text)
 
 
-def finish(path: Path, opts: dict[str, Any]) -> None:
-    """Say where results went; write the HTML report when the report layer exists."""
-    from .experiment.outdir import try_report
+def _write_report(out_dir: Path) -> tuple[Path | None, str | None]:
+    """Write out_dir/report.html: ``(path, problem)``; a report problem never loses results."""
+    from .report import write_report
 
-    report, problem = try_report(path)
+    try:
+        return write_report(Path(out_dir)), None
+    except Exception as exc:  # noqa: BLE001 - the results are already saved
+        return None, f"could not write the report: {type(exc).__name__}: {exc}"
+
+
+def finish(path: Path, opts: dict[str, Any], doc: dict[str, Any] | None = None) -> None:
+    """Say where results went and write the HTML report; exit 1 if any replication failed
+    (everything that did finish is saved first)."""
+    report, problem = _write_report(path)
     note(f"results written to {path}/" + (f" (report: {report})" if report else ""))
-    if problem and not opts["as_json"]:
+    if problem:
         note(problem)
+    failed = int((doc or {}).get("failed") or 0)
+    if failed:
+        note(f"error: {failed} replication(s) raised; their errors are in {path}/result.json "
+             "(set SIMORG_DEBUG=1 to see tracebacks)")
+        sys.exit(EXIT_INTERNAL)
 
 
 def _seed(opts: dict[str, Any]) -> int:
@@ -251,8 +265,9 @@ def run(file: str, opts: dict[str, Any]) -> None:
     res = replicate(sc, reps=parse_reps(opts["reps"], 30), seed=_seed(opts), out=path,
                     **engine_kwargs(opts))
     text = run_table(res) + ("\n" + auto_line(res.auto) if res.auto else "")
-    emit(res.to_json(), text, opts)
-    finish(path, opts)
+    doc = res.to_json()
+    emit(doc, text, opts)
+    finish(path, opts, doc)
 
 
 @main.command(short_help="Paired comparison of B [C...] against A.")
@@ -275,8 +290,9 @@ def compare(files: tuple[str, ...], opts: dict[str, Any]) -> None:
     text = "\n\n".join(compare_table(c) for c in multi.comparisons)
     if multi.auto:
         text += "\n" + auto_line(multi.auto)
-    emit(multi.to_json(), text, opts)
-    finish(path, opts)
+    doc = multi.to_json()
+    emit(doc, text, opts)
+    finish(path, opts, doc)
 
 
 @main.command(short_help="Grid / Latin hypercube / one-at-a-time sweep.")
@@ -295,8 +311,9 @@ def sweep(experiment: str, opts: dict[str, Any]) -> None:
                     reps=parse_reps(opts["reps"], None), seed=opts["seed"], out=path,
                     **engine_kwargs(opts))
     text = sweep_table(res) + ("\n" + auto_line(res.auto) if res.auto else "")
-    emit(res.to_json(), text, opts)
-    finish(path, opts)
+    doc = res.to_json()
+    emit(doc, text, opts)
+    finish(path, opts, doc)
 
 
 @main.command(short_help="Failure-mode gallery: baseline vs a failure, symptoms and causes.")
@@ -340,10 +357,8 @@ def report(directory: str) -> None:
     path = Path(directory)
     if not (path / "result.json").exists():
         raise InputError(f"{path}: no result.json here; give a directory written by run, compare or sweep")
-    try:
-        from .report import write_report  # type: ignore[attr-defined]
-    except ImportError:
-        raise InputError("the report layer is not available in this build") from None
+    from .report import write_report
+
     click.echo(str(write_report(path)))
 
 

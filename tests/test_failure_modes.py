@@ -11,7 +11,7 @@ from simorg.cli import main
 from simorg.experiment import gallery
 from simorg.scenario import load
 
-REPS = 12
+REPS = 16
 
 
 @pytest.fixture(scope="module", params=list(gallery.FAILURE_MODES))

@@ -56,6 +56,11 @@ def check_invariants(run) -> None:
     by_role = sum(run.monthly[f"cost_{r}"].sum() for r in
                   ("marketing", "sdr", "ae", "presales", "implementation", "csm"))
     assert k["gtm_cost"] == pytest.approx(by_role + k["audit_cost"], rel=1e-9)
+    # S&M (the numerator of CAC) is the acquisition roles' cost without retention commission
+    acquisition = sum(run.monthly[f"cost_{r}"].sum() for r in ("marketing", "sdr", "ae", "presales"))
+    assert k["sm_cost"] == pytest.approx(
+        acquisition + k["audit_cost"] - k["retention_commission_cost"], rel=1e-9)
+    assert 0 <= k["retention_commission_cost"] <= k["commission_cost"]
     # stocks and flows agree: customers_end = initial + new - churned logos
     churned = int(np.sum(~acc["active"].astype(bool)))
     assert k["customers_end"] == len(acc["id"]) - churned

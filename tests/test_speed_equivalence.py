@@ -1,7 +1,9 @@
 """The speed work (issue 8) changed how the model runs, not what it computes.
 
 * Golden runs: every KPI and monthly series of a set of seeded runs, recorded with the model
-  as it was *before* the optimizations (commit b650d69), must come out bit-identical. The
+  as it was *before* the optimizations (commit b650d69; re-recorded from 1730459, the model
+  before the speed work plus the review fixes to CSM assignment and books), must come out
+  bit-identical. The
   cases cover each code path the optimizations touched: SDR and AE queues served by
   callbacks, presales waits, AE self-delivery, implementation, renewals worked by AEs,
   account managers, segment pods, round-robin routing, AEs working leads without SDRs,

@@ -16,7 +16,7 @@ HIGHER_IS_BETTER = (
     "opportunities", "lead_to_opportunity", "opportunity_to_win",
 )
 LOWER_IS_BETTER = (
-    "churned_arr", "gtm_cost", "salary_cost", "commission_cost", "bonus_cost",
+    "churned_arr", "gtm_cost", "salary_cost", "commission_cost", "retention_commission_cost", "bonus_cost",
     "marketing_cost", "cac", "cac_payback_months", "sales_cycle_days",
     "lead_response_hours", "time_to_value_days", "ae_attrition", "attribution_gap",
     "contraction_arr", "recruiting_cost", "sm_cost", "cac_ratio", "audit_cost",

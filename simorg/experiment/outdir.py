@@ -101,15 +101,3 @@ def write_outputs(out_dir: Path, doc: dict[str, Any], arms: Sequence[Replication
         write_atomic(out_dir / f"scenario_{safe_name(name)}.yaml", dump_scenario(sc))
     write_atomic(out_dir / "result.json", dumps(doc))
     return out_dir
-
-
-def try_report(out_dir: Path) -> tuple[Path | None, str | None]:
-    """Write the HTML report if the report layer is available: ``(path, problem)``."""
-    try:
-        from ..report import write_report  # type: ignore[attr-defined]
-    except ImportError:
-        return None, "report layer not available yet; skipped report.html"
-    try:
-        return write_report(Path(out_dir)), None
-    except Exception as exc:  # noqa: BLE001 - a report problem must not lose the results
-        return None, f"could not write the report: {type(exc).__name__}: {exc}"

@@ -42,5 +42,5 @@ def simulate(scenario: Scenario, seed: int = 0, *, keep_records: bool = True) ->
     records = world.run()
     series = monthly_series(records, scenario)
     kpis = compute_kpis(records, series, scenario)
-    dists = {"quota_attainment": quota_attainment(records)}
+    dists = {"quota_attainment": quota_attainment(records, scenario.teams.ae.quota_per_year)}
     return Run(scenario.name, seed, kpis, series, dists, records if keep_records else None)

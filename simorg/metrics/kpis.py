@@ -56,15 +56,14 @@ def retention(records: Records, months_back: int = 12) -> tuple[float, float, fl
     return _ratio(kept, base), _ratio(net, base), logo
 
 
-def quota_attainment(records: Records, min_quota_years: float = 0.25) -> np.ndarray:
+def quota_attainment(records: Records, quota_per_year: float,
+                     min_quota_years: float = 0.25) -> np.ndarray:
     """Bookings / ramped quota for each AE who carried at least a quarter-year of quota."""
     at = records.attainment
     if len(at["id"]) == 0:
         return np.array([])
     q = at["quota"].astype(float)
-    ok = q > 0
-    quota_per_year = float(np.max(q[ok]) / max(records.horizon_days / 365.25, 1e-9)) if ok.any() else 0.0
-    ok &= q >= min_quota_years * quota_per_year
+    ok = (q > 0) & (q >= min_quota_years * quota_per_year)
     return at["bookings"][ok].astype(float) / q[ok]
 
 
@@ -84,10 +83,12 @@ def compute_kpis(records: Records, s: dict[str, np.ndarray], scenario: Scenario)
     arr_then = float(arr[months - 13]) if months > 12 else records.initial_arr
     k["arr_growth_last_12m"] = _ratio(k["arr_end"] - arr_then, arr_then)
 
-    for name in ("gtm_cost", "salary_cost", "commission_cost", "bonus_cost", "marketing_cost",
-                 "recruiting_cost", "audit_cost"):
+    for name in ("gtm_cost", "salary_cost", "commission_cost", "retention_commission_cost",
+                 "bonus_cost", "marketing_cost", "recruiting_cost", "audit_cost"):
         k[name] = float(s[name].sum())
-    sm_monthly = sum(s[f"cost_{r}"] for r in SALES_AND_MARKETING) + s["audit_cost"]
+    # S&M for CAC: acquisition roles and audits, without commission for keeping customers
+    sm_monthly = (sum(s[f"cost_{r}"] for r in SALES_AND_MARKETING) + s["audit_cost"]
+                  - s["retention_commission_cost"])
     sm = float(sm_monthly.sum())
     k["sm_cost"] = sm
     k["cac"] = _ratio(sm, k["new_logos"])
@@ -131,14 +132,14 @@ def compute_kpis(records: Records, s: dict[str, np.ndarray], scenario: Scenario)
     for role in ROLES:
         p = records.pools.get(role)
         k[f"utilization_{role}"] = _ratio(float(p["busy"][-1]), float(p["capacity"][-1])) if p is not None and len(p["busy"]) else float("nan")
-    att = quota_attainment(records)
+    att = quota_attainment(records, scenario.teams.ae.quota_per_year)
     k["quota_attainment_median"] = float(np.median(att)) if len(att) else float("nan")
     ae_years = float(np.mean(s["headcount_ae"])) * years
-    k["ae_attrition"] = _ratio(records.extra.get("departures_ae", 0.0), ae_years) if ae_years else 0.0
+    k["ae_attrition"] = _ratio(records.extra.get("departures_ae", 0.0), ae_years)
 
     bookings = ld["acv"][won].astype(float) if n else np.array([])
     total = float(bookings.sum())
     true_mkt = float(bookings[ld["true_source"][won] == "marketing"].sum()) if n else 0.0
     rec_mkt = float(bookings[ld["recorded_source"][won] == "marketing"].sum()) if n else 0.0
-    k["attribution_gap"] = _ratio(true_mkt - rec_mkt, total) if total else 0.0
+    k["attribution_gap"] = _ratio(true_mkt - rec_mkt, total)
     return k

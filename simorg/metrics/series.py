@@ -62,7 +62,7 @@ def cost_flows(records: Records) -> dict[str, np.ndarray]:
     months = records.months
     c = records.costs
     out: dict[str, np.ndarray] = {}
-    for kind in ("marketing", "commission", "bonus", "recruiting", "audit"):
+    for kind in ("marketing", "commission", "retention_commission", "bonus", "recruiting", "audit"):
         mask = c["kind"] == kind if len(c["kind"]) else np.array([], dtype=bool)
         out[f"{kind}_cost"] = per_month(c["t"][mask], c["amount"][mask], months) if len(mask) else np.zeros(months)
     salary_total = np.zeros(months)
@@ -75,6 +75,9 @@ def cost_flows(records: Records) -> dict[str, np.ndarray]:
             role_cost += per_month(c["t"][mask], c["amount"][mask], months)
         out[f"cost_{role}"] = role_cost
         out[f"salary_{role}"] = sal
+    # commission_cost is all AE/SDR commission; retention_commission_cost the part paid for
+    # renewals and post-window expansion (excluded from S&M in CAC)
+    out["commission_cost"] = out["commission_cost"] + out["retention_commission_cost"]
     out["salary_cost"] = salary_total
     out["gtm_cost"] = sum(out[f"cost_{r}"] for r in STAFF_ROLES) + out["audit_cost"]
     return out

@@ -121,34 +121,48 @@ class CustomerLifecycle:
             self._maybe_assign_am(a)
 
     def _assign_csm(self: World, a: Account) -> None:
-        if not self.has_csm:
-            return
-        req = self.pools["csm"].request(a)
-        a.csm = req  # pending: the request; replaced by the worker when granted
-
-        def granted(ev, a=a):
-            if ev.value is not None and a.active:
-                a.csm = ev.value
-            elif ev.value is not None:  # churned while waiting: give the slot back
-                self.pools["csm"].release(ev.value)
-
-        req.callbacks.append(granted)
+        if self.has_csm:
+            self._assign_book(a, "csm")
 
     def _maybe_assign_am(self: World, a: Account) -> None:
         """Key accounts (ARR at or above ``org.key_account_arr``) get a dedicated account manager."""
         threshold = self.sc.org.key_account_arr
         if threshold is None or a.am is not None or a.arr < threshold or "am" not in self.pools:
             return
-        req = self.pools["am"].request(a)
-        a.am = req
+        self._assign_book(a, "am")
 
-        def granted(ev, a=a):
-            if ev.value is not None and a.active:
-                a.am = ev.value
-            elif ev.value is not None:
-                self.pools["am"].release(ev.value)
+    def _assign_book(self: World, a: Account, role: str) -> None:
+        """Put the account in the book of someone in ``role`` (csm or am).
+
+        Granted on the spot when a book has room; otherwise the account waits in the team's
+        queue (``a.csm`` / ``a.am`` holds the pending request) and joins a book when one frees.
+        """
+        pool = self.pools[role]
+        req = pool.request(a)
+        if req.triggered:
+            setattr(a, role, req.value)
+            return
+        setattr(a, role, req)
+
+        def granted(ev, a=a, role=role):
+            if ev.value is None:
+                return
+            if a.active and getattr(a, role) is ev:
+                setattr(a, role, ev.value)
+            else:  # churned (or re-queued) while waiting: give the slot back
+                pool.release(ev.value)
 
         req.callbacks.append(granted)
+
+    def reassign_book(self: World, w: Worker) -> None:
+        """A CSM or AM left: every account in their book goes back to the team's queue."""
+        role = w.role
+        pool = self.pools[role]
+        for a in list(self.active.values()):
+            if getattr(a, role) is w:
+                setattr(a, role, None)
+                pool.release(w)
+                self._assign_book(a, role)
 
     # ------------------------------------------------------------------ renewal
     def _account_life(self: World, a: Account):
@@ -245,7 +259,7 @@ class CustomerLifecycle:
         req = pool.request(Task("renewal", a, a.arr, owner))
         if not req.triggered and end > self.env.now:
             yield req | self.env.timeout(end - self.env.now)
-        if not req.triggered:
+        if not req.triggered or req.value is None:
             pool.cancel(req)
             return None
         w = req.value
@@ -375,7 +389,7 @@ class CustomerLifecycle:
         req = pool.request(Task("expansion", a, amount, "ae"))
         if not req.triggered:
             yield req | self.env.timeout(self.sc.org.expansion_max_wait_days)
-        if not req.triggered:
+        if not req.triggered or req.value is None:
             pool.cancel(req)
             return
         w = req.value

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 
 from .entities import MARKETING, SELF, Account, Lead, Task
 from .pools import DAYS_PER_MONTH, Worker
-from .records import AUDIT, BONUS, COMMISSION
+from .records import AUDIT, BONUS, COMMISSION, RETENTION_COMMISSION
 
 if TYPE_CHECKING:
     from .world import World
@@ -111,8 +111,11 @@ class Incentives:
         return self.env.now - pp.responsiveness * pp.days_per_doubling * math.log2(pay / self.ref_pay)
 
     # ------------------------------------------------------------------ paying people
-    def pay_ae(self: World, w: Worker | None, amount: float, rate: float, counts_to_quota: bool) -> None:
-        """Commission on ``amount`` at ``rate``, with the plan's accelerator and cap."""
+    def pay_ae(self: World, w: Worker | None, amount: float, rate: float, counts_to_quota: bool,
+               acquisition: bool = True) -> None:
+        """Commission on ``amount`` at ``rate``, with the plan's accelerator and cap.
+
+        ``acquisition``: new business (counts in S&M for CAC) or retention/expansion pay."""
         if w is None or amount <= 0:
             return
         comp = self.sc.teams.ae.comp
@@ -131,7 +134,7 @@ class Incentives:
             w.book(now, amount)
         pay = rate * paid * mult
         if pay > 0:
-            self.rec.cost(now, "ae", COMMISSION, pay)
+            self.rec.cost(now, "ae", COMMISSION if acquisition else RETENTION_COMMISSION, pay)
 
     def in_credit_window(self: World, a: Account) -> bool:
         return (not a.initial) and self.env.now - a.signed <= self.sc.org.credit_window_months * DAYS_PER_MONTH
@@ -144,13 +147,13 @@ class Incentives:
             self.pay_ae(original, amount, self.new_rate(MARKETING), counts_to_quota=True)
             return
         if owner == "ae":
-            self.pay_ae(worker, amount, comp.expansion_rate, counts_to_quota=False)
+            self.pay_ae(worker, amount, comp.expansion_rate, counts_to_quota=False, acquisition=False)
         elif owner == "csm" and isinstance(a.csm, Worker):
             self._bonus("csm", self.sc.teams.csm.expansion_bonus_rate * amount)
         elif owner == "am" and isinstance(a.am, Worker):
             self._bonus("am", self.sc.teams.am.bonus_rate * amount)
         if comp.rate_after_window > 0 and original is not None and not original.leaving:
-            self.pay_ae(original, amount, comp.rate_after_window, counts_to_quota=False)
+            self.pay_ae(original, amount, comp.rate_after_window, counts_to_quota=False, acquisition=False)
 
     def credit_renewal(self: World, a: Account, owner: str, worker: Worker | None) -> None:
         """Pay for a renewal goes to whoever owns the motion."""
@@ -160,7 +163,8 @@ class Incentives:
                 original = self.worker_by_id.get(a.ae)
                 worker = original if original is not None and not original.leaving else None
             counts = self.sc.org.renewals_count_toward_quota
-            self.pay_ae(worker, a.arr, self.sc.teams.ae.comp.renewal_rate, counts_to_quota=counts)
+            self.pay_ae(worker, a.arr, self.sc.teams.ae.comp.renewal_rate, counts_to_quota=counts,
+                        acquisition=False)
         elif owner == "renewal_specialist" and worker is not None:
             self._bonus("renewal_specialist", self.sc.teams.renewal_specialist.bonus_rate * a.arr)
         elif owner == "am" and isinstance(a.am, Worker):

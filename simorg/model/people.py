@@ -82,6 +82,8 @@ class People:
         pool = self.pools.get(w.role)
         if pool is not None:
             pool.remove(w)
+            if w.role in ("csm", "am"):  # a book is not work that finishes: hand it over
+                self.reassign_book(w)
         else:
             w.leaving = True
             w.end = self.env.now

@@ -201,12 +201,14 @@ class Pool:
     """
 
     def __init__(self, env: simpy.Environment, role: str, strategy: str = "least_loaded",
-                 priority: Callable[[Any], float] | None = None, max_wait: float | None = None):
+                 priority: Callable[[Any], float] | None = None, max_wait: float | None = None,
+                 expires: Callable[[Any], bool] | None = None):
         self.env = env
         self.role = role
         self.route = ROUTING[strategy]
         self.priority = priority
         self.max_wait = max_wait
+        self.expires = expires or (lambda item: True)  # which items ``max_wait`` applies to
         self.workers: list[Worker] = []
         self._queue: list[tuple[float, int, Request | Ticket]] = []
         self._tie = itertools.count()
@@ -322,7 +324,7 @@ class Pool:
             req = entry[2]
             if req.cancelled:
                 continue
-            if now - req.enqueued > self.max_wait:
+            if now - req.enqueued > self.max_wait and self.expires(req.item):
                 req.succeed(None)
             else:
                 keep.append(entry)
@@ -404,7 +406,7 @@ class Pool:
             if req.cancelled:
                 heapq.heappop(queue)
                 continue
-            if self.max_wait is not None and now - req.enqueued > self.max_wait:
+            if self.max_wait is not None and now - req.enqueued > self.max_wait and self.expires(req.item):
                 heapq.heappop(queue)
                 req.succeed(None)
                 continue

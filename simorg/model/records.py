@@ -32,6 +32,9 @@ INITIAL, NEW, EXPANSION, CONTRACTION, CHURN = "initial", "new", "expansion", "co
 COMMISSION, BONUS, MARKETING_SPEND, RECRUITING, AUDIT = (
     "commission", "bonus", "marketing", "recruiting", "audit",
 )
+RETENTION_COMMISSION = "retention_commission"
+"""AE commission on renewals and on expansions after the credit window: a cost of keeping
+and growing customers, so not part of S&M in CAC."""
 
 
 def _columns(rows: list[tuple], names: tuple[str, ...]) -> dict[str, np.ndarray]:

@@ -67,7 +67,8 @@ class World(SalesFlow, CustomerLifecycle, People, Incentives):
             "sdr": Pool(self.env, "sdr", "least_loaded", max_wait=teams.sdr.max_lead_age_days,
                         priority=self._newest_first if teams.sdr.work_order == "newest_first" else None),
             "ae": Pool(self.env, "ae", scenario.org.lead_routing, priority=paid_by_task,
-                       max_wait=None if self.has_sdr else teams.sdr.max_lead_age_days),
+                       max_wait=None if self.has_sdr else teams.sdr.max_lead_age_days,
+                       expires=lambda item: isinstance(item, Lead)),  # leads go stale, tasks do not
             "presales": Pool(self.env, "presales", "least_loaded"),
             "implementation": Pool(self.env, "implementation", "least_loaded"),
             "csm": Pool(self.env, "csm", "least_loaded"),

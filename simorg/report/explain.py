@@ -61,6 +61,8 @@ KPI_INFO: dict[str, KPIInfo] = {
                            "Fully loaded base pay of every go-to-market role.", False),
     "commission_cost": KPIInfo("Commission cost", "money",
                                "Variable pay to sales reps on bookings.", False),
+    "retention_commission_cost": KPIInfo("Retention commission", "money",
+                                   "AE commission on renewals and on expansions after the credit window (not in CAC).", False),
     "bonus_cost": KPIInfo("Bonus cost", "money",
                           "Variable pay to CSMs (and others on bonus plans), e.g. on renewed ARR.", False),
     "marketing_cost": KPIInfo("Marketing programme cost", "money",
