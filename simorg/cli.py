@@ -88,19 +88,9 @@ def parse_overrides(items: Sequence[str]) -> dict[str, Any]:
     """``--set dotted.key=value`` items -> dict (the scenario layer's parser when present)."""
     if not items:
         return {}
-    try:
-        from .scenario import parse_set  # type: ignore[attr-defined]
-    except ImportError:
-        parse_set = None
-    if parse_set is not None:
-        return parse_set(items)
-    out = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise InputError(f"--set expects dotted.key=value, got {item!r}")
-        out[key.strip()] = value
-    return out
+    from .scenario import parse_set
+
+    return parse_set(items)
 
 
 def load_scenario(path: str, overrides: dict[str, Any]) -> Any:
@@ -110,17 +100,13 @@ def load_scenario(path: str, overrides: dict[str, Any]) -> Any:
 
 
 def parse_reps(value: str | None, default: int | None) -> int | str | None:
+    """``--reps``: a positive integer or ``auto`` (checked by the experiment layer)."""
     if value is None:
         return default
-    if value.strip().lower() == "auto":
-        return "auto"
-    try:
-        n = int(value)
-    except ValueError:
-        raise InputError(f"--reps must be a positive integer or 'auto', got {value!r}") from None
-    if n < 1:
-        raise InputError(f"--reps must be at least 1, got {n}")
-    return n
+    from .experiment.api import _check_reps
+
+    n = _check_reps(value)
+    return "auto" if n is None else n
 
 
 def slug(text: str) -> str:
@@ -366,15 +352,9 @@ def report(directory: str) -> None:
 @guarded
 def schema() -> None:
     """Print the JSON Schema of scenario files."""
-    try:
-        from .scenario import json_schema  # type: ignore[attr-defined]
+    from .scenario import json_schema
 
-        doc = json_schema()
-    except ImportError:
-        from .scenario import Scenario
-
-        doc = Scenario.model_json_schema()
-    click.echo(json.dumps(doc, indent=2))
+    click.echo(json.dumps(json_schema(), indent=2))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -43,18 +43,19 @@ def quiet_team(headcount: int, capacity: int = 1, **extra: Any) -> dict[str, Any
 def paired_effects(sc_a: Scenario, sc_b: Scenario, reps: int = 12,
                    seed0: int = 100) -> dict[str, tuple[float, float, float]]:
     """For every KPI: mean of (b - a) over paired replications (same seeds) and its 95% t-interval."""
-    import numpy as np
-    from scipy import stats
-
     from simorg.experiment.simulate import simulate
+    from simorg.experiment.stats import paired
 
     runs_a = [simulate(sc_a, seed=seed0 + i, keep_records=False).kpis for i in range(reps)]
     runs_b = [simulate(sc_b, seed=seed0 + i, keep_records=False).kpis for i in range(reps)]
     out = {}
     for kpi in runs_a[0]:
-        diffs = np.array([b[kpi] - a[kpi] for a, b in zip(runs_a, runs_b, strict=True)])
-        half = stats.t.ppf(0.975, reps - 1) * diffs.std(ddof=1) / np.sqrt(reps)
-        out[kpi] = (float(diffs.mean()), float(diffs.mean() - half), float(diffs.mean() + half))
+        p = paired([a[kpi] for a in runs_a], [b[kpi] for b in runs_b])
+        if p["diff_mean"] is None:  # not measurable in any replication (e.g. a team with no staff)
+            out[kpi] = (float("nan"),) * 3
+            continue
+        lo, hi = p["diff_ci95"]
+        out[kpi] = (float(p["diff_mean"]), float(lo), float(hi))
     return out
 
 

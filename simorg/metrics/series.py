@@ -74,7 +74,6 @@ def cost_flows(records: Records) -> dict[str, np.ndarray]:
             mask = (c["role"] == role) & (c["kind"] != "audit")
             role_cost += per_month(c["t"][mask], c["amount"][mask], months)
         out[f"cost_{role}"] = role_cost
-        out[f"salary_{role}"] = sal
     # commission_cost is all AE/SDR commission; retention_commission_cost the part paid for
     # renewals and post-window expansion (excluded from S&M in CAC)
     out["commission_cost"] = out["commission_cost"] + out["retention_commission_cost"]
@@ -131,9 +130,6 @@ def monthly_series(records: Records, scenario: Scenario) -> dict[str, np.ndarray
     out["new_logos"] = out["won"].copy()
 
     out.update(cost_flows(records))
-    del_keys = [k for k in out if k.startswith("salary_") and k != "salary_cost"]
-    for k in del_keys:
-        del out[k]
 
     for role in STAFF_ROLES:
         hc = records.headcount.get(role)
