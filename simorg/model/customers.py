@@ -205,12 +205,17 @@ class CustomerLifecycle:
         """Decide every renewal of ``a`` now (see :meth:`renewals_are_fixed`) and schedule its churn.
 
         Replays :meth:`_account_life` exactly: the same contract ends, the same event times
-        (``now + (end - now)``, as SimPy computes them), the same draws, the same records."""
+        (``now + (end - now)``, as SimPy computes them), the same draws, the same records.
+        The draws of every term that ends within the horizon come in one call; the first at
+        or above the renewal chance is the churn."""
         term = self.sc.customers.renewal.term_months * DAYS_PER_MONTH
         lead_days = self.sc.teams.csm.renewal_lead_days
         horizon = self.horizon
-        p = self.renewal_probability(a, False)
-        u, k_renew, rec = self.streams.u, self.k_renew, self.rec
+        terms = int((horizon - a.contract_start) // term) + 1 if a.contract_start <= horizon else 0
+        draws = self.streams.u_row(self.k_renew, a.id, a.renewals, terms)
+        lapses = np.flatnonzero(draws >= self.renewal_probability(a, False))
+        churn_at = int(lapses[0]) if len(lapses) else -1
+        rec = self.rec
         now = self.env.now
         renewed: list[float] = []
         while True:
@@ -223,7 +228,7 @@ class CustomerLifecycle:
                 now = now + (start_motion - now)
             if end > now:
                 now = now + (end - now)
-            if u(k_renew, a.id, a.renewals) >= p:
+            if len(renewed) == churn_at:
                 break
             renewed.append(now)
             a.renewals += 1

@@ -358,6 +358,11 @@ class Pool:
         else:
             self.free_slots += 1
             if self._free_heap is not None:
+                if self._queue and self.free_slots == 1:
+                    # work is waiting, so nobody else has a free slot (least-loaded routing
+                    # never skips an item): the head of the queue goes to this worker
+                    self._dispatch(freed=worker)
+                    return
                 self._note_free(worker)
         if self._queue:
             self._dispatch()
@@ -397,7 +402,10 @@ class Pool:
         self._note_free(w)
         req.succeed(w)
 
-    def _dispatch(self) -> None:
+    def _dispatch(self, freed: Worker | None = None) -> None:
+        """Hand queued items to free workers, the queue's head first; drop cancelled and
+        stale items on the way. ``freed``: the one worker with a free slot, known to the
+        caller (least-loaded routing would pick them: no search)."""
         queue = self._queue
         now = self.env.now
         skipped: list[tuple[float, int, Request | Ticket]] = []
@@ -412,11 +420,16 @@ class Pool:
                 continue
             if self.free_slots <= 0:
                 break
-            w = self._pick(req.item)
-            if w is None:  # no worker this item may go to is free: let the next item try
-                skipped.append(heapq.heappop(queue))
-                continue
+            if freed is not None:
+                w, freed = freed, None
+            else:
+                w = self._pick(req.item)
+                if w is None:  # no worker this item may go to is free: let the next item try
+                    skipped.append(heapq.heappop(queue))
+                    continue
             heapq.heappop(queue)
             self._grant(req, w, now)
+        if freed is not None:  # everything queued had been cancelled or gone stale
+            self._note_free(freed)
         for entry in skipped:
             heapq.heappush(queue, entry)

@@ -25,7 +25,7 @@ import simpy
 from .entities import DISQUALIFIED, LOST, MARKETING, SELF, STALE, WON, Lead
 from .pools import DAYS_PER_MONTH, Worker
 from .records import BONUS, COMMISSION, MARKETING_SPEND
-from .traits import LeadTraits
+from .traits import SEQ_BITS, SEQ_MASK, LeadTraits
 
 if TYPE_CHECKING:
     from .world import World
@@ -49,14 +49,13 @@ class SalesFlow:
 
     # ------------------------------------------------------------------ marketing
     def _start_marketing(self: World) -> None:
-        seg_acv = {name: s.acv for name, s in self.sc.segments.items()}
         cost_factor, fit_factor = self.marketing_bias()
         for ci, (name, ch) in enumerate(self.sc.marketing.channels.items()):
             for m in range(self.months):
                 spend = ch.budget_per_month * (1 + ch.budget_growth_per_month) ** m
                 if spend > 0:
                     self.rec.cost(m * DAYS_PER_MONTH, "marketing", MARKETING_SPEND, spend)
-            traits = LeadTraits(self.streams, ci + 1, ch.fit, ch.segment_mix, seg_acv, fit_factor)
+            traits = self.lead_traits(ci + 1, ch.fit, ch.segment_mix, fit_factor)
             self.env.process(self._channel(name, ch, traits, ch.cost_per_lead * cost_factor))
 
     def _channel(self: World, name: str, ch, traits: LeadTraits, cost_per_lead: float):
@@ -89,6 +88,15 @@ class SalesFlow:
                 seq += 1
                 leads.append(lead)
                 arrives(lead)
+
+    def lead_traits(self: World, code: int, fit, segment_mix: dict[str, float],
+                    fit_scale: float = 1.0) -> LeadTraits:
+        """The trait tables of the leads with id code ``code`` (a channel, or one AE's own deals)."""
+        segs = self.sc.segments
+        traits = LeadTraits(self.streams, code, fit, segment_mix, {n: s.acv for n, s in segs.items()},
+                            {n: s.cycle_days for n, s in segs.items()}, fit_scale)
+        self.traits_by_code[code] = traits
+        return traits
 
     # ------------------------------------------------------------------ SDR
     def qualify_probability(self: World, lead: Lead, wait_days: float) -> float:
@@ -152,8 +160,7 @@ class SalesFlow:
         mix = team.self_source_segment_mix or {s: 1.0 for s in self.sc.segments}
         if ae.pod is not None:  # a pod AE prospects in the pod's segment
             mix = {ae.pod: 1.0}
-        traits = LeadTraits(self.streams, self_source_code(ae.ordinal), team.self_source_fit, mix,
-                            {n: s.acv for n, s in self.sc.segments.items()})
+        traits = self.lead_traits(self_source_code(ae.ordinal), team.self_source_fit, mix)
         rate = team.self_source_per_month / DAYS_PER_MONTH
         seq = 0
         while True:
@@ -198,15 +205,15 @@ class SalesFlow:
         self._sales_cycle(lead, ae, support)
 
     def _sales_cycle(self: World, lead: Lead, ae: Worker, support: float) -> None:
-        u_cycle = self.streams.u(self.k_cycle, lead.id)
-        cycle = self.sc.segments[lead.segment].cycle_days.ppf(u_cycle)
-        self.env.timeout(cycle, (lead, ae, support)).callbacks.append(self._decision)
+        lid = lead.id
+        cycle, u_win = self.traits_by_code[lid >> SEQ_BITS].opportunity(lid & SEQ_MASK)
+        self.env.timeout(cycle, (lead, ae, support, u_win)).callbacks.append(self._decision)
 
     def _decision(self: World, done: simpy.Timeout) -> None:
         """The buyer decides: lost (the AE's slot is free again) or won (signature, delivery)."""
-        lead, ae, support = done.value
+        lead, ae, support, u_win = done.value
         lead.closed_t = self.env.now
-        if self.streams.u(self.k_win, lead.id) >= self.win_probability(lead, ae, support):
+        if u_win >= self.win_probability(lead, ae, support):
             lead.state = LOST
             self.pools["ae"].release(ae)
             return

@@ -2,9 +2,11 @@
 
 A lead's segment, fit and deal size, and the uniform numbers that later decide whether it
 qualifies, how long its sales cycle is and whether it is won, depend only on (replication
-seed, lead id). Segment, fit, size and the qualify draw are computed in blocks as leads
-arrive; the cycle and win draws when the lead becomes an opportunity. Leads are numbered per channel in arrival order, so two arms with the same
-marketing see lead-for-lead the same market. Traits are computed in vectorised blocks.
+seed, lead id). Leads are numbered per channel in arrival order, so two arms with the same
+marketing see lead-for-lead the same market. Traits are computed in vectorised blocks of
+512 leads as leads arrive: segment, fit, size and the qualify draw go on the lead; the sales
+cycle and the win draw stay in compact per-block arrays until the lead becomes an
+opportunity (a lead object carries only what every lead needs).
 """
 
 from __future__ import annotations
@@ -15,6 +17,10 @@ from ..scenario.distributions import Distribution
 from .rng import RandomStreams
 
 BLOCK = 512
+SEQ_BITS = 40
+SEQ_MASK = (1 << SEQ_BITS) - 1
+"""A lead id is ``source code << SEQ_BITS | sequence number`` (the code names the channel, or
+the AE who sourced it)."""
 
 
 class LeadTraits:
@@ -22,7 +28,7 @@ class LeadTraits:
 
     def __init__(self, streams: RandomStreams, source_code: int, fit: Distribution,
                  segment_mix: dict[str, float], segment_acv: dict[str, Distribution],
-                 fit_scale: float = 1.0):
+                 segment_cycle: dict[str, Distribution], fit_scale: float = 1.0):
         self.code = source_code
         self.fit = fit
         self.fit_scale = fit_scale
@@ -30,24 +36,34 @@ class LeadTraits:
         shares = np.array([segment_mix.get(s, 1.0) for s in self.names], dtype=float)
         self.cum = np.cumsum(shares / shares.sum())
         self.acv = [segment_acv[s] for s in self.names]
-        self.keys = [streams.key(f"lead.{k}") for k in ("segment", "fit", "acv", "qualify")]
+        self.cycle = [segment_cycle[s] for s in self.names]
+        self.keys = [streams.key(f"lead.{k}") for k in ("segment", "fit", "acv", "qualify", "cycle", "win")]
         self._block = -1
         self._rows: list[tuple] = []
+        self._cycle_days: list[np.ndarray] = []  # per block: each lead's sales cycle if it becomes an opportunity
+        self._u_win: list[np.ndarray] = []       # per block: the uniform its win is decided by
 
     def lead_id(self, seq: int) -> int:
-        return (self.code << 40) | seq
+        return (self.code << SEQ_BITS) | seq
 
     def _fill(self, block: int) -> None:
         seqs = np.arange(block * BLOCK, (block + 1) * BLOCK, dtype=np.uint64)
-        ids = (np.uint64(self.code) << np.uint64(40)) | seqs
+        ids = (np.uint64(self.code) << np.uint64(SEQ_BITS)) | seqs
         u = [RandomStreams.u_array(k, ids) for k in self.keys]
         seg_idx = np.minimum(np.searchsorted(self.cum, u[0], side="right"), len(self.names) - 1)
         fit = np.clip(np.asarray(self.fit.ppf(u[1]), dtype=float) * self.fit_scale, 0.0, 1.0)
         acv = np.empty(BLOCK)
-        for i, dist in enumerate(self.acv):
+        cycle = np.empty(BLOCK)
+        for i, (dist, cycle_dist) in enumerate(zip(self.acv, self.cycle, strict=True)):
             mask = seg_idx == i
             if mask.any():
                 acv[mask] = dist.ppf(u[2][mask])
+                cycle[mask] = cycle_dist.ppf(u[4][mask])
+        while len(self._cycle_days) <= block:
+            self._cycle_days.append(np.empty(0))
+            self._u_win.append(np.empty(0))
+        self._cycle_days[block] = cycle
+        self._u_win[block] = u[5]
         names = self.names
         self._rows = [
             (names[s], f, a, q)
@@ -56,15 +72,17 @@ class LeadTraits:
         self._block = block
 
     def get(self, seq: int) -> tuple[str, float, float, float]:
-        """(segment, fit, acv, u_qualify) of lead number ``seq``.
-
-        The uniforms behind an opportunity's cycle time and win (streams ``lead.cycle`` and
-        ``lead.win``) are drawn one by one from the lead's id when needed: only one lead in a
-        few becomes an opportunity."""
+        """(segment, fit, acv, u_qualify) of lead number ``seq`` (leads arrive in order)."""
         block = seq // BLOCK
         if block != self._block:
             self._fill(block)
         return self._rows[seq - block * BLOCK]
+
+    def opportunity(self, seq: int) -> tuple[float, float]:
+        """(sales cycle in days, win uniform) of lead number ``seq``, an arrived lead: the
+        values of streams ``lead.cycle`` and ``lead.win`` at the lead's id."""
+        block, i = divmod(seq, BLOCK)
+        return self._cycle_days[block].item(i), self._u_win[block].item(i)
 
 
 class Sampler:

@@ -22,7 +22,7 @@ from .pools import DAYS_PER_MONTH, Pool, Worker
 from .records import INITIAL, Recorder, Records
 from .rng import RandomStreams
 from .sales import SalesFlow
-from .traits import Sampler
+from .traits import LeadTraits, Sampler
 
 INITIAL_CODE = 250
 
@@ -85,8 +85,7 @@ class World(SalesFlow, CustomerLifecycle, People, Incentives):
         self.sdr_work = Sampler(teams.sdr.work_days, s.generator("sdr.work"))
         self.presales_effort = Sampler(teams.presales.effort_days, s.generator("presales.effort"))
         self.self_delivery = Sampler(teams.ae.self_delivery_days, s.generator("ae.self_delivery"))
-        self.k_cycle = s.key("lead.cycle")  # a lead's traits: see traits.py
-        self.k_win = s.key("lead.win")
+        self.traits_by_code: dict[int, LeadTraits] = {}  # a lead's traits: see traits.py
         self.k_onboarding = s.key("account.onboarding")
         self.k_renew = s.key("account.renew")
         self.k_contract = s.key("account.contract")
@@ -187,7 +186,8 @@ class World(SalesFlow, CustomerLifecycle, People, Incentives):
         initial_arr = self.arr_total
         self._start_marketing()
         self.env.process(self._people())
-        self.env.process(self._customer_success())
+        if not self.renewals_fixed:  # otherwise nothing reads health or expands: see renewals_are_fixed
+            self.env.process(self._customer_success())
         self.env.process(self._monitor())
         if self.sc.behaviour.attribution_gaming.audit:
             self.env.process(self._audits())
@@ -203,8 +203,13 @@ class World(SalesFlow, CustomerLifecycle, People, Incentives):
         ]
         for role, n in self.departures.items():
             self.rec.extra[f"departures_{role}"] = float(n)
-        return self.rec.finalize(
+        records = self.rec.finalize(
             horizon_days=self.horizon, months=self.months, leads=self.leads,
             accounts=self.accounts, staff=self.staff, attainment_rows=attainment,
             initial_arr=initial_arr,
         )
+        # The records hold every lead now. Letting go of the lead objects here frees them at
+        # once; kept, they would hang off the world's reference cycles (processes and events
+        # refer back to it) until a full garbage collection walks them all, later and slower.
+        self.leads = []
+        return records
