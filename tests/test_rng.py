@@ -56,7 +56,7 @@ def test_lead_trait_blocks_equal_per_lead_draws():
                         {"smb": 0.7, "ent": 0.3}, acv, cycle)
     k_cycle, k_win = streams.key("lead.cycle"), streams.key("lead.win")
     for seq in range(2 * BLOCK + 5):
-        segment = traits.get(seq)[0]
-        lid = traits.lead_id(seq)
+        lid, segment = traits.get(seq)[:2]
+        assert lid == traits.lead_id(seq)
         expected = (float(cycle[segment].ppf(RandomStreams.u(k_cycle, lid))), RandomStreams.u(k_win, lid))
         assert traits.opportunity(seq) == expected

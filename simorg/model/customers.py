@@ -215,27 +215,29 @@ class CustomerLifecycle:
         draws = self.streams.u_row(self.k_renew, a.id, a.renewals, terms)
         lapses = np.flatnonzero(draws >= self.renewal_probability(a, False))
         churn_at = int(lapses[0]) if len(lapses) else -1
-        rec = self.rec
         now = self.env.now
         renewed: list[float] = []
+        start = a.contract_start
+        churns = False
         while True:
-            end = a.contract_start + term
+            end = start + term
             if end > horizon:
-                rec.renewed_terms(renewed, a.id, a.arr)
-                return
+                break
             start_motion = end - lead_days
             if start_motion > now:
                 now = now + (start_motion - now)
             if end > now:
                 now = now + (end - now)
             if len(renewed) == churn_at:
+                churns = True
                 break
             renewed.append(now)
-            a.renewals += 1
-            a.contract_start = end
-        rec.renewed_terms(renewed, a.id, a.arr)
-        ev = self.env.timeout(now - self.env.now, (a, now))
-        ev.callbacks.append(self._fixed_churn)
+            start = end
+        a.contract_start = start
+        a.renewals += len(renewed)
+        self.rec.renewed_terms(renewed, a.id, a.arr)
+        if churns:
+            self.env.timeout(now - self.env.now, (a, now)).callbacks.append(self._fixed_churn)
 
     def _fixed_churn(self: World, ev) -> None:
         a, t = ev.value

@@ -64,7 +64,8 @@ class SalesFlow:
         exp = self.streams.generator(f"arrivals.{name}")
         buf: list[float] = []
         seq = 0
-        horizon, leads, arrives = self.horizon, self.leads, self._lead_arrives
+        horizon, leads = self.horizon, self.leads
+        submit, touched = self.lead_pool.submit, self._lead_touched
         for m in range(self.months):
             start = m * DAYS_PER_MONTH + ch.lag_days
             if start >= self.horizon:
@@ -83,11 +84,11 @@ class SalesFlow:
                 if t >= horizon:
                     return
                 yield env.timeout(t - env.now)
-                seg, fit, acv, uq = traits.get(seq)
-                lead = Lead(traits.lead_id(seq), name, seg, fit, acv, env.now, MARKETING, uq)
+                lid, seg, fit, acv, uq = traits.get(seq)
+                lead = Lead(lid, name, seg, fit, acv, env.now, MARKETING, uq)
                 seq += 1
                 leads.append(lead)
-                arrives(lead)
+                submit(lead, touched)  # to the SDR queue (with no SDR team, the AE queue)
 
     def lead_traits(self: World, code: int, fit, segment_mix: dict[str, float],
                     fit_scale: float = 1.0) -> LeadTraits:
@@ -105,15 +106,11 @@ class SalesFlow:
         decay = floor + (1 - floor) * 0.5 ** (wait_days * 24.0 / half_life)
         return min(1.0, rate * (0.5 + lead.fit) * decay)
 
-    def _lead_arrives(self: World, lead: Lead) -> None:
-        """A new lead joins the SDR queue (with no SDR team, the AE queue).
-
-        The lead is not a process: the pool calls :meth:`_lead_touched` when a worker takes it,
-        and the work's end is a timeout that calls :meth:`_lead_worked` (two events per lead)."""
-        self.lead_pool.submit(lead, self._lead_touched)
-
     def _lead_touched(self: World, lead: Lead, w: Worker | None) -> None:
-        """A worker takes the lead (``None``: nobody touched it within its shelf life)."""
+        """A worker takes the lead (``None``: nobody touched it within its shelf life).
+
+        A lead is not a process: the pool calls this when a worker takes it, and the end of
+        the work is a timeout that calls :meth:`_lead_worked` (two events per lead)."""
         env = self.env
         if w is None:
             lead.state = STALE
@@ -167,11 +164,11 @@ class SalesFlow:
             yield env.timeout(gen.standard_exponential() / rate)
             if ae.leaving:
                 return
-            seg, fit, acv, uq = traits.get(seq)
+            lid, seg, fit, acv, uq = traits.get(seq)
             seq += 1  # the draw is used up whether or not it becomes a deal (common random numbers)
             if ae.load >= team.self_source_below * ae.capacity or not self.pools["ae"].take(ae):
                 continue
-            lead = Lead(traits.lead_id(seq - 1), "self_sourced", seg, fit, acv, env.now, SELF, uq)
+            lead = Lead(lid, "self_sourced", seg, fit, acv, env.now, SELF, uq)
             lead.first_touch = lead.qualified_t = env.now
             self.leads.append(lead)
             self._opportunity(lead, ae)

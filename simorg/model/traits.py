@@ -66,13 +66,14 @@ class LeadTraits:
         self._u_win[block] = u[5]
         names = self.names
         self._rows = [
-            (names[s], f, a, q)
-            for s, f, a, q in zip(seg_idx.tolist(), fit.tolist(), acv.tolist(), u[3].tolist(), strict=True)
+            (lid, names[s], f, a, q)
+            for lid, s, f, a, q in zip(ids.tolist(), seg_idx.tolist(), fit.tolist(), acv.tolist(),
+                                       u[3].tolist(), strict=True)
         ]
         self._block = block
 
-    def get(self, seq: int) -> tuple[str, float, float, float]:
-        """(segment, fit, acv, u_qualify) of lead number ``seq`` (leads arrive in order)."""
+    def get(self, seq: int) -> tuple[int, str, float, float, float]:
+        """(id, segment, fit, acv, u_qualify) of lead number ``seq`` (leads arrive in order)."""
         block = seq // BLOCK
         if block != self._block:
             self._fill(block)
