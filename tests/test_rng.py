@@ -42,10 +42,11 @@ def test_draws_are_uniform_and_independent_of_neighbours():
     assert stats.kstest(row, "uniform").pvalue > 0.01
 
 
-def test_lead_trait_blocks_equal_per_lead_draws():
+@pytest.mark.parametrize("block", [512, 32])
+def test_lead_trait_blocks_equal_per_lead_draws(block: int):
     """A lead's cycle and win come from its trait block: the same numbers as drawing them
     from its id when it becomes an opportunity (streams lead.cycle and lead.win)."""
-    from simorg.model.traits import BLOCK, LeadTraits
+    from simorg.model.traits import LeadTraits
     from simorg.scenario.distributions import parse_distribution
 
     streams = RandomStreams(11)
@@ -53,9 +54,9 @@ def test_lead_trait_blocks_equal_per_lead_draws():
     cycle = {"smb": parse_distribution({"gamma": {"shape": 2, "scale": 15}}),
              "ent": parse_distribution({"lognormal": {"mean": 120, "sd": 60}})}
     traits = LeadTraits(streams, 3, parse_distribution({"beta": {"a": 2, "b": 2}}),
-                        {"smb": 0.7, "ent": 0.3}, acv, cycle)
+                        {"smb": 0.7, "ent": 0.3}, acv, cycle, block=block)
     k_cycle, k_win = streams.key("lead.cycle"), streams.key("lead.win")
-    for seq in range(2 * BLOCK + 5):
+    for seq in range(2 * block + 5):
         lid, segment = traits.get(seq)[:2]
         assert lid == traits.lead_id(seq)
         expected = (float(cycle[segment].ppf(RandomStreams.u(k_cycle, lid))), RandomStreams.u(k_win, lid))

@@ -25,7 +25,7 @@ import simpy
 from .entities import DISQUALIFIED, LOST, MARKETING, SELF, STALE, WON, Lead
 from .pools import DAYS_PER_MONTH, Worker
 from .records import BONUS, COMMISSION, MARKETING_SPEND
-from .traits import SEQ_BITS, SEQ_MASK, LeadTraits
+from .traits import BLOCK, SEQ_BITS, SEQ_MASK, LeadTraits
 
 if TYPE_CHECKING:
     from .world import World
@@ -91,11 +91,11 @@ class SalesFlow:
                 submit(lead, touched)  # to the SDR queue (with no SDR team, the AE queue)
 
     def lead_traits(self: World, code: int, fit, segment_mix: dict[str, float],
-                    fit_scale: float = 1.0) -> LeadTraits:
+                    fit_scale: float = 1.0, block: int = BLOCK) -> LeadTraits:
         """The trait tables of the leads with id code ``code`` (a channel, or one AE's own deals)."""
         segs = self.sc.segments
         traits = LeadTraits(self.streams, code, fit, segment_mix, {n: s.acv for n, s in segs.items()},
-                            {n: s.cycle_days for n, s in segs.items()}, fit_scale)
+                            {n: s.cycle_days for n, s in segs.items()}, fit_scale, block)
         self.traits_by_code[code] = traits
         return traits
 
@@ -157,7 +157,7 @@ class SalesFlow:
         mix = team.self_source_segment_mix or {s: 1.0 for s in self.sc.segments}
         if ae.pod is not None:  # a pod AE prospects in the pod's segment
             mix = {ae.pod: 1.0}
-        traits = self.lead_traits(self_source_code(ae.ordinal), team.self_source_fit, mix)
+        traits = self.lead_traits(self_source_code(ae.ordinal), team.self_source_fit, mix, block=32)
         rate = team.self_source_per_month / DAYS_PER_MONTH
         seq = 0
         while True:

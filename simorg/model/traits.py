@@ -28,8 +28,9 @@ class LeadTraits:
 
     def __init__(self, streams: RandomStreams, source_code: int, fit: Distribution,
                  segment_mix: dict[str, float], segment_acv: dict[str, Distribution],
-                 segment_cycle: dict[str, Distribution], fit_scale: float = 1.0):
+                 segment_cycle: dict[str, Distribution], fit_scale: float = 1.0, block: int = BLOCK):
         self.code = source_code
+        self.block = block  # leads per block: small for a source of few leads (one AE's own deals)
         self.fit = fit
         self.fit_scale = fit_scale
         self.names = [s for s, share in segment_mix.items() if share > 0] or list(segment_acv)
@@ -47,13 +48,14 @@ class LeadTraits:
         return (self.code << SEQ_BITS) | seq
 
     def _fill(self, block: int) -> None:
-        seqs = np.arange(block * BLOCK, (block + 1) * BLOCK, dtype=np.uint64)
+        size = self.block
+        seqs = np.arange(block * size, (block + 1) * size, dtype=np.uint64)
         ids = (np.uint64(self.code) << np.uint64(SEQ_BITS)) | seqs
         u = [RandomStreams.u_array(k, ids) for k in self.keys]
         seg_idx = np.minimum(np.searchsorted(self.cum, u[0], side="right"), len(self.names) - 1)
         fit = np.clip(np.asarray(self.fit.ppf(u[1]), dtype=float) * self.fit_scale, 0.0, 1.0)
-        acv = np.empty(BLOCK)
-        cycle = np.empty(BLOCK)
+        acv = np.empty(size)
+        cycle = np.empty(size)
         for i, (dist, cycle_dist) in enumerate(zip(self.acv, self.cycle, strict=True)):
             mask = seg_idx == i
             if mask.any():
@@ -74,15 +76,15 @@ class LeadTraits:
 
     def get(self, seq: int) -> tuple[int, str, float, float, float]:
         """(id, segment, fit, acv, u_qualify) of lead number ``seq`` (leads arrive in order)."""
-        block = seq // BLOCK
+        block, i = divmod(seq, self.block)
         if block != self._block:
             self._fill(block)
-        return self._rows[seq - block * BLOCK]
+        return self._rows[i]
 
     def opportunity(self, seq: int) -> tuple[float, float]:
         """(sales cycle in days, win uniform) of lead number ``seq``, an arrived lead: the
         values of streams ``lead.cycle`` and ``lead.win`` at the lead's id."""
-        block, i = divmod(seq, BLOCK)
+        block, i = divmod(seq, self.block)
         return self._cycle_days[block].item(i), self._u_win[block].item(i)
 
 
