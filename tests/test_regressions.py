@@ -21,7 +21,10 @@ def test_initial_accounts_with_a_csm_have_their_first_renewals_worked():
 
 
 def test_departed_csms_hand_their_book_over():
-    sc = scenario({"horizon_months": 24, "teams": {"csm": {"attrition_per_year": 1.0}}})
+    sc = scenario({"horizon_months": 24, "teams": {"csm": {"attrition_per_year": 1.0},
+                                                   "am": {"headcount": 2, "salary": 150000, "capacity": 15,
+                                                          "attrition_per_year": 1.0}},
+                   "org": {"key_account_arr": 60000, "renewals": "am"}})
     world = World(sc, seed=2)
     world.run()
     left = [w for w in world.staff if w.role == "csm" and w.leaving]
@@ -30,6 +33,16 @@ def test_departed_csms_hand_their_book_over():
         if isinstance(a.csm, Worker):
             assert not a.csm.leaving, "an account is still served by a CSM who left"
     assert all(w.load == 0 for w in left)
+    # each worker's book (kept for hand-overs) is exactly the accounts they serve
+    for role in ("csm", "am"):
+        served: dict[int, set[int]] = {}
+        for a in world.active.values():
+            if isinstance(getattr(a, role), Worker):
+                served.setdefault(getattr(a, role).id, set()).add(a.id)
+        books = {w: set(b) for w, b in world.books.items() if b and world.worker_by_id[w].role == role}
+        assert books == served
+        for wid, ids in served.items():
+            assert world.worker_by_id[wid].load == len(ids)
 
 
 def test_no_sdr_team_with_ae_owned_renewals_and_expansion_runs():

@@ -35,7 +35,7 @@ from .records import CHURN, CONTRACTION, EXPANSION, INITIAL, NEW
 if TYPE_CHECKING:
     from .world import World
 
-_ID, _HEALTH = attrgetter("id"), attrgetter("health")
+_ID, _HEALTH, _ORDER = attrgetter("id"), attrgetter("health"), attrgetter("order")
 
 
 class CustomerLifecycle:
@@ -58,6 +58,7 @@ class CustomerLifecycle:
     def _sign(self: World, a: Account, kind: str = NEW) -> None:
         """A new contract: the account exists, its ARR counts from today."""
         arr, a.arr = a.arr, 0.0
+        a.order = len(self.accounts)
         self.accounts.append(a)
         self.active[a.id] = a
         self._change_arr(a, kind, arr)
@@ -140,7 +141,7 @@ class CustomerLifecycle:
         pool = self.pools[role]
         req = pool.request(a)
         if req.triggered:
-            setattr(a, role, req.value)
+            self._set_holder(a, role, req.value)
             return
         setattr(a, role, req)
 
@@ -148,21 +149,30 @@ class CustomerLifecycle:
             if ev.value is None:
                 return
             if a.active and getattr(a, role) is ev:
-                setattr(a, role, ev.value)
+                self._set_holder(a, role, ev.value)
             else:  # churned (or re-queued) while waiting: give the slot back
                 pool.release(ev.value)
 
         req.callbacks.append(granted)
 
+    def _set_holder(self: World, a: Account, role: str, holder) -> None:
+        """``a.csm`` / ``a.am`` := ``holder`` (a Worker, a pending request or None), keeping
+        each worker's book (:attr:`books`) in step."""
+        old = getattr(a, role)
+        if isinstance(old, Worker):
+            del self.books[old.id][a.id]
+        if isinstance(holder, Worker):
+            self.books[holder.id][a.id] = a
+        setattr(a, role, holder)
+
     def reassign_book(self: World, w: Worker) -> None:
-        """A CSM or AM left: every account in their book goes back to the team's queue."""
-        role = w.role
-        pool = self.pools[role]
-        for a in list(self.active.values()):
-            if getattr(a, role) is w:
-                setattr(a, role, None)
-                pool.release(w)
-                self._assign_book(a, role)
+        """A CSM or AM left: every account in their book goes back to the team's queue, in
+        the order the accounts signed."""
+        pool = self.pools[w.role]
+        for a in sorted(self.books[w.id].values(), key=_ORDER):
+            self._set_holder(a, w.role, None)
+            pool.release(w)
+            self._assign_book(a, w.role)
 
     # ------------------------------------------------------------------ renewal
     def _account_life(self: World, a: Account):
@@ -311,7 +321,7 @@ class CustomerLifecycle:
                 self.pools[role].release(held)
             elif held is not None:
                 self.pools[role].cancel(held)
-            setattr(a, role, None)
+            self._set_holder(a, role, None)
 
     # ------------------------------------------------------------------ health and expansion
     def _customer_success(self: World):

@@ -59,7 +59,7 @@ class Account:
     __slots__ = (
         "id", "segment", "arr", "signed", "live_t", "health", "csm", "contract_start",
         "renewals", "active", "churned_t", "cohort", "initial", "ae", "seg_start", "am",
-        "promise",
+        "promise", "order",
     )
 
     def __init__(self, aid: int, segment: str, arr: float, signed: float, cohort: str,
@@ -81,6 +81,7 @@ class Account:
         self.seg_start = signed    # start of the current constant-ARR contract segment
         self.am = None             # account manager (key accounts), a Worker or pending request
         self.promise = 0.0
+        self.order = -1            # position among the accounts in the order they signed
 
 
 class Task:

@@ -49,6 +49,7 @@ class World(SalesFlow, CustomerLifecycle, People, Incentives):
         self.departures: dict[str, int] = defaultdict(int)
         self.arr_total = 0.0
         self.worker_by_id: dict[int, Worker] = {}
+        self.books: defaultdict[int, dict[int, Account]] = defaultdict(dict)  # CSM/AM id -> accounts in their book
         self.relabelled: list[Lead] = []
 
         teams = scenario.teams
