@@ -162,6 +162,51 @@ def test_least_loaded_heap_picks_who_scanning_the_team_picks(monkeypatch):
     _records_equal(heap, scan)
 
 
+def _touches_account_by_account(world, accs, now):
+    """CSM touches as the model computed them before they were vectorised: a loop per account."""
+    from simorg.model.pools import Worker
+
+    team = world.sc.teams.csm
+    tiers = sorted(team.tiers, key=lambda t: t.min_arr, reverse=True)
+    weights = [next((t.weight for t in tiers if a.arr >= t.min_arr), 1.0) for a in accs]
+    book_weight: dict[int, float] = {}
+    for a, wt in zip(accs, weights, strict=True):
+        if isinstance(a.csm, Worker):
+            book_weight[a.csm.id] = book_weight.get(a.csm.id, 0.0) + wt
+    touches = np.zeros(len(accs))
+    for i, a in enumerate(accs):
+        if isinstance(a.csm, Worker):
+            touches[i] = team.touches_per_month * a.csm.productivity(now) * weights[i] / book_weight[a.csm.id]
+    return touches
+
+
+@pytest.mark.parametrize("tiers", [[], [{"min_arr": 30000, "weight": 2.5}, {"min_arr": 80000, "weight": 0.7},
+                                       {"min_arr": 30000, "weight": 1.3}]])
+def test_csm_touches_per_book_equal_the_loop_per_account(tiers):
+    from simorg.model.world import World
+
+    from .helpers import scenario
+
+    sc = scenario({"teams": {"csm": {"tiers": tiers, "attrition_per_year": 0.8, "capacity": 30}}})
+    world = World(sc, 4)
+    world._initial_staff()
+    world._initial_customers()
+    world._start_marketing()
+    world.env.process(world._people())
+    world.env.process(world._customer_success())
+    checked = 0
+    for month in (0.7, 9.3, 23.6):
+        world.env.run(until=month * 30.4375)
+        now = world.env.now
+        accs = [a for a in world.active.values() if a.live_t <= now]
+        touches, assigned = world._csm_touches(accs, now)
+        expected = _touches_account_by_account(world, accs, now)
+        assert np.array_equal(touches, expected)
+        assert assigned.sum() == np.count_nonzero(expected) > 50
+        checked += 1
+    assert checked == 3
+
+
 def test_self_sourced_ids_never_collide_with_initial_customers():
     from simorg.model.sales import self_source_code
     from simorg.model.world import INITIAL_CODE

@@ -21,6 +21,7 @@ Mechanisms (each documented in docs/model.md):
 
 from __future__ import annotations
 
+from itertools import repeat
 from operator import attrgetter
 from typing import TYPE_CHECKING
 
@@ -35,7 +36,8 @@ from .records import CHURN, CONTRACTION, EXPANSION, INITIAL, NEW
 if TYPE_CHECKING:
     from .world import World
 
-_ID, _HEALTH, _ORDER = attrgetter("id"), attrgetter("health"), attrgetter("order")
+_ID, _HEALTH, _ORDER, _ARR = attrgetter("id"), attrgetter("health"), attrgetter("order"), attrgetter("arr")
+_CSM, _AM = attrgetter("csm"), attrgetter("am")
 
 
 class CustomerLifecycle:
@@ -338,26 +340,12 @@ class CustomerLifecycle:
                 continue
             ids = np.fromiter(map(_ID, accs), dtype=np.uint64, count=len(accs))
             health = np.fromiter(map(_HEALTH, accs), dtype=float, count=len(accs))
-            touches = np.zeros(len(accs))
-            assigned = np.zeros(len(accs), dtype=bool)
+            touches, assigned = self._csm_touches(accs, now)
             boost = np.zeros(len(accs))
-            if self.has_csm:
-                weights = self._tier_weights(accs)
-                book_weight: dict[int, float] = {}
-                for a, wt in zip(accs, weights, strict=True):
-                    if isinstance(a.csm, Worker):
-                        book_weight[a.csm.id] = book_weight.get(a.csm.id, 0.0) + wt
-                for i, a in enumerate(accs):
-                    w = a.csm
-                    if isinstance(w, Worker):
-                        assigned[i] = True
-                        touches[i] = (csm_team.touches_per_month * w.productivity(now)
-                                      * weights[i] / book_weight[w.id])
             if "am" in self.pools:  # without an AM team no account has an AM
-                am_boost = self.sc.teams.am.health_boost
-                for i, a in enumerate(accs):
-                    if isinstance(a.am, Worker):
-                        boost[i] = am_boost
+                is_worker = set(self.staff).__contains__  # not a pending request, not None
+                has_am = np.fromiter(map(is_worker, map(_AM, accs)), dtype=bool, count=len(accs))
+                boost[has_am] = self.sc.teams.am.health_boost
             cover = np.minimum(1.0, touches / csm_team.touches_needed_per_month)
             target = h_cfg.floor + (h_cfg.ceiling - h_cfg.floor) * cover + boost
             noise = h_cfg.noise_sd * special.ndtri(self.streams.u_array(self.k_noise, ids, m))
@@ -375,15 +363,37 @@ class CustomerLifecycle:
                     if a.active and a.am is None:
                         self._maybe_assign_am(a)
 
-    def _tier_weights(self: World, accs: list[Account]) -> list[float]:
+    def _csm_touches(self: World, accs: list[Account], now: float) -> tuple[np.ndarray, np.ndarray]:
+        """CSM touches this month per account, and which accounts have a CSM.
+
+        A CSM's touches (``touches_per_month``, scaled by their ramp) are shared across their
+        book in proportion to each account's tier weight. Computed per CSM and spread over
+        the accounts with array operations (a large installed base has tens of thousands)."""
+        n = len(accs)
+        if not self.has_csm:
+            return np.zeros(n), np.zeros(n, dtype=bool)
+        csms = list(map(_CSM, accs))
+        team = [w for w in dict.fromkeys(csms) if isinstance(w, Worker)]
+        position = {w: i for i, w in enumerate(team)}
+        idx = np.fromiter(map(position.get, csms, repeat(-1)), dtype=np.int64, count=n)
+        assigned = idx >= 0
+        weights = self._tier_weights(accs)
+        book_weight = np.bincount(idx[assigned], weights=weights[assigned], minlength=len(team))
+        per_csm = np.array([self.sc.teams.csm.touches_per_month * w.productivity(now) for w in team])
+        touches = np.zeros(n)
+        mine = idx[assigned]
+        touches[assigned] = per_csm[mine] * weights[assigned] / book_weight[mine]
+        return touches, assigned
+
+    def _tier_weights(self: World, accs: list[Account]) -> np.ndarray:
         """Service level of each account: the weight of the highest tier its ARR reaches."""
+        weights = np.ones(len(accs))
         tiers = sorted(self.sc.teams.csm.tiers, key=lambda t: t.min_arr, reverse=True)
-        if not tiers:
-            return [1.0] * len(accs)
-        out = []
-        for a in accs:
-            out.append(next((t.weight for t in tiers if a.arr >= t.min_arr), 1.0))
-        return out
+        if tiers:
+            arr = np.fromiter(map(_ARR, accs), dtype=float, count=len(accs))
+            for t in reversed(tiers):  # higher tiers overwrite lower ones (ties: the one listed first)
+                weights[arr >= t.min_arr] = t.weight
+        return weights
 
     def _expansions(self: World, accs, ids, health, month, per_year, size, key, owner) -> None:
         """Expansion signals this month, proportional to health; the owner works them."""
