@@ -26,7 +26,7 @@ class Lead:
     __slots__ = (
         "id", "channel", "segment", "fit", "acv", "created", "true_source", "recorded_source",
         "u_qualify", "first_touch", "qualified_t", "assigned_t",
-        "closed_t", "state", "owner", "presales", "worker_sdr", "promise",
+        "closed_t", "state", "owner", "presales", "worker_sdr", "promise", "n",
     )
 
     def __init__(self, lid: int, channel: str, segment: str, fit: float, acv: float,
@@ -51,6 +51,7 @@ class Lead:
         self.presales = "not_needed"  # not_needed | supported | unsupported
         self.worker_sdr = -1
         self.promise = 0.0       # presales over-promise carried into delivery
+        self.n = -1              # creation number (records keep leads in this order)
 
 
 class Account:

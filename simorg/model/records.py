@@ -98,8 +98,80 @@ RENEWAL_COLUMNS = ("t", "account", "renewed", "arr_before", "arr_after", "worked
 COST_COLUMNS = ("t", "role", "kind", "amount")
 
 
+LEAD_COLUMNS = ("id", "channel", "segment", "fit", "acv", "created", "true_source",
+                "recorded_source", "first_touch", "qualified_t", "assigned_t", "closed_t",
+                "state", "owner", "presales")
 LEAD_FLOATS = ("fit", "acv", "created", "first_touch", "qualified_t", "assigned_t", "closed_t")
 """Lead attributes that are floats from the lead's creation on (times default to NaN)."""
+LEAD_INTS = ("id", "owner")
+LEAD_CHUNK = 8192
+
+
+def _lead_row(lead) -> tuple:
+    """A lead's row: its creation number, then :data:`LEAD_COLUMNS`."""
+    return (lead.n, lead.id, lead.channel, lead.segment, lead.fit, lead.acv, lead.created,
+            lead.true_source, lead.recorded_source, lead.first_touch, lead.qualified_t,
+            lead.assigned_t, lead.closed_t, lead.state, lead.owner, lead.presales)
+
+
+def _lead_dtype(name: str) -> type:
+    return float if name in LEAD_FLOATS else np.int64 if name in LEAD_INTS else object
+
+
+class LeadTable:
+    """The leads table, written as leads go.
+
+    A lead that can no longer change (disqualified, lost, gone stale) is written down as a
+    row when it closes and its object let go; every :data:`LEAD_CHUNK` rows become numpy
+    columns (text as references to the few shared strings). Leads still in play stay
+    objects in :attr:`live`, and so do won deals, whose recorded source an audit can still
+    change; they are written at the end. :meth:`columns` gives the rows in the order the
+    leads were created. With a million leads, this keeps the peak memory of a replication
+    to the columns instead of the objects plus the columns."""
+
+    def __init__(self) -> None:
+        self.live: dict[int, object] = {}  # creation number -> lead not written yet
+        self.count = 0
+        self._rows: list[tuple] = []
+        self._chunks: list[list[np.ndarray]] = []
+
+    def add(self, lead) -> None:
+        """A new lead: number it in creation order."""
+        lead.n = self.count
+        self.live[self.count] = lead
+        self.count += 1
+
+    def close(self, lead) -> None:
+        """The lead reached a state it never leaves: write its row now."""
+        del self.live[lead.n]
+        self._rows.append(_lead_row(lead))
+        if len(self._rows) >= LEAD_CHUNK:
+            self._pack()
+
+    def _pack(self) -> None:
+        if self._rows:
+            cols = zip(*self._rows, strict=True)
+            self._chunks.append([np.array(next(cols), dtype=np.int64)] +
+                                [np.array(c, dtype=_lead_dtype(n)) for n, c in zip(LEAD_COLUMNS, cols, strict=True)])
+            self._rows = []
+
+    def columns(self) -> dict[str, np.ndarray]:
+        """Every lead's row as one numpy array per column, in creation order (the table is
+        emptied on the way)."""
+        self._rows.extend(map(_lead_row, self.live.values()))
+        self.live = {}
+        self._pack()
+        chunks, self._chunks = self._chunks, []
+        if not chunks:
+            return {n: np.array([]) for n in LEAD_COLUMNS}
+        order = np.argsort(np.concatenate([c[0] for c in chunks]), kind="stable")
+        out = {}
+        for j, name in enumerate(LEAD_COLUMNS, start=1):
+            column = np.concatenate([c[j] for c in chunks])[order]
+            for c in chunks:
+                c[j] = None  # free each column's chunks once it is built
+            out[name] = column.astype(str) if column.dtype == object else column
+        return out
 
 
 class Recorder:
@@ -110,6 +182,7 @@ class Recorder:
         self.segments: tuple[list, ...] = tuple([] for _ in SEGMENT_COLUMNS)
         self.renewals: tuple[list, ...] = tuple([] for _ in RENEWAL_COLUMNS)
         self.costs: tuple[list, ...] = tuple([] for _ in COST_COLUMNS)
+        self.leads = LeadTable()
         self.pool_rows: dict[str, list[tuple]] = {}
         self.headcount_rows: dict[str, list[int]] = {}
         self.extra: dict[str, float] = {}
@@ -157,19 +230,16 @@ class Recorder:
         c[2].append(kind)
         c[3].append(amount)
 
-    def finalize(self, *, horizon_days: float, months: int, leads, accounts, staff,
+    def finalize(self, *, horizon_days: float, months: int, accounts, staff,
                  attainment_rows, initial_arr: float) -> Records:
         """Every table as numpy columns; the recorder's own buffers are emptied on the way."""
-        lead_names = ("id", "channel", "segment", "fit", "acv", "created", "true_source",
-                      "recorded_source", "first_touch", "qualified_t", "assigned_t", "closed_t",
-                      "state", "owner", "presales")
         acc_names = ("id", "segment", "signed", "live", "churned_t", "cohort", "initial", "arr", "active")
         acc_attrs = ("id", "segment", "signed", "live_t", "churned_t", "cohort", "initial", "arr", "active")
         staff_names = ("id", "role", "start", "end", "salary", "initial")
         return Records(
             horizon_days=horizon_days,
             months=months,
-            leads=_object_columns(leads, lead_names, floats=LEAD_FLOATS),
+            leads=self.leads.columns(),
             accounts=_object_columns(accounts, acc_names, acc_attrs),
             arr_events=_list_columns(self.arr_events, ARR_COLUMNS),
             segments=_list_columns(self.segments, SEGMENT_COLUMNS),

@@ -64,7 +64,7 @@ class SalesFlow:
         exp = self.streams.generator(f"arrivals.{name}")
         buf: list[float] = []
         seq = 0
-        horizon, leads = self.horizon, self.leads
+        horizon, add = self.horizon, self.rec.leads.add
         submit, touched = self.lead_pool.submit, self._lead_touched
         for m in range(self.months):
             start = m * DAYS_PER_MONTH + ch.lag_days
@@ -87,7 +87,7 @@ class SalesFlow:
                 lid, seg, fit, acv, uq = traits.get(seq)
                 lead = Lead(lid, name, seg, fit, acv, env.now, MARKETING, uq)
                 seq += 1
-                leads.append(lead)
+                add(lead)
                 submit(lead, touched)  # to the SDR queue (with no SDR team, the AE queue)
 
     def lead_traits(self: World, code: int, fit, segment_mix: dict[str, float],
@@ -115,6 +115,7 @@ class SalesFlow:
         if w is None:
             lead.state = STALE
             lead.closed_t = min(env.now, lead.created + self.sc.teams.sdr.max_lead_age_days)
+            self.rec.leads.close(lead)
             return
         now = env.now
         lead.first_touch = now
@@ -131,6 +132,7 @@ class SalesFlow:
         if lead.u_qualify >= p + extra * (1.0 - p):
             pool.release(w)
             lead.state, lead.closed_t = DISQUALIFIED, env.now
+            self.rec.leads.close(lead)
             return
         if lead.u_qualify >= p:  # passed below the bar: the fit was not really there
             lead.fit *= self.sc.behaviour.sdr_bar_lowering.fit_factor
@@ -170,7 +172,7 @@ class SalesFlow:
                 continue
             lead = Lead(lid, "self_sourced", seg, fit, acv, env.now, SELF, uq)
             lead.first_touch = lead.qualified_t = env.now
-            self.leads.append(lead)
+            self.rec.leads.add(lead)
             self._opportunity(lead, ae)
 
     def win_probability(self: World, lead: Lead, ae: Worker, support: float) -> float:
@@ -212,6 +214,7 @@ class SalesFlow:
         lead.closed_t = self.env.now
         if u_win >= self.win_probability(lead, ae, support):
             lead.state = LOST
+            self.rec.leads.close(lead)
             self.pools["ae"].release(ae)
             return
         lead.state = WON

@@ -38,7 +38,6 @@ class World(SalesFlow, CustomerLifecycle, People, Incentives):
         self.rec = Recorder()
         self.months = scenario.horizon_months
         self.horizon = self.months * DAYS_PER_MONTH
-        self.leads: list[Lead] = []
         self.accounts: list[Account] = []
         self.active: dict[int, Account] = {}
         self.staff: list[Worker] = []
@@ -160,7 +159,7 @@ class World(SalesFlow, CustomerLifecycle, People, Incentives):
     def _close_stale_leads(self) -> None:
         """Leads still waiting for a first touch past their shelf life at the horizon are stale."""
         max_age = self.sc.teams.sdr.max_lead_age_days
-        for lead in self.leads:
+        for lead in self.rec.leads.live.values():
             if lead.state == OPEN and lead.first_touch != lead.first_touch \
                     and lead.created + max_age < self.horizon:
                 lead.state, lead.closed_t = STALE, lead.created + max_age
@@ -204,13 +203,7 @@ class World(SalesFlow, CustomerLifecycle, People, Incentives):
         ]
         for role, n in self.departures.items():
             self.rec.extra[f"departures_{role}"] = float(n)
-        records = self.rec.finalize(
-            horizon_days=self.horizon, months=self.months, leads=self.leads,
-            accounts=self.accounts, staff=self.staff, attainment_rows=attainment,
-            initial_arr=initial_arr,
+        return self.rec.finalize(
+            horizon_days=self.horizon, months=self.months, accounts=self.accounts,
+            staff=self.staff, attainment_rows=attainment, initial_arr=initial_arr,
         )
-        # The records hold every lead now. Letting go of the lead objects here frees them at
-        # once; kept, they would hang off the world's reference cycles (processes and events
-        # refer back to it) until a full garbage collection walks them all, later and slower.
-        self.leads = []
-        return records
