@@ -218,20 +218,18 @@ class CustomerLifecycle:
 
         Replays :meth:`_account_life` exactly: the same contract ends, the same event times
         (``now + (end - now)``, as SimPy computes them), the same draws, the same records.
-        The draws of every term that ends within the horizon come in one call; the first at
-        or above the renewal chance is the churn."""
+        The draws of every term that ends within the horizon come in one call."""
         term = self.sc.customers.renewal.term_months * DAYS_PER_MONTH
         lead_days = self.sc.teams.csm.renewal_lead_days
         horizon = self.horizon
+        p = self.renewal_probability(a, False)
         terms = int((horizon - a.contract_start) // term) + 1 if a.contract_start <= horizon else 0
         draws = self.streams.u_row(self.k_renew, a.id, a.renewals, terms)
-        lapses = np.flatnonzero(draws >= self.renewal_probability(a, False))
-        churn_at = int(lapses[0]) if len(lapses) else -1
         now = self.env.now
         renewed: list[float] = []
         start = a.contract_start
         churns = False
-        while True:
+        for u in draws:
             end = start + term
             if end > horizon:
                 break
@@ -240,7 +238,7 @@ class CustomerLifecycle:
                 now = now + (start_motion - now)
             if end > now:
                 now = now + (end - now)
-            if len(renewed) == churn_at:
+            if u >= p:
                 churns = True
                 break
             renewed.append(now)

@@ -39,6 +39,7 @@ def _mix(x: int) -> int:
 _SMALL = 1024
 _MIX_SMALL = [_mix(i) for i in range(_SMALL)]  # _mix(index) for the usual small indexes
 _MIX_SMALL_ARRAY = np.array(_MIX_SMALL, dtype=np.uint64)
+_ROW_SCALAR = 8  # rows up to this long: the scalar hash is faster than numpy's per-call overhead
 
 
 def _mix_array(x: np.ndarray) -> np.ndarray:
@@ -111,15 +112,18 @@ class RandomStreams:
         return (((x ^ (x >> 31)) >> 11) + 0.5) * _INV53
 
     @staticmethod
-    def u_row(key: int, entity: int, start: int, n: int) -> np.ndarray:
-        """``[u(key, entity, i) for i in range(start, start + n)]`` as one array: the draws of
-        one entity's successive events (an account's renewals, term after term).
+    def u_row(key: int, entity: int, start: int, n: int) -> list[float]:
+        """``[u(key, entity, i) for i in range(start, start + n)]``: the draws of one entity's
+        successive events (an account's renewals, term after term).
 
-        For a few dozen numbers this is several times faster than the scalar loop: the first
-        finaliser comes from a table, and the other two run in place on one small array."""
+        A few numbers come from the scalar hash; longer rows from one vectorised pass (the
+        first finaliser from a table, the other two in place on one small array), several
+        times faster than the scalar loop for a few dozen numbers."""
+        if n <= _ROW_SCALAR:
+            return [RandomStreams.u(key, entity, i) for i in range(start, start + n)]
         if start + n > _SMALL:
             return RandomStreams.u_array(key, np.full(n, entity, dtype=np.uint64),
-                                         np.arange(start, start + n, dtype=np.uint64))
+                                         np.arange(start, start + n, dtype=np.uint64)).tolist()
         x = _MIX_SMALL_ARRAY[start:start + n] ^ np.uint64(entity & _MASK)
         _mix_in_place(x)
         x ^= np.uint64(key)
@@ -128,7 +132,7 @@ class RandomStreams:
         out = x.astype(np.float64)
         out += 0.5
         out *= _INV53
-        return out
+        return out.tolist()
 
     @staticmethod
     def u_array(key: int, entities: np.ndarray, index: int | np.ndarray = 0) -> np.ndarray:
