@@ -32,6 +32,13 @@ def test_array_equals_scalar_draws():
         assert got == [RandomStreams.u(KEY, e, index) for e in ENTITIES]
 
 
+def test_several_streams_at_once_equal_one_stream_at_a_time():
+    keys = [RandomStreams(3).key(f"lead.{k}") for k in ("segment", "fit", "acv")]
+    ids = np.array(ENTITIES, dtype=np.uint64)
+    got = RandomStreams.u_streams(keys, ids)
+    assert [g.tolist() for g in got] == [RandomStreams.u_array(k, ids).tolist() for k in keys]
+
+
 def test_draws_are_uniform_and_independent_of_neighbours():
     u = RandomStreams.u_array(KEY, np.arange(20_000, dtype=np.uint64))
     assert u.min() > 0.0 and u.max() < 1.0

@@ -141,3 +141,20 @@ class RandomStreams:
         i = np.asarray(index).astype(np.uint64)
         h = _mix_array(np.uint64(key) ^ _mix_array(e ^ _mix_array(i)))
         return ((h >> np.uint64(11)).astype(np.float64) + 0.5) * _INV53
+
+    @staticmethod
+    def u_streams(keys: list[int], entities: np.ndarray) -> list[np.ndarray]:
+        """``[u_array(key, entities) for key in keys]`` (index 0): several streams' draws for
+        the same entities, sharing the part of the hash that depends on the entity only."""
+        shared = np.asarray(entities).astype(np.uint64) ^ np.uint64(_MIX_SMALL[0])
+        _mix_in_place(shared)
+        out = []
+        for key in keys:
+            x = shared ^ np.uint64(key)
+            _mix_in_place(x)
+            x >>= _U11
+            u = x.astype(np.float64)
+            u += 0.5
+            u *= _INV53
+            out.append(u)
+        return out

@@ -36,6 +36,7 @@ class LeadTraits:
         self.names = [s for s, share in segment_mix.items() if share > 0] or list(segment_acv)
         shares = np.array([segment_mix.get(s, 1.0) for s in self.names], dtype=float)
         self.cum = np.cumsum(shares / shares.sum())
+        self._names_array = np.array(self.names, dtype=object)
         self.acv = [segment_acv[s] for s in self.names]
         self.cycle = [segment_cycle[s] for s in self.names]
         self.keys = [streams.key(f"lead.{k}") for k in ("segment", "fit", "acv", "qualify", "cycle", "win")]
@@ -51,7 +52,7 @@ class LeadTraits:
         size = self.block
         seqs = np.arange(block * size, (block + 1) * size, dtype=np.uint64)
         ids = (np.uint64(self.code) << np.uint64(SEQ_BITS)) | seqs
-        u = [RandomStreams.u_array(k, ids) for k in self.keys]
+        u = RandomStreams.u_streams(self.keys, ids)
         seg_idx = np.minimum(np.searchsorted(self.cum, u[0], side="right"), len(self.names) - 1)
         fit = np.clip(np.asarray(self.fit.ppf(u[1]), dtype=float) * self.fit_scale, 0.0, 1.0)
         acv = np.empty(size)
@@ -66,12 +67,8 @@ class LeadTraits:
             self._u_win.append(np.empty(0))
         self._cycle_days[block] = cycle
         self._u_win[block] = u[5]
-        names = self.names
-        self._rows = [
-            (lid, names[s], f, a, q)
-            for lid, s, f, a, q in zip(ids.tolist(), seg_idx.tolist(), fit.tolist(), acv.tolist(),
-                                       u[3].tolist(), strict=True)
-        ]
+        segments = self._names_array[seg_idx].tolist()
+        self._rows = list(zip(ids.tolist(), segments, fit.tolist(), acv.tolist(), u[3].tolist(), strict=True))
         self._block = block
 
     def get(self, seq: int) -> tuple[int, str, float, float, float]:
