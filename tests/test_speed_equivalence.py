@@ -1,25 +1,32 @@
 """The speed work (issue 8) changed how the model runs, not what it computes.
 
-* Golden runs: every KPI and monthly series of a set of seeded runs, recorded with the model
-  as it was *before* the optimizations (commit b650d69; re-recorded from 1730459, the model
-  before the speed work plus the review fixes to CSM assignment and books), must come out
-  bit-identical. The
+* Golden runs: every KPI, monthly series and record table (as a digest of each column) of a
+  set of seeded runs, recorded with the model as it was *before* the optimizations (commit
+  b650d69; re-recorded from 1730459, the model before the speed work plus the review fixes
+  to CSM assignment and books; re-recorded from 1251df5, whose KPIs are bit-identical to
+  1730459's, with the record digests and five more cases), must come out bit-identical. The
   cases cover each code path the optimizations touched: SDR and AE queues served by
   callbacks, presales waits, AE self-delivery, implementation, renewals worked by AEs,
-  account managers, segment pods, round-robin routing, AEs working leads without SDRs,
-  attrition and hiring, and the reference funnel whose renewals are decided at signature.
+  account managers, segment pods, round-robin routing, AEs working leads without SDRs and
+  letting them go stale, SDRs working two leads at a time, attrition and hiring, CSM and AM
+  books handed over on departure, CSM tiers, source audits of re-labelled deals, and the
+  reference funnel whose renewals are decided at signature.
 * Fast paths against the general path they replace, on whole records: renewals decided at
   signature against the monthly renewal motion, least-loaded routing from the heap against
   scanning the team.
 * Id spaces of self-sourced deals stay clear of the initial customers' for any number of AEs.
 
-Re-record the golden file only when a change is *meant* to alter results::
+Re-record the golden file only when a change is *meant* to alter results, or to add cases
+recorded from the model *before* a speed change (a checkout of the older commit first on the
+path)::
 
     PYTHONPATH=. python tests/test_speed_equivalence.py --record tests/data/speed_golden.json
+    PYTHONPATH=/path/to/old/checkout python tests/test_speed_equivalence.py --record tests/data/speed_golden.json
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import sys
@@ -46,6 +53,20 @@ CASES: dict[str, dict] = {
     "specialists": {**SHORT, "teams": {"renewal_specialist": {"headcount": 2, "salary": 90000,
                                                               "capacity": 10}},
                     "org": {"renewals": "renewal_specialist"}},
+    # added with the second round of speed work (lead rows written at close, books, touches)
+    "audits": {**SHORT, "behaviour": {"attribution_gaming": {"sensitivity": 1.0, "audit": True,
+                                                             "audit_catch_rate": 0.3}}},
+    "books": {**SHORT, "teams": {"csm": {"attrition_per_year": 3.0, "capacity": 20},
+                                 "am": {"headcount": 3, "salary": 150000, "capacity": 6,
+                                        "attrition_per_year": 3.0}},
+              "org": {"key_account_arr": 40000, "renewals": "am"}},
+    "tiers": {**SHORT, "teams": {"csm": {"tiers": [{"min_arr": 30000, "weight": 2.5},
+                                                   {"min_arr": 80000, "weight": 0.7},
+                                                   {"min_arr": 30000, "weight": 1.3}]}}},
+    "stale_without_sdrs": {**SHORT, "teams": {"sdr": {"headcount": 0, "plan": [], "max_lead_age_days": 3},
+                                              "ae": {"capacity": 2, "attrition_per_year": 0.8}}},
+    "sdr_capacity_2": {**SHORT, "teams": {"sdr": {"capacity": 2, "work_order": "oldest_first",
+                                                  "attrition_per_year": 1.5}}},
 }
 SEEDS = (1, 2)
 
@@ -64,12 +85,30 @@ def _all_cases() -> list[str]:
     return [*CASES, "reference_funnel"]
 
 
+def _digest(a: np.ndarray) -> str:
+    """A column's dtype and bytes, hashed: equal digests are equal columns, order included."""
+    a = np.ascontiguousarray(a)
+    return hashlib.sha256(a.dtype.str.encode() + str(a.shape).encode() + a.tobytes()).hexdigest()[:16]
+
+
+def _record_digests(rec) -> dict[str, dict[str, str]]:
+    """Every column of every table of a run's records, as digests (tables no KPI reads too)."""
+    out = {}
+    for table in ("leads", "accounts", "arr_events", "segments", "renewals", "costs", "staff",
+                  "attainment", "headcount"):
+        out[table] = {k: _digest(v) for k, v in getattr(rec, table).items()}
+    for role, cols in rec.pools.items():
+        out[f"pools.{role}"] = {k: _digest(v) for k, v in cols.items()}
+    return out
+
+
 def _run(name: str, seed: int) -> dict:
     from simorg.experiment.simulate import simulate
 
-    run = simulate(_case_scenario(name), seed, keep_records=False)
+    run = simulate(_case_scenario(name), seed)
     return {"kpis": run.kpis, "monthly": {k: np.asarray(v).tolist() for k, v in run.monthly.items()},
-            "distributions": {k: np.asarray(v).tolist() for k, v in run.distributions.items()}}
+            "distributions": {k: np.asarray(v).tolist() for k, v in run.distributions.items()},
+            "records": _record_digests(run.records)}
 
 
 def _same(a: float, b: float) -> bool:
@@ -91,6 +130,9 @@ def test_runs_are_bit_identical_to_before_the_speed_work(name: str, seed: int):
     for k, v in want["monthly"].items():
         assert all(_same(x, y) for x, y in zip(v, got["monthly"][k], strict=True)), k
     assert got["distributions"] == want["distributions"]
+    for table, cols in want["records"].items():
+        assert got["records"][table] == cols, table
+    assert got["records"].keys() == want["records"].keys()
 
 
 # --------------------------------------------------------------------------- fast paths
@@ -127,6 +169,30 @@ def test_renewals_decided_at_signature_equal_the_monthly_motion():
     assert len(rs.renewals["t"]) > 1000 and (~rs.renewals["renewed"]).sum() > 100
     # the renewal rows are written per account instead of in time order
     _records_equal(rf, rs, order_free=("renewals",))
+
+
+@pytest.mark.parametrize("contract_start", [30.437500000000007, 0.0, -200.0, 12.5, 91.3125, 95.0])
+def test_fixed_renewals_reach_every_contract_end_in_the_horizon(contract_start: float):
+    """Contract ends are sums of the term added one by one; rounding can fit one more end in
+    the horizon than (horizon - start) // term says (the first case: 2 ends, quotient 1.99...)."""
+    from simorg.model.entities import Account
+    from simorg.model.world import World
+    from simorg.scenario import load
+
+    sc = load(REFERENCE, overrides={"horizon_months": 3, "customers.renewal.p_at_zero_health": 1.0,
+                                    "customers.renewal.p_at_full_health": 1.0})
+    world = World(sc, 1)
+    assert world.renewals_fixed and world.horizon == 91.3125
+    a = Account(7, "only", 1000.0, 0.0, "y1", 1.0, True)
+    a.contract_start = contract_start
+    world._fixed_renewals(a)
+    ends, end = [], contract_start
+    while end + 30.4375 <= world.horizon:
+        end += 30.4375
+        ends.append(end)
+    assert a.renewals == len(ends)
+    assert world.rec.renewals[0] == pytest.approx([max(e, 0.0) for e in ends])  # past ends: now
+    assert a.contract_start == (ends[-1] if ends else contract_start)
 
 
 def test_renewals_are_fixed_only_when_nothing_can_change_them():

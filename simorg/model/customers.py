@@ -145,7 +145,7 @@ class CustomerLifecycle:
         if req.triggered:
             self._set_holder(a, role, req.value)
             return
-        setattr(a, role, req)
+        self._set_holder(a, role, req)
 
         def granted(ev, a=a, role=role):
             if ev.value is None:
@@ -175,6 +175,7 @@ class CustomerLifecycle:
             self._set_holder(a, w.role, None)
             pool.release(w)
             self._assign_book(a, w.role)
+        del self.books[w.id]  # empty now
 
     # ------------------------------------------------------------------ renewal
     def _account_life(self: World, a: Account):
@@ -223,6 +224,8 @@ class CustomerLifecycle:
         lead_days = self.sc.teams.csm.renewal_lead_days
         horizon = self.horizon
         p = self.renewal_probability(a, False)
+        # contract ends are sums of ``term`` added one by one, and rounding can fit one more
+        # end in the horizon than the quotient says: one draw to spare (the loop stops at the horizon)
         terms = int((horizon - a.contract_start) // term) + 1 if a.contract_start <= horizon else 0
         draws = self.streams.u_row(self.k_renew, a.id, a.renewals, terms)
         now = self.env.now
@@ -341,8 +344,7 @@ class CustomerLifecycle:
             touches, assigned = self._csm_touches(accs, now)
             boost = np.zeros(len(accs))
             if "am" in self.pools:  # without an AM team no account has an AM
-                is_worker = set(self.staff).__contains__  # not a pending request, not None
-                has_am = np.fromiter(map(is_worker, map(_AM, accs)), dtype=bool, count=len(accs))
+                has_am = np.fromiter((isinstance(h, Worker) for h in map(_AM, accs)), dtype=bool, count=len(accs))
                 boost[has_am] = self.sc.teams.am.health_boost
             cover = np.minimum(1.0, touches / csm_team.touches_needed_per_month)
             target = h_cfg.floor + (h_cfg.ceiling - h_cfg.floor) * cover + boost

@@ -39,9 +39,9 @@ class Lead:
         self.created = created
         self.true_source = source
         self.recorded_source = source
-        self.u_qualify = u_qualify  # the uniforms behind the cycle time and the win are drawn
-        # from the lead's id when it becomes an opportunity (streams lead.cycle, lead.win): a lead keeps
-        # only what every lead needs, which matters with a million leads in memory
+        self.u_qualify = u_qualify  # the cycle time and win uniform stay in the lead's trait
+        # block (traits.py) until it becomes an opportunity: a lead keeps only what every lead
+        # needs, which matters with a million leads in memory
         self.first_touch = NAN
         self.qualified_t = NAN
         self.assigned_t = NAN

@@ -182,7 +182,8 @@ class Incentives:
         """At the win: the rep records the lead's source (and may re-label it)."""
         if lead.true_source == MARKETING and self.streams.u(self.k_relabel, lead.id) < self.relabel_share():
             lead.recorded_source = SELF
-            self.relabelled.append(lead)
+            if self.sc.behaviour.attribution_gaming.audit:  # kept for the monthly audits
+                self.relabelled.append(lead)
 
     def _audits(self: World):
         """Monthly audit of lead sources: catches a share of re-labelled deals and claws back."""

@@ -359,8 +359,9 @@ class Pool:
             self.free_slots += 1
             if self._free_heap is not None:
                 if self._queue and self.free_slots == 1:
-                    # work is waiting, so nobody else has a free slot (least-loaded routing
-                    # never skips an item): the head of the queue goes to this worker
+                    # work is waiting, so nobody else has a free slot: least-loaded routing
+                    # (the only one with a heap) never leaves an item queued while a slot is
+                    # free, as segment pods can. The head of the queue goes to this worker.
                     self._dispatch(freed=worker)
                     return
                 self._note_free(worker)

@@ -121,11 +121,11 @@ def _lead_dtype(name: str) -> type:
 class LeadTable:
     """The leads table, written as leads go.
 
-    A lead that can no longer change (disqualified, lost, gone stale) is written down as a
-    row when it closes and its object let go; every :data:`LEAD_CHUNK` rows become numpy
-    columns (text as references to the few shared strings). Leads still in play stay
-    objects in :attr:`live`, and so do won deals, whose recorded source an audit can still
-    change; they are written at the end. :meth:`columns` gives the rows in the order the
+    A lead that can no longer change (disqualified, lost, gone stale, won with no source
+    audits) is written down as a row when it closes and its object let go; every
+    :data:`LEAD_CHUNK` rows become numpy columns (text as references to the few shared
+    strings). Leads still in play stay objects in :attr:`live`, and so do won deals whose
+    recorded source an audit can still change; they are written at the end. :meth:`columns` gives the rows in the order the
     leads were created. With a million leads, this keeps the peak memory of a replication
     to the columns instead of the objects plus the columns."""
 
@@ -140,6 +140,10 @@ class LeadTable:
         lead.n = self.count
         self.live[self.count] = lead
         self.count += 1
+
+    def in_play(self):
+        """The leads not written yet (open, or won and open to audits)."""
+        return self.live.values()
 
     def close(self, lead) -> None:
         """The lead reached a state it never leaves: write its row now."""

@@ -38,31 +38,29 @@ def _mix(x: int) -> int:
 
 _SMALL = 1024
 _MIX_SMALL = [_mix(i) for i in range(_SMALL)]  # _mix(index) for the usual small indexes
-_MIX_SMALL_ARRAY = np.array(_MIX_SMALL, dtype=np.uint64)
-_ROW_SCALAR = 8  # rows up to this long: the scalar hash is faster than numpy's per-call overhead
-
-
-def _mix_array(x: np.ndarray) -> np.ndarray:
-    """SplitMix64 finaliser on a uint64 array (numpy wraps on overflow)."""
-    with np.errstate(over="ignore"):
-        x = x + np.uint64(_GOLDEN)
-        x = (x ^ (x >> np.uint64(30))) * np.uint64(_M1)
-        x = (x ^ (x >> np.uint64(27))) * np.uint64(_M2)
-        return x ^ (x >> np.uint64(31))
-
+_ROW_SCALAR = 8  # rows up to this long: the scalar hash beats numpy's per-call overhead
 
 _U_GOLDEN, _U_M1, _U_M2 = np.uint64(_GOLDEN), np.uint64(_M1), np.uint64(_M2)
 _U11, _U27, _U30, _U31 = np.uint64(11), np.uint64(27), np.uint64(30), np.uint64(31)
 
 
 def _mix_in_place(x: np.ndarray) -> None:
-    """:func:`_mix_array` overwriting ``x`` (uint64 arrays wrap silently on overflow)."""
+    """SplitMix64 finaliser on a uint64 array, overwriting it (uint64 arrays wrap silently)."""
     x += _U_GOLDEN
     x ^= x >> _U30
     x *= _U_M1
     x ^= x >> _U27
     x *= _U_M2
     x ^= x >> _U31
+
+
+def _to_unit(x: np.ndarray) -> np.ndarray:
+    """The top 53 bits of each hash as a float in (0, 1) (``x`` is overwritten)."""
+    x >>= _U11
+    u = x.astype(np.float64)
+    u += 0.5
+    u *= _INV53
+    return u
 
 
 def stream_code(name: str) -> int:
@@ -114,33 +112,23 @@ class RandomStreams:
     @staticmethod
     def u_row(key: int, entity: int, start: int, n: int) -> list[float]:
         """``[u(key, entity, i) for i in range(start, start + n)]``: the draws of one entity's
-        successive events (an account's renewals, term after term).
-
-        A few numbers come from the scalar hash; longer rows from one vectorised pass (the
-        first finaliser from a table, the other two in place on one small array), several
-        times faster than the scalar loop for a few dozen numbers."""
+        successive events (an account's renewals, term after term), from the scalar hash for
+        a few numbers and from one vectorised pass for more."""
         if n <= _ROW_SCALAR:
             return [RandomStreams.u(key, entity, i) for i in range(start, start + n)]
-        if start + n > _SMALL:
-            return RandomStreams.u_array(key, np.full(n, entity, dtype=np.uint64),
-                                         np.arange(start, start + n, dtype=np.uint64)).tolist()
-        x = _MIX_SMALL_ARRAY[start:start + n] ^ np.uint64(entity & _MASK)
-        _mix_in_place(x)
-        x ^= np.uint64(key)
-        _mix_in_place(x)
-        x >>= _U11
-        out = x.astype(np.float64)
-        out += 0.5
-        out *= _INV53
-        return out.tolist()
+        return RandomStreams.u_array(key, np.full(n, entity, dtype=np.uint64),
+                                     np.arange(start, start + n, dtype=np.uint64)).tolist()
 
     @staticmethod
     def u_array(key: int, entities: np.ndarray, index: int | np.ndarray = 0) -> np.ndarray:
         """Vectorised :meth:`u` over arrays of entity ids (and indexes)."""
-        e = np.asarray(entities).astype(np.uint64)
-        i = np.asarray(index).astype(np.uint64)
-        h = _mix_array(np.uint64(key) ^ _mix_array(e ^ _mix_array(i)))
-        return ((h >> np.uint64(11)).astype(np.float64) + 0.5) * _INV53
+        i = np.array(index, dtype=np.uint64)
+        _mix_in_place(i)
+        x = np.asarray(entities).astype(np.uint64) ^ i
+        _mix_in_place(x)
+        x ^= np.uint64(key)
+        _mix_in_place(x)
+        return _to_unit(x)
 
     @staticmethod
     def u_streams(keys: list[int], entities: np.ndarray) -> list[np.ndarray]:
@@ -152,9 +140,5 @@ class RandomStreams:
         for key in keys:
             x = shared ^ np.uint64(key)
             _mix_in_place(x)
-            x >>= _U11
-            u = x.astype(np.float64)
-            u += 0.5
-            u *= _INV53
-            out.append(u)
+            out.append(_to_unit(x))
         return out

@@ -35,7 +35,7 @@ SELF_SOURCE_CODE_LATE = 1 << 12
 
 
 def self_source_code(ordinal: int) -> int:
-    """Id space of the opportunities AE number ``ordinal`` sources (ids are ``code << 40 | seq``).
+    """Id space of the opportunities AE number ``ordinal`` sources (ids are ``code << SEQ_BITS | seq``).
 
     AEs 0-49 use codes 200-249, as always; later AEs use 4096 + ordinal, clear of the initial
     customers' code 250 (before, AE 50's first deal got the id of initial customer 0)."""
@@ -219,6 +219,8 @@ class SalesFlow:
             return
         lead.state = WON
         self._book_new_deal(lead, ae)
+        if not self.sc.behaviour.attribution_gaming.audit:  # else an audit may still re-label it
+            self.rec.leads.close(lead)
         self._deliver(lead, ae)
 
     def _book_new_deal(self: World, lead: Lead, ae: Worker) -> None:

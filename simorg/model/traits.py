@@ -3,10 +3,11 @@
 A lead's segment, fit and deal size, and the uniform numbers that later decide whether it
 qualifies, how long its sales cycle is and whether it is won, depend only on (replication
 seed, lead id). Leads are numbered per channel in arrival order, so two arms with the same
-marketing see lead-for-lead the same market. Traits are computed in vectorised blocks of
-512 leads as leads arrive: segment, fit, size and the qualify draw go on the lead; the sales
-cycle and the win draw stay in compact per-block arrays until the lead becomes an
-opportunity (a lead object carries only what every lead needs).
+marketing see lead-for-lead the same market. Traits are computed in vectorised blocks as
+leads arrive (512 leads for a channel, 32 for one AE's own deals): segment, fit, size and the
+qualify draw go on the lead; the sales cycle and the win draw stay in compact per-block
+arrays (8 bytes each, kept for the run) for the leads that become opportunities: a lead
+object carries only what every lead needs.
 """
 
 from __future__ import annotations
@@ -62,11 +63,9 @@ class LeadTraits:
             if mask.any():
                 acv[mask] = dist.ppf(u[2][mask])
                 cycle[mask] = cycle_dist.ppf(u[4][mask])
-        while len(self._cycle_days) <= block:
-            self._cycle_days.append(np.empty(0))
-            self._u_win.append(np.empty(0))
-        self._cycle_days[block] = cycle
-        self._u_win[block] = u[5]
+        assert block == len(self._cycle_days), "leads arrive in order: blocks fill in order"
+        self._cycle_days.append(cycle)
+        self._u_win.append(u[5])
         segments = self._names_array[seg_idx].tolist()
         self._rows = list(zip(ids.tolist(), segments, fit.tolist(), acv.tolist(), u[3].tolist(), strict=True))
         self._block = block

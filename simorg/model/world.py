@@ -22,7 +22,7 @@ from .pools import DAYS_PER_MONTH, Pool, Worker
 from .records import INITIAL, Recorder, Records
 from .rng import RandomStreams
 from .sales import SalesFlow
-from .traits import LeadTraits, Sampler
+from .traits import SEQ_BITS, LeadTraits, Sampler
 
 INITIAL_CODE = 250
 
@@ -124,7 +124,7 @@ class World(SalesFlow, CustomerLifecycle, People, Incentives):
         seg_names = [s for s, v in init.segment_mix.items() if v > 0] or list(self.sc.segments)
         shares = np.array([init.segment_mix.get(s, 1.0) for s in seg_names])
         cum = np.cumsum(shares / shares.sum())
-        ids = (np.uint64(INITIAL_CODE) << np.uint64(40)) | np.arange(init.count, dtype=np.uint64)
+        ids = (np.uint64(INITIAL_CODE) << np.uint64(SEQ_BITS)) | np.arange(init.count, dtype=np.uint64)
         s = self.streams
         seg_idx = np.minimum(np.searchsorted(cum, s.u_array(s.key("initial.segment"), ids), side="right"),
                              len(seg_names) - 1)
@@ -159,7 +159,7 @@ class World(SalesFlow, CustomerLifecycle, People, Incentives):
     def _close_stale_leads(self) -> None:
         """Leads still waiting for a first touch past their shelf life at the horizon are stale."""
         max_age = self.sc.teams.sdr.max_lead_age_days
-        for lead in self.rec.leads.live.values():
+        for lead in self.rec.leads.in_play():
             if lead.state == OPEN and lead.first_touch != lead.first_touch \
                     and lead.created + max_age < self.horizon:
                 lead.state, lead.closed_t = STALE, lead.created + max_age
