@@ -20,6 +20,9 @@ Parts:
               and peak memory.
 ``scaling``   throughput (replications/s) of ``--scaling-reps`` baseline replications with 1 and
               with 2 worker processes.
+``profile``   where the time goes: cProfile of one replication of the reference funnel and of
+              the baseline, the 30 functions with the most time of their own, written to
+              ``profile_<scenario>.txt`` beside the results (profile before optimizing).
 
 Results go to ``benchmarks/results/latest.json`` and ``latest.md`` (merged with parts run
 before, so parts can be run one at a time). Timings are wall-clock on this machine; nothing here
@@ -51,7 +54,7 @@ BASELINE = ROOT / "scenarios" / "baseline.yaml"
 VARIANT = ROOT / "scenarios" / "sales_owns_renewals.yaml"
 LARGE = HERE / "large_org.yaml"
 RESULTS = HERE / "results"
-PARTS = ("funnel", "baseline", "compare", "large", "scaling")
+PARTS = ("funnel", "baseline", "compare", "large", "scaling", "profile")
 
 
 # --------------------------------------------------------------------------- helpers
@@ -224,6 +227,25 @@ def bench_scaling(reps: int) -> dict[str, Any]:
     return out
 
 
+def bench_profile(path: Path, out_dir: Path, seed: int = 1) -> str:
+    """cProfile of one replication of ``path``; the top functions by own time go to a file."""
+    import cProfile
+    import io
+    import pstats
+
+    import simorg
+
+    sc = simorg.load(path)
+    simorg.simulate(sc, 0, keep_records=False)  # imports and caches out of the profile
+    prof = cProfile.Profile()
+    prof.runcall(simorg.simulate, sc, seed, keep_records=False)
+    text = io.StringIO()
+    pstats.Stats(prof, stream=text).strip_dirs().sort_stats("tottime").print_stats(30)
+    target = out_dir / f"profile_{path.stem}.txt"
+    target.write_text(text.getvalue())
+    return str(target.relative_to(ROOT)) if target.is_relative_to(ROOT) else str(target)
+
+
 # --------------------------------------------------------------------------- report
 def to_markdown(res: dict[str, Any]) -> str:
     lines = ["# simorg benchmarks", "", f"Machine: {res.get('machine', '')}", ""]
@@ -257,6 +279,9 @@ def to_markdown(res: dict[str, Any]) -> str:
                   f"{r['wall_s']:.1f} s ({r['wall_s_per_sim_year']:.2f} s per simulated year), "
                   f"peak RSS {r['peak_rss_mib']:.0f} MiB (interpreter and imports: "
                   f"{r['rss_before_run_mib']:.0f} MiB)", ""]
+    if res.get("profile"):
+        lines += ["## profiles", "", "cProfile, one replication each, top 30 functions by own time: "
+                  + ", ".join(f"`{p}`" for p in res["profile"]), ""]
     if res.get("scaling"):
         r = res["scaling"]
         lines += [f"## scaling: {r['reps']} baseline replications", "",
@@ -302,6 +327,9 @@ def main(argv: list[str] | None = None) -> None:
             res["large"] = bench_large()
         elif part == "scaling":
             res["scaling"] = bench_scaling(args.scaling_reps)
+        elif part == "profile":
+            out.parent.mkdir(parents=True, exist_ok=True)
+            res["profile"] = [bench_profile(p, out.parent) for p in (REFERENCE, BASELINE)]
         res.setdefault("measured_at", {})[part] = time.strftime("%Y-%m-%d %H:%M:%S")
         print(f"{part}: done in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -38,6 +38,7 @@ def _mix(x: int) -> int:
 
 _SMALL = 1024
 _MIX_SMALL = [_mix(i) for i in range(_SMALL)]  # _mix(index) for the usual small indexes
+_MIX_SMALL_ARRAY = np.array(_MIX_SMALL, dtype=np.uint64)
 _ROW_SCALAR = 8  # rows up to this long: the scalar hash beats numpy's per-call overhead
 
 _U_GOLDEN, _U_M1, _U_M2 = np.uint64(_GOLDEN), np.uint64(_M1), np.uint64(_M2)
@@ -52,6 +53,15 @@ def _mix_in_place(x: np.ndarray) -> None:
     x ^= x >> _U27
     x *= _U_M2
     x ^= x >> _U31
+
+
+def _finish(key: int, x: np.ndarray) -> np.ndarray:
+    """The uniforms of ``u`` from ``x = entity ^ mix(index)`` (overwritten): two more finalisers
+    around the stream key."""
+    _mix_in_place(x)
+    x ^= np.uint64(key)
+    _mix_in_place(x)
+    return _to_unit(x)
 
 
 def _to_unit(x: np.ndarray) -> np.ndarray:
@@ -116,25 +126,26 @@ class RandomStreams:
         a few numbers and from one vectorised pass for more."""
         if n <= _ROW_SCALAR:
             return [RandomStreams.u(key, entity, i) for i in range(start, start + n)]
-        return RandomStreams.u_array(key, np.full(n, entity, dtype=np.uint64),
-                                     np.arange(start, start + n, dtype=np.uint64)).tolist()
+        if start + n > _SMALL:
+            return RandomStreams.u_array(key, np.full(n, entity, dtype=np.uint64),
+                                         np.arange(start, start + n, dtype=np.uint64)).tolist()
+        return _finish(key, _MIX_SMALL_ARRAY[start:start + n] ^ np.uint64(entity & _MASK)).tolist()
 
     @staticmethod
     def u_array(key: int, entities: np.ndarray, index: int | np.ndarray = 0) -> np.ndarray:
         """Vectorised :meth:`u` over arrays of entity ids (and indexes)."""
-        i = np.array(index, dtype=np.uint64)
-        _mix_in_place(i)
-        x = np.asarray(entities).astype(np.uint64) ^ i
-        _mix_in_place(x)
-        x ^= np.uint64(key)
-        _mix_in_place(x)
-        return _to_unit(x)
+        if isinstance(index, int) and 0 <= index < _SMALL:
+            i = _MIX_SMALL_ARRAY[index]
+        else:
+            i = np.array(index, dtype=np.uint64)
+            _mix_in_place(i)
+        return _finish(key, np.asarray(entities).astype(np.uint64) ^ i)
 
     @staticmethod
     def u_streams(keys: list[int], entities: np.ndarray) -> list[np.ndarray]:
         """``[u_array(key, entities) for key in keys]`` (index 0): several streams' draws for
         the same entities, sharing the part of the hash that depends on the entity only."""
-        shared = np.asarray(entities).astype(np.uint64) ^ np.uint64(_MIX_SMALL[0])
+        shared = np.asarray(entities).astype(np.uint64) ^ _MIX_SMALL_ARRAY[0]
         _mix_in_place(shared)
         out = []
         for key in keys:
