@@ -249,6 +249,9 @@ def bench_profile(path: Path, out_dir: Path, seed: int = 1) -> str:
 # --------------------------------------------------------------------------- report
 def to_markdown(res: dict[str, Any]) -> str:
     lines = ["# simorg benchmarks", "", f"Machine: {res.get('machine', '')}", ""]
+    if res.get("measured_at"):
+        when = ", ".join(f"{part} {t}" for part, t in res["measured_at"].items())
+        lines += [f"Parts are measured one run at a time, so the figures may come from different runs: {when}.", ""]
     for key in ("funnel", "baseline"):
         r = res.get(key)
         if not r:

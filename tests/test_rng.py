@@ -32,6 +32,17 @@ def test_array_equals_scalar_draws():
         assert got == [RandomStreams.u(KEY, e, index) for e in ENTITIES]
 
 
+def test_array_draws_of_a_scalar_entity_or_an_odd_index_equal_scalar_draws():
+    assert RandomStreams.u_array(KEY, 5, 3) == RandomStreams.u(KEY, 5, 3)
+    assert np.ndim(RandomStreams.u_array(KEY, 5, 3)) == 0
+    for index in (-1, -7, 1 << 70, 5000):
+        assert RandomStreams.u_array(KEY, np.array([5, 9], dtype=np.uint64), index).tolist() == \
+            [RandomStreams.u(KEY, 5, index), RandomStreams.u(KEY, 9, index)]
+    idx = np.array([0, 3, 1023, 1024, 70_000], dtype=np.uint64)
+    assert RandomStreams.u_array(KEY, np.full(5, 11, dtype=np.uint64), idx).tolist() == \
+        [RandomStreams.u(KEY, 11, int(i)) for i in idx]
+
+
 def test_several_streams_at_once_equal_one_stream_at_a_time():
     keys = [RandomStreams(3).key(f"lead.{k}") for k in ("segment", "fit", "acv")]
     ids = np.array(ENTITIES, dtype=np.uint64)

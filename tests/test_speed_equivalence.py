@@ -9,8 +9,8 @@
   callbacks, presales waits, AE self-delivery, implementation, renewals worked by AEs,
   account managers, segment pods, round-robin routing, AEs working leads without SDRs and
   letting them go stale, SDRs working two leads at a time, attrition and hiring, CSM and AM
-  books handed over on departure, CSM tiers, source audits of re-labelled deals, and the
-  reference funnel whose renewals are decided at signature.
+  books handed over on departure, CSM tiers, re-labelled deal sources with and without
+  audits, and the reference funnel whose renewals are decided at signature.
 * Fast paths against the general path they replace, on whole records: renewals decided at
   signature against the monthly renewal motion, least-loaded routing from the heap against
   scanning the team.
@@ -54,8 +54,12 @@ CASES: dict[str, dict] = {
                                                               "capacity": 10}},
                     "org": {"renewals": "renewal_specialist"}},
     # added with the second round of speed work (lead rows written at close, books, touches)
-    "audits": {**SHORT, "behaviour": {"attribution_gaming": {"sensitivity": 1.0, "audit": True,
-                                                             "audit_catch_rate": 0.3}}},
+    # self-sourced deals pay more, so reps re-label marketing leads; audits claw some back
+    "audits": {**SHORT, "teams": {"ae": {"comp": {"new_rate_marketing": 0.07, "new_rate_self": 0.12}}},
+               "behaviour": {"attribution_gaming": {"sensitivity": 1.0, "audit": True,
+                                                    "audit_catch_rate": 0.3}}},
+    "relabelling_unaudited": {**SHORT, "teams": {"ae": {"comp": {"new_rate_marketing": 0.07, "new_rate_self": 0.12}}},
+                              "behaviour": {"attribution_gaming": {"sensitivity": 1.0}}},
     "books": {**SHORT, "teams": {"csm": {"attrition_per_year": 3.0, "capacity": 20},
                                  "am": {"headcount": 3, "salary": 150000, "capacity": 6,
                                         "attrition_per_year": 3.0}},
@@ -88,6 +92,7 @@ def _all_cases() -> list[str]:
 def _digest(a: np.ndarray) -> str:
     """A column's dtype and bytes, hashed: equal digests are equal columns, order included."""
     a = np.ascontiguousarray(a)
+    assert a.dtype != object, "an object column's bytes are addresses, not values"
     return hashlib.sha256(a.dtype.str.encode() + str(a.shape).encode() + a.tobytes()).hexdigest()[:16]
 
 
@@ -99,6 +104,9 @@ def _record_digests(rec) -> dict[str, dict[str, str]]:
         out[table] = {k: _digest(v) for k, v in getattr(rec, table).items()}
     for role, cols in rec.pools.items():
         out[f"pools.{role}"] = {k: _digest(v) for k, v in cols.items()}
+    scalars = {"horizon_days": rec.horizon_days, "months": rec.months, "initial_arr": rec.initial_arr,
+               **{f"extra.{k}": v for k, v in rec.extra.items()}}
+    out["scalars"] = {k: _digest(np.array([v], dtype=float)) for k, v in scalars.items()}
     return out
 
 
@@ -127,6 +135,7 @@ def test_runs_are_bit_identical_to_before_the_speed_work(name: str, seed: int):
     bad = [k for k, v in want["kpis"].items() if not _same(v, got["kpis"][k])]
     assert not bad, {k: (want["kpis"][k], got["kpis"][k]) for k in bad[:5]}
     assert set(got["kpis"]) == set(want["kpis"])
+    assert set(got["monthly"]) == set(want["monthly"])
     for k, v in want["monthly"].items():
         assert all(_same(x, y) for x, y in zip(v, got["monthly"][k], strict=True)), k
     assert got["distributions"] == want["distributions"]
@@ -191,7 +200,7 @@ def test_fixed_renewals_reach_every_contract_end_in_the_horizon(contract_start: 
         end += 30.4375
         ends.append(end)
     assert a.renewals == len(ends)
-    assert world.rec.renewals[0] == pytest.approx([max(e, 0.0) for e in ends])  # past ends: now
+    assert world.rec.renewals[0] == [max(e, 0.0) for e in ends]  # an end already past: renewed now (0)
     assert a.contract_start == (ends[-1] if ends else contract_start)
 
 
@@ -226,6 +235,20 @@ def test_least_loaded_heap_picks_who_scanning_the_team_picks(monkeypatch):
     monkeypatch.setattr(pools.Pool, "__init__", scan_only)
     scan = World(sc, 5).run()
     _records_equal(heap, scan)
+
+
+def test_relabelling_cases_relabel_and_claw_back():
+    """The golden cases for attribution gaming exercise what they guard: won deals re-labelled
+    (kept as objects for audits when audits are on) and audit claw-backs."""
+    from simorg.experiment.simulate import simulate
+
+    for name, audited in (("audits", True), ("relabelling_unaudited", False)):
+        rec = simulate(_case_scenario(name), 1).records
+        won = rec.leads["state"] == "won"
+        relabelled = won & (rec.leads["true_source"] != rec.leads["recorded_source"])
+        assert relabelled.sum() > 5, name
+        clawbacks = (rec.costs["kind"] == "commission") & (rec.costs["amount"] < 0)
+        assert (clawbacks.sum() > 0) == audited, name
 
 
 def _touches_account_by_account(world, accs, now):

@@ -133,19 +133,21 @@ class RandomStreams:
 
     @staticmethod
     def u_array(key: int, entities: np.ndarray, index: int | np.ndarray = 0) -> np.ndarray:
-        """Vectorised :meth:`u` over arrays of entity ids (and indexes)."""
-        if isinstance(index, int) and 0 <= index < _SMALL:
-            i = _MIX_SMALL_ARRAY[index]
+        """Vectorised :meth:`u` over arrays of entity ids (and indexes); a scalar entity gives
+        a scalar."""
+        if isinstance(index, int):
+            i = _MIX_SMALL_ARRAY[index] if 0 <= index < _SMALL else np.uint64(_mix(index & _MASK))
         else:
-            i = np.array(index, dtype=np.uint64)
+            i = np.array(index, dtype=np.uint64, ndmin=1)
             _mix_in_place(i)
-        return _finish(key, np.asarray(entities).astype(np.uint64) ^ i)
+        u = _finish(key, np.array(entities, dtype=np.uint64, ndmin=1) ^ i)
+        return u if np.ndim(entities) else u[0]
 
     @staticmethod
     def u_streams(keys: list[int], entities: np.ndarray) -> list[np.ndarray]:
         """``[u_array(key, entities) for key in keys]`` (index 0): several streams' draws for
         the same entities, sharing the part of the hash that depends on the entity only."""
-        shared = np.asarray(entities).astype(np.uint64) ^ _MIX_SMALL_ARRAY[0]
+        shared = np.array(entities, dtype=np.uint64, ndmin=1) ^ _MIX_SMALL_ARRAY[0]
         _mix_in_place(shared)
         out = []
         for key in keys:
