@@ -125,9 +125,9 @@ class LeadTable:
     audits) is written down as a row when it closes and its object let go; every
     :data:`LEAD_CHUNK` rows become numpy columns (text as references to the few shared
     strings). Leads still in play stay objects in :attr:`live`, and so do won deals whose
-    recorded source an audit can still change; they are written at the end. :meth:`columns` gives the rows in the order the
-    leads were created. With a million leads, this keeps the peak memory of a replication
-    to the columns instead of the objects plus the columns."""
+    recorded source an audit can still change; they are written at the end. :meth:`columns`
+    gives the rows in the order the leads were created. With a million leads, this keeps the
+    peak memory of a replication to the columns instead of the objects plus the columns."""
 
     def __init__(self) -> None:
         self.live: dict[int, object] = {}  # creation number -> lead not written yet
