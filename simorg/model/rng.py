@@ -59,6 +59,11 @@ def _finish(key: int, x: np.ndarray) -> np.ndarray:
     """The uniforms of ``u`` from ``x = entity ^ mix(index)`` (overwritten): two more finalisers
     around the stream key."""
     _mix_in_place(x)
+    return _keyed(key, x)
+
+
+def _keyed(key: int, x: np.ndarray) -> np.ndarray:
+    """The last finaliser, on ``x = mix(entity ^ mix(index))`` xor the stream key (overwritten)."""
     x ^= np.uint64(key)
     _mix_in_place(x)
     return _to_unit(x)
@@ -149,9 +154,4 @@ class RandomStreams:
         the same entities, sharing the part of the hash that depends on the entity only."""
         shared = np.array(entities, dtype=np.uint64, ndmin=1) ^ _MIX_SMALL_ARRAY[0]
         _mix_in_place(shared)
-        out = []
-        for key in keys:
-            x = shared ^ np.uint64(key)
-            _mix_in_place(x)
-            out.append(_to_unit(x))
-        return out
+        return [_keyed(key, shared.copy()) for key in keys]
