@@ -326,6 +326,8 @@ def _problem(err: Mapping[str, Any], doc: Located) -> Problem:
             suggestion = close[0] if close else None
         else:
             expected = _EXPECTED[kind]
+        if kind == "finite_number" and isinstance(found_value, str):
+            found = f"{found_value} (too large for a number)"
         message = f"expected {expected}, found {found}"
         if kind == "string_type" and isinstance(found_value, int | float | bool):
             message += " (put text that looks like a number in quotes)"
