@@ -12,6 +12,8 @@ Each warning is one line: ``field.path: what is odd, and what the model will do`
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .distributions import Distribution
@@ -24,6 +26,56 @@ STEP_FACTOR = 5
 """A plan step that multiplies a team by more than this (and adds 10+ people) is flagged."""
 _GRID = (np.arange(4000) + 0.5) / 4000
 """Quantile grid for estimating the share of a distribution above a threshold."""
+
+
+MAX_LEADS = 2_000_000
+"""Most marketing leads one replication may generate. The large-organization benchmark
+(benchmarks/large_org.yaml) makes about 816,000 in 10 years and takes about 36 s and 760 MiB
+per replication; time and memory grow in proportion, so a scenario far beyond it would run
+for many minutes per replication or exhaust memory. Such a scenario is refused up front."""
+
+
+def channel_leads(scenario: Scenario) -> dict[str, float]:
+    """Expected marketing leads over the horizon, per channel: the model's rule, monthly
+    ``budget * (1 + growth)^m / cost_per_lead`` summed over the horizon's months (cost per
+    lead cut by the marketing volume bias when marketing is measured on volume)."""
+    mk = scenario.marketing
+    cost_factor = 1.0
+    if mk.measured_on == "volume":
+        bias = scenario.behaviour.marketing_volume_bias
+        cost_factor = max(0.05, 1.0 - bias.sensitivity * bias.cost_cut)
+    months = np.arange(scenario.horizon_months, dtype=float)
+    out: dict[str, float] = {}
+    with np.errstate(over="ignore", invalid="ignore"):
+        for name, ch in mk.channels.items():
+            spend = ch.budget_per_month * np.power(1.0 + ch.budget_growth_per_month, months)
+            total = float(np.sum(spend)) / (ch.cost_per_lead * cost_factor)
+            out[name] = total if np.isfinite(total) else math.inf
+    return out
+
+
+def too_much_work(scenario: Scenario) -> tuple[str, str] | None:
+    """``(field path, message)`` when the scenario would generate more than
+    :data:`MAX_LEADS` leads in one replication, else None."""
+    leads = channel_leads(scenario)
+    total = sum(leads.values())
+    if total <= MAX_LEADS:
+        return None
+    name = max(leads, key=lambda n: leads[n])
+    ch = scenario.marketing.channels[name]
+    field = "budget_growth_per_month" if ch.budget_growth_per_month > 0 else "budget_per_month"
+    amount = "more than 10^15" if total > 1e15 else f"about {total:,.0f}"
+    return (
+        f"marketing.channels.{name}.{field}",
+        f"the scenario would generate {amount} marketing leads in one replication "
+        f"({name}: {_share(leads[name], total)} of them), above the limit of {MAX_LEADS:,} "
+        f"(the large-organization benchmark makes about 816,000); lower budgets, growth or the "
+        f"horizon, or raise cost_per_lead",
+    )
+
+
+def _share(part: float, total: float) -> str:
+    return "all" if part >= total else f"{part / total:.0%}"
 
 
 def share_at_least(dist: Distribution, threshold: float) -> float:

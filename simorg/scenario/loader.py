@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import errno
 import math
 import os
 import re
@@ -27,6 +28,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from . import introspect
+from .checks import too_much_work
 from .distributions import REGISTRY, Distribution
 from .errors import Location, Problem, ScenarioError, describe, dotted
 from .schema import Scenario
@@ -42,21 +44,80 @@ def read_file(path: str | os.PathLike[str]) -> Located:
     return _read(FsPath(path), str(path), [])
 
 
-def _read(path: FsPath, shown: str, chain: list[tuple[FsPath, str]]) -> Located:
+MAX_FILE_BYTES = 1_000_000
+"""A scenario file larger than this (1 MB) is refused before it is read: real scenarios are
+a few kilobytes, and parsing tens of megabytes of YAML takes minutes."""
+
+_BOMS = (
+    (b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"),
+    (b"\xff\xfe", "UTF-16"), (b"\xfe\xff", "UTF-16"),
+)
+
+
+def read_text(path: FsPath, shown: str) -> str:
+    """The text of a scenario file, or a ScenarioError saying why it cannot be read: no such
+    file, a directory, a symlink loop, larger than :data:`MAX_FILE_BYTES`, not UTF-8."""
     try:
-        text = path.read_text(encoding="utf-8")
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ScenarioError.single(
+                f"file too large: {size:,} bytes, the limit for a scenario file is "
+                f"{MAX_FILE_BYTES:,} bytes", Location(shown),
+            )
+        raw = path.read_bytes()
     except FileNotFoundError:
         raise ScenarioError.single("no such file", Location(shown)) from None
     except IsADirectoryError:
         raise ScenarioError.single("is a directory, not a scenario file", Location(shown)) from None
-    except UnicodeDecodeError as exc:
-        raise ScenarioError.single(f"not UTF-8 text ({exc.reason})", Location(shown)) from None
     except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise ScenarioError.single("symbolic link loop: the link points back to itself",
+                                       Location(shown)) from None
         raise ScenarioError.single(f"cannot read: {exc.strerror or exc}", Location(shown)) from None
+    for bom, name in _BOMS:
+        if raw.startswith(bom):
+            raise ScenarioError.single(
+                f"the file is encoded as {name}; save it as UTF-8", Location(shown),
+                expected="UTF-8 text", found=name,
+            )
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ScenarioError.single(
+            f"not UTF-8 text (byte 0x{raw[exc.start]:02x} cannot start a character); save it as UTF-8",
+            Location(shown, line), expected="UTF-8 text",
+        ) from None
+    return text.removeprefix("\ufeff")  # a UTF-8 byte order mark is harmless
+
+
+def _resolve(path: FsPath, shown: str, where: Location | None = None) -> FsPath:
+    """``path`` with symbolic links resolved; a loop of links is a ScenarioError."""
+    try:
+        return path.resolve()
+    except (RuntimeError, OSError):
+        raise ScenarioError.single(
+            f"symbolic link loop: {shown} points back to itself", where or Location(shown),
+        ) from None
+
+
+def _read(path: FsPath, shown: str, chain: list[tuple[FsPath, str]]) -> Located:
+    text = read_text(path, shown)
     doc = read_yaml(text, shown)
     _require_mapping(doc, shown)
+    if chain:
+        _require_scenario(doc, shown, chain[-1][1])
     return follow_extends(doc, base_dir=path.parent, shown_dir=os.path.dirname(shown),
-                           chain=[*chain, (path.resolve(), shown)])
+                           chain=[*chain, (_resolve(path, shown), shown)])
+
+
+def _kind(value: Any) -> str:
+    """What a value is, without repeating it (a file that is not a scenario is not echoed)."""
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list):
+        return "a list"
+    return describe(value)
 
 
 def _require_mapping(doc: Located, shown: str) -> None:
@@ -67,8 +128,21 @@ def _require_mapping(doc: Located, shown: str) -> None:
         )
     if not isinstance(doc.data, dict):
         raise ScenarioError.single(
-            f"expected a mapping of scenario keys at the top level, found {describe(doc.data)}",
-            doc.locs.get(()), expected="a mapping", found=describe(doc.data),
+            f"not a scenario file: expected a mapping of scenario keys at the top level, found "
+            f"{_kind(doc.data)}",
+            Location(shown), expected="a mapping", found=_kind(doc.data),
+        )
+
+
+def _require_scenario(doc: Located, shown: str, child: str) -> None:
+    """A parent named by ``extends`` must look like a scenario: at least one of its top-level
+    keys is a scenario key. Otherwise it is some other file, and none of it is shown."""
+    known = {*introspect.valid_keys(Scenario), EXTENDS}
+    if not set(doc.data) & known:
+        raise ScenarioError.single(
+            f"not a scenario file (extended by {child}): none of its {len(doc.data)} top-level "
+            f"key(s) is a scenario key such as name, horizon_months, segments",
+            Location(shown), expected="a scenario file", found="another kind of file",
         )
 
 
@@ -89,7 +163,7 @@ def follow_extends(
         )
     parent_path = base_dir / parent
     parent_shown = os.path.normpath(os.path.join(shown_dir, parent))
-    resolved = parent_path.resolve()
+    resolved = _resolve(parent_path, parent_shown, where)
     seen = [p for p, _ in chain]
     if resolved in seen:
         names = [s for _, s in chain[seen.index(resolved):]] + [parent_shown]
@@ -214,7 +288,7 @@ def validate(doc: Located) -> Scenario:
             doc.where(()), expected="a mapping", found=describe(doc.data),
         )
     try:
-        return Scenario.model_validate(doc.data)
+        scenario = Scenario.model_validate(doc.data)
     except ValidationError as exc:
         problems = [_problem(err, doc) for err in exc.errors()]
         # in reading order: by file, then line and column (a stable sort keeps ties in
@@ -228,6 +302,12 @@ def validate(doc: Located) -> Scenario:
             "simorg's schema, please report it with the file",
             doc.where(()),
         ) from None
+    refused = too_much_work(scenario)
+    if refused is not None:
+        field, message = refused
+        path = tuple(field.split("."))
+        raise ScenarioError.single(message, doc.where(path, value=True), path=field)
+    return scenario
 
 
 def doc_path(data: Any, loc: tuple[Any, ...]) -> Path:
