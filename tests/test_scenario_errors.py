@@ -156,7 +156,8 @@ CASES: list[tuple[str, str, str]] = [
     (
         "a list at the top level",
         "- a\n- b\n",
-        "bad.yaml:1:1: expected a mapping of scenario keys at the top level, found a list",
+        "bad.yaml:1:1: not a scenario file: expected a mapping of scenario keys at the top level, "
+        "found a list",
     ),
     (
         "missing sections, all reported",
@@ -260,7 +261,8 @@ def test_missing_file_and_directory(workdir: Path) -> None:
 
 def test_not_utf8(workdir: Path) -> None:
     (workdir / "bad.yaml").write_bytes(b"name: \xff\xfe\n")
-    assert _message(lambda: load("bad.yaml")) == "bad.yaml: not UTF-8 text (invalid start byte)"
+    assert _message(lambda: load("bad.yaml")) == (
+        "bad.yaml:1: not UTF-8 text (byte 0xff cannot start a character); save it as UTF-8")
 
 
 # --------------------------------------------------------------------------- overrides

@@ -130,7 +130,7 @@ def _require_mapping(doc: Located, shown: str) -> None:
         raise ScenarioError.single(
             f"not a scenario file: expected a mapping of scenario keys at the top level, found "
             f"{_kind(doc.data)}",
-            Location(shown), expected="a mapping", found=_kind(doc.data),
+            doc.locs.get(()), expected="a mapping", found=_kind(doc.data),
         )
 
 
