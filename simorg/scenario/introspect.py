@@ -53,6 +53,16 @@ def is_text(tp: Any) -> bool:
     return False
 
 
+def is_number_map(tp: Any) -> bool:
+    """True for a mapping of names to numbers (a segment mix, pod shares): such a mapping is
+    one value, so a child file's mix replaces its parent's instead of merging with it."""
+    tp = strip(tp)
+    if typing.get_origin(tp) is not dict:
+        return False
+    value = strip(typing.get_args(tp)[1])
+    return value in (int, float)
+
+
 def literal_choices(tp: Any) -> list[str]:
     """The allowed values of a ``Literal`` field as text (empty for other fields)."""
     tp = strip(tp)

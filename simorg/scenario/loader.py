@@ -183,15 +183,20 @@ def follow_extends(
 def merge(base: Located, over: Located) -> Located:
     """Deep-merge ``over`` onto ``base`` (neither is modified), carrying locations along.
 
-    Mappings merge key by key; everything else in ``over`` replaces what ``base`` had. A
-    distribution is a value, so ``{gamma: ...}`` over ``{lognormal: ...}`` replaces it
-    rather than making a two-key mapping.
+    Sections (mappings of fields, channels, segments, teams) merge key by key; everything
+    else in ``over`` replaces what ``base`` had: numbers, text, lists, a distribution
+    (``{gamma: ...}`` over ``{lognormal: ...}`` replaces it rather than making a two-key
+    mapping) and a mapping of names to numbers (a segment mix replaces the parent's mix as a
+    whole, so its shares are the child's own). ``key: null`` over an inherited key deletes
+    it: the key is as if the parent never wrote it (its default applies, or it is missing).
     """
     locs: dict[Path, Location] = {}
     vlocs: dict[Path, Location] = {}
+    deleted: dict[Path, Location] = {**base.deleted, **over.deleted}
     _merge_locs(base.data, over.data, (), base.locs, over.locs, locs)
     _merge_locs(base.data, over.data, (), base.vlocs, over.vlocs, vlocs)
-    return Located(_merge(base.data, over.data, ()), locs, vlocs)
+    data = _merge(base.data, over.data, (), over.locs, deleted)
+    return Located(data, locs, vlocs, deleted)
 
 
 def _merges(a: Any, b: Any, path: Path) -> bool:
@@ -199,14 +204,24 @@ def _merges(a: Any, b: Any, path: Path) -> bool:
     return isinstance(a, dict) and isinstance(b, dict) and not _is_atomic(path)
 
 
-def _merge(a: Any, b: Any, path: Path) -> Any:
+def _deletes(a: dict[str, Any], key: str, value: Any) -> bool:
+    """``key: null`` over a key the parent has: remove the inherited key."""
+    return value is None and key in a
+
+
+def _merge(a: Any, b: Any, path: Path, lb: dict[Path, Location] | None = None,
+           deleted: dict[Path, Location] | None = None) -> Any:
     if not _merges(a, b, path):
         return copy.deepcopy(b)
     merged = {k: copy.deepcopy(v) for k, v in a.items() if k not in b}
     for key, value in b.items():
-        merged[key] = _merge(a[key], value, (*path, key)) if key in a else copy.deepcopy(value)
+        if _deletes(a, key, value):
+            if deleted is not None and lb is not None and (*path, key) in lb:
+                deleted[(*path, key)] = lb[(*path, key)]
+            continue
+        merged[key] = _merge(a[key], value, (*path, key), lb, deleted) if key in a else copy.deepcopy(value)
     # keep the parent's key order, new keys last: dumps read like the parent file
-    return {k: merged[k] for k in [*a, *(k for k in b if k not in a)]}
+    return {k: merged[k] for k in [*a, *(k for k in b if k not in a)] if k in merged}
 
 
 def _merge_locs(
@@ -223,6 +238,8 @@ def _merge_locs(
         if key not in b:
             _copy_locs(value, (*path, key), la, out)
     for key, value in b.items():
+        if _deletes(a, key, value):
+            continue
         if key in a:
             _merge_locs(a[key], value, (*path, key), la, lb, out)
         else:
@@ -231,7 +248,10 @@ def _merge_locs(
 
 def _is_atomic(path: Path) -> bool:
     """Values at this path replace as a whole even when both are mappings."""
-    return bool(path) and introspect.is_distribution(introspect.type_at(path))
+    if not path:
+        return False
+    tp = introspect.type_at(path)
+    return introspect.is_distribution(tp) or introspect.is_number_map(tp)
 
 
 def _copy_locs(value: Any, path: Path, src: dict[Path, Location], out: dict[Path, Location]) -> None:
@@ -393,6 +413,8 @@ def _problem(err: Mapping[str, Any], doc: Located) -> Problem:
         about = f" ({info.description})" if info is not None and info.description else ""
         expected, found = f"a value for '{key}'", "nothing"
         message = f"missing required key '{key}'{about}"
+        if path in doc.deleted:
+            message += f"; the inherited value was deleted by '{key}: null' at {doc.deleted[path]}"
     elif kind in _EXPECTED or kind in _BOUND or kind == "literal_error":
         found = describe(found_value)
         if kind in _BOUND:
@@ -424,6 +446,7 @@ def _problem(err: Mapping[str, Any], doc: Located) -> Problem:
         close = re.search(r"did you mean '([^']+)'", message)
         suggestion = close.group(1) if close else None
         found = describe(found_value)
+        message += _merged_note(doc, path, message)
     else:
         message = str(err.get("msg", kind))
         found = describe(found_value)
@@ -433,10 +456,40 @@ def _problem(err: Mapping[str, Any], doc: Located) -> Problem:
                    expected=expected, found=found, suggestion=suggestion)
 
 
+def _merged_note(doc: Located, path: Path, message: str = "") -> str:
+    """When the mapping at ``path`` was merged from several files (a child over its parent),
+    say which entries came from which file: the value the check saw is not the one file's.
+    When the message names a key a child deleted with ``key: null``, say where instead."""
+    deleted = [f"'{p[-1]}' was deleted by '{p[-1]}: null' at {loc}"
+               for p, loc in doc.deleted.items() if f"'{p[-1]}'" in message]
+    if deleted:
+        return "; " + "; ".join(deleted)
+    n = len(path)
+    if n == 0:
+        return ""  # the whole scenario: every top-level key would be listed
+    children = {p[n]: loc for p, loc in doc.locs.items() if len(p) == n + 1 and p[:n] == path}
+    sources = {loc.source for loc in children.values()}
+    if len(sources) < 2:
+        return ""
+    by_file: dict[str, list[str]] = {}
+    for key, loc in children.items():
+        by_file.setdefault(loc.source, []).append(f"{key} (line {loc.line})" if loc.line else str(key))
+    parts = [f"{', '.join(keys)} from {source}" for source, keys in by_file.items()]
+    return "; this value was merged from several files (extends): " + "; ".join(parts)
+
+
 def _path_from_message(data: Any, path: Path, message: str) -> tuple[Path, str]:
     """A model-level check names the field it is about (``"marketing.channels.web.segment_mix
-    names unknown segment(s) ..."``): use that field's path and location when it exists."""
+    names unknown segment(s) ..."``, or ``"segment_mix shares must sum to 1"`` inside a
+    channel): use that field's path and location when it exists."""
     head, _, rest = message.partition(" ")
+    node = data
+    for part in path:
+        node = node.get(part) if isinstance(node, dict) else None
+    section = introspect.type_at(path)
+    if ("." not in head and rest and isinstance(node, dict) and head in node
+            and introspect.is_model(section) and not introspect.is_distribution(section)):
+        return (*path, head), message
     if "." not in head or not rest:
         return path, message
     candidate: list[str | int] = []

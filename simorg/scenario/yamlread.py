@@ -43,6 +43,8 @@ class Located:
     """Where each value's key is written (for a list item: where the item starts)."""
     vlocs: dict[Path, Location] = field(default_factory=dict)
     """Where each value itself starts (files only; overrides have no columns)."""
+    deleted: dict[Path, Location] = field(default_factory=dict)
+    """Inherited keys a child file removed with ``key: null``, and where it did so."""
 
     def where(self, path: Path, value: bool = False) -> Location | None:
         """The location of ``path`` (its value's start if ``value``, else its key), or of
