@@ -27,7 +27,7 @@ CASES: list[tuple[str, dict[str, Any], list[str]]] = [
         "deals); AEs deliver them instead"]),
     ("implementation never used", {"teams.implementation.self_delivery_below_acv": 1e9}, [
         "teams.implementation.self_delivery_below_acv: 1,000,000,000 is above (nearly) every "
-        "deal's ACV: the 2 implementation staff get no work"]),
+        "deal's ACV: the 4 implementation staff get no work"]),
     ("no CSM", {"teams.csm.headcount": 0}, [
         "teams.csm.headcount: no CSMs at any time: accounts are never touched (health drifts "
         "to its floor) and renewals go unworked"]),
@@ -76,8 +76,8 @@ CASES: list[tuple[str, dict[str, Any], list[str]]] = [
      {"customers.initial.count": 0, "customers.renewal.term_months": 24}, [
         "customers.renewal.term_months: 24 months is at least the horizon (24 months) and there "
         "are no initial customers: no contract comes up for renewal"]),
-    ("initial customers beyond CSM books", {"customers.initial.count": 500}, [
-        "customers.initial.count: 500 accounts but the 2 CSMs hold 120 in their books: 380 "
+    ("initial customers beyond CSM books", {"customers.initial.count": 800}, [
+        "customers.initial.count: 800 accounts but the 2 CSMs hold 500 in their books: 300 "
         "start without a CSM"]),
     ("renewals owned by an empty team",
      {"org.renewals": "renewal_specialist",
