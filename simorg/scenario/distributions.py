@@ -414,7 +414,10 @@ def parse_distribution(value: Any) -> Distribution:
     if isinstance(value, Distribution):
         return value
     if isinstance(value, bool):
-        raise ValueError("expected a number or a distribution like {lognormal: {mean: 30, sd: 15}}")
+        raise ValueError(
+            f"expected a number or a distribution like {{lognormal: {{mean: 30, sd: 15}}}}, found "
+            f"{str(value).lower()} (yes/no/on/off/true/false are read as true or false)"
+        )
     if isinstance(value, int | float):
         return Constant(value=_finite(value))
     if isinstance(value, dict) and len(value) == 1:

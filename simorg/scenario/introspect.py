@@ -102,10 +102,18 @@ def child_type(tp: Any, key: Key) -> Any | None:
 
 
 def _annotation(field: Any) -> Any:
-    """A field's annotation with its constraints (pydantic keeps them in ``metadata``)."""
+    """A field's annotation with its constraints (pydantic keeps them in ``metadata``).
+
+    A field whose type is defined further down schema.py (``tiers: list[CSMTier]``) keeps a
+    forward reference; it is resolved in the schema module's namespace."""
+    annotation = field.annotation
+    if isinstance(annotation, typing.ForwardRef):
+        from . import schema
+
+        annotation = eval(annotation.__forward_arg__, vars(schema))  # noqa: S307 - our own schema text
     if field.metadata:
-        return Annotated[(field.annotation, *field.metadata)]
-    return field.annotation
+        return Annotated[(annotation, *field.metadata)]
+    return annotation
 
 
 def root() -> type[BaseModel]:
