@@ -430,7 +430,7 @@ def capacity_warnings(sc: Scenario) -> list[str]:
         ps = {s: opps[s] * presales_share[s] for s in segs}
         out["presales"] = (sum(ps.values()) * per_day * teams.presales.effort_days.mean,
                            f"{sum(ps.values()):,.1f} deals a month need presales x "
-                           f"{teams.presales.effort_days.mean:g} days each")
+                           f"{teams.presales.effort_days.mean:.3g} days each")
         projects = {s: opps[s] * segs[s].win_rate * impl_share[s] for s in segs}
         impl_days = sum(projects[s] * segs[s].onboarding_days.mean for s in segs)
         n_proj = sum(projects.values())
