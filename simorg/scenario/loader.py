@@ -443,8 +443,8 @@ def _problem(err: Mapping[str, Any], doc: Located) -> Problem:
     elif kind in ("value_error", "assertion_error"):
         message = str(ctx.get("error", err.get("msg", "")))
         path, message = _path_from_message(doc.data, path, message)
-        close = re.search(r"did you mean '([^']+)'", message)
-        suggestion = close.group(1) if close else None
+        named = re.search(r"did you mean '([^']+)'", message)
+        suggestion = named.group(1) if named else None
         found = describe(found_value)
         message += _merged_note(doc, path, message)
     else:

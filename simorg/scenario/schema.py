@@ -26,7 +26,7 @@ from pydantic import (
     model_validator,
 )
 
-from .distributions import Distribution, Support, parse_distribution
+from .distributions import Constant, Distribution, Support, parse_distribution
 
 ROLES = ("sdr", "ae", "presales", "implementation", "csm")
 """Roles with finite capacity that work items flow through."""
@@ -262,7 +262,7 @@ class AETeam(Team):
     self_source_below: Share = Field(
         default=0.5, description="pipeline counts as thin below this share of capacity"
     )
-    self_source_fit: Fraction = Field(default=0.45, description="fit of self-sourced opportunities (0-1)")
+    self_source_fit: Fraction = Field(default=Constant(value=0.45), description="fit of self-sourced opportunities (0-1)")
     self_source_segment_mix: Mix = Field(
         default_factory=dict, description="segment shares of self-sourced opportunities (default: equal)"
     )
@@ -283,7 +283,7 @@ class AETeam(Team):
         description="win chance multiplier for AEs hired after month 0 (below 1: playbook not proven)",
     )
     self_delivery_days: Duration = Field(
-        default=5.0, description="AE time to deliver a deal below the self-delivery threshold (days)"
+        default=Constant(value=5.0), description="AE time to deliver a deal below the self-delivery threshold (days)"
     )
 
 
@@ -387,15 +387,15 @@ class Renewal(Strict):
 
 class Expansion(Strict):
     upsell_per_year: float = Field(default=0.35, ge=0, le=12, description="upsell events per account-year at health 1")
-    upsell_size: Amount = Field(default=0.2, description="upsell as a fraction of current ARR")
+    upsell_size: Amount = Field(default=Constant(value=0.2), description="upsell as a fraction of current ARR")
     cross_sell_per_year: float = Field(default=0.1, ge=0, le=12, description="cross-sell events per account-year at health 1")
-    cross_sell_size: Amount = Field(default=0.35, description="cross-sell as a fraction of current ARR")
+    cross_sell_size: Amount = Field(default=Constant(value=0.35), description="cross-sell as a fraction of current ARR")
 
 
 class InitialCustomers(Strict):
     count: int = Field(default=0, ge=0, le=1_000_000, description="paying accounts at month 0")
     segment_mix: Mix = Field(default_factory=dict, description="segment shares (default: equal)")
-    health: Fraction = Field(default=0.8, description="health at month 0")
+    health: Fraction = Field(default=Constant(value=0.8), description="health at month 0")
 
 
 class Customers(Strict):
@@ -432,8 +432,8 @@ class Org(Strict):
     renewals_count_toward_quota: bool = Field(
         default=False, description="when AEs own renewals: renewed ARR counts toward the new-bookings quota"
     )
-    renewal_effort_days: Duration = Field(default=10.0, description="owner time to work one renewal (AE or specialist; days)")
-    expansion_effort_days: Duration = Field(default=15.0, description="AE time to close one expansion (days)")
+    renewal_effort_days: Duration = Field(default=Constant(value=10.0), description="owner time to work one renewal (AE or specialist; days)")
+    expansion_effort_days: Duration = Field(default=Constant(value=15.0), description="AE time to close one expansion (days)")
     expansion_max_wait_days: float = Field(
         default=45.0, ge=0, description="an expansion nobody picks up within this many days is lost"
     )
