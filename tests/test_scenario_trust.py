@@ -303,7 +303,8 @@ def test_a_scenario_generating_too_many_leads_is_refused_with_the_estimate() -> 
     assert info.value.path == "marketing.channels.web.budget_growth_per_month"
     # 40,000 * sum(1.5^m, m < 24) / 200 = 200 * (1.5^24 - 1) / 0.5
     expected = 200 * (1.5**24 - 1) / 0.5
-    assert f"about {expected:,.0f} marketing leads" in info.value.format()
+    assert f"about {expected + 50:,.0f} leads, opportunities and accounts in one replication " \
+        f"(marketing.channels.web: {expected:,.0f}; customers.initial.count: 50)" in info.value.format()
     assert f"limit of {MAX_LEADS:,}" in info.value.format()
     # the same growth over a shorter horizon is fine: the rule is the estimate, not the field
     doc["horizon_months"] = 12
@@ -443,3 +444,11 @@ def test_an_error_on_a_merged_mapping_says_which_file_wrote_what(workdir: Path) 
     assert note == ("; this value was merged from several files (extends): smb (line 2) from "
                     "parent.yaml; ent (line 2) from child.yaml")
     assert _merged_note(child, ("segments",), "x") == ""
+
+
+def test_self_sourcing_that_explodes_is_refused() -> None:
+    """5 AEs growing to 7, 1e5 self-sourced opportunities each a month, 24 months: 1.68e7."""
+    with pytest.raises(ScenarioError) as info:
+        load_dict(_with(("teams", "ae", "self_source_per_month"), 100000))
+    assert info.value.path == "teams.ae.self_source_per_month"
+    assert "teams.ae.self_source_per_month: 16,800,000;" in info.value.format()

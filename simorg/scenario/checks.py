@@ -55,27 +55,38 @@ def channel_leads(scenario: Scenario) -> dict[str, float]:
 
 
 def too_much_work(scenario: Scenario) -> tuple[str, str] | None:
-    """``(field path, message)`` when the scenario would generate more than
-    :data:`MAX_LEADS` leads in one replication, else None."""
+    """``(field path, message)`` when the scenario would create more than :data:`MAX_LEADS`
+    work items in one replication, else None. Counted: marketing leads (:func:`channel_leads`),
+    AE self-sourced opportunities at most (every AE at its peak headcount self-sourcing every
+    month) and initial accounts."""
     leads = channel_leads(scenario)
-    total = sum(leads.values())
+    ae = scenario.teams.ae
+    self_sourced = _max_headcount(ae) * ae.self_source_per_month * scenario.horizon_months
+    initial = float(scenario.customers.initial.count)
+    total = sum(leads.values()) + self_sourced + initial
     if total <= MAX_LEADS:
         return None
-    name = max(leads, key=lambda n: leads[n])
-    ch = scenario.marketing.channels[name]
-    field = "budget_growth_per_month" if ch.budget_growth_per_month > 0 else "budget_per_month"
+    parts = {f"marketing.channels.{n}": v for n, v in leads.items()}
+    parts["teams.ae.self_source_per_month"] = self_sourced
+    parts["customers.initial.count"] = initial
+    top = max(parts, key=lambda k: parts[k])
+    field = top
+    if top.startswith("marketing.channels."):
+        ch = scenario.marketing.channels[top.rsplit(".", 1)[1]]
+        field += ".budget_growth_per_month" if ch.budget_growth_per_month > 0 else ".budget_per_month"
     amount = "more than 10^15" if total > 1e15 else f"about {total:,.0f}"
+    detail = "; ".join(f"{k}: {_count(v)}" for k, v in parts.items() if v > 0)
     return (
-        f"marketing.channels.{name}.{field}",
-        f"the scenario would generate {amount} marketing leads in one replication "
-        f"({name}: {_share(leads[name], total)} of them), above the limit of {MAX_LEADS:,} "
-        f"(the large-organization benchmark makes about 816,000); lower budgets, growth or the "
-        f"horizon, or raise cost_per_lead",
+        field,
+        f"the scenario would generate {amount} leads, opportunities and accounts in one "
+        f"replication ({detail}), above the limit of {MAX_LEADS:,} (the large-organization "
+        "benchmark makes about 816,000 leads); lower budgets, growth, self-sourcing, initial "
+        "accounts or the horizon, or raise cost_per_lead",
     )
 
 
-def _share(part: float, total: float) -> str:
-    return "all" if part >= total else f"{part / total:.0%}"
+def _count(x: float) -> str:
+    return "more than 10^15" if x > 1e15 else f"{x:,.0f}"
 
 
 def share_at_least(dist: Distribution, threshold: float) -> float:

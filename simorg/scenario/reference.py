@@ -168,10 +168,11 @@ came from which file and line.
 **Limits.** A scenario file may be at most 1,000,000 bytes, UTF-8 (a UTF-16 file is named as
 such), nested fewer than 40 levels deep. Every number must be finite: `.inf`, `.nan` and
 numbers too large for a float (`1e400`) are errors, as are `yes`/`no`/`true`/`false` where a
-number belongs (YAML reads them as true/false, never as 1/0). A scenario whose budgets,
-growth and cost per lead would generate more than 2,000,000 marketing leads in one
-replication (`budget * (1 + growth)^month / cost_per_lead`, summed over the horizon) is
-refused with the estimate in the message: the large-organization benchmark makes about
+number belongs (YAML reads them as true/false, never as 1/0). A scenario that would create
+more than 2,000,000 work items in one replication is refused with the estimate in the
+message; counted are marketing leads (`budget * (1 + growth)^month / cost_per_lead`, summed
+over the horizon), AE self-sourced opportunities at most (peak AE headcount x
+`self_source_per_month` x months) and initial accounts: the large-organization benchmark makes about
 816,000 leads in 10 years at about 36 s and 760 MiB per replication, and time and memory
 grow in proportion (assumption: linear scaling from that benchmark).
 
