@@ -105,7 +105,8 @@ def _acv_error(acv) -> str:
     ({"gamma": {"shape": 1, "scale": 1}, "beta": {"a": 1, "b": 1}},
      "<dict>: segments.s.acv: expected a number or a one-key mapping like {lognormal: {mean: 30, "
      "sd: 15}}, found {'gamma': {'shape': 1, 'scale': 1}, 'beta': {'a': 1, 'b': 1}}"),
-    (True, "<dict>: segments.s.acv: expected a number or a distribution like {lognormal: {mean: 30, sd: 15}}"),
+    (True, "<dict>: segments.s.acv: expected a number or a distribution like {lognormal: {mean: 30, sd: 15}}, "
+           "found true (yes/no/on/off/true/false are read as true or false)"),
 ])
 def test_bad_distribution_messages(acv, message: str) -> None:
     assert _acv_error(acv) == message

@@ -65,9 +65,10 @@ CASES: list[tuple[str, str, str]] = [
         "bad.yaml:4:11: teams.ae.plan: expected a list, found 5",
     ),
     (
-        "null where a section belongs",
+        "null deletes an inherited section that is required",
         BASE + "teams:\n  ae: null\n",
-        "bad.yaml:3:7: teams.ae: expected a mapping, found nothing (null)",
+        "bad.yaml:2:1: teams.ae: missing required key 'ae'; the inherited value was deleted by "
+        "'ae: null' at bad.yaml:3:3",
     ),
     (
         "missing key in a list item",
@@ -106,9 +107,9 @@ CASES: list[tuple[str, str, str]] = [
         "bad.yaml:4:10: segments.smb.acv: lognormal needs either mean and sd, or mu and sigma",
     ),
     (
-        "shares that do not sum to one (merged with the parent's mix)",
+        "shares that do not sum to one (a child's mix replaces the parent's, never merges)",
         BASE + "marketing:\n  channels:\n    web:\n      segment_mix: {smb: 0.5}\n",
-        "bad.yaml:5:7: marketing.channels.web: segment_mix shares must sum to 1, found 0.7",
+        "bad.yaml:5:20: marketing.channels.web.segment_mix: segment_mix shares must sum to 1, found 0.5",
     ),
     (
         "not a number",
@@ -156,7 +157,8 @@ CASES: list[tuple[str, str, str]] = [
     (
         "a list at the top level",
         "- a\n- b\n",
-        "bad.yaml:1:1: expected a mapping of scenario keys at the top level, found a list",
+        "bad.yaml:1:1: not a scenario file: expected a mapping of scenario keys at the top level, "
+        "found a list",
     ),
     (
         "missing sections, all reported",
@@ -260,7 +262,8 @@ def test_missing_file_and_directory(workdir: Path) -> None:
 
 def test_not_utf8(workdir: Path) -> None:
     (workdir / "bad.yaml").write_bytes(b"name: \xff\xfe\n")
-    assert _message(lambda: load("bad.yaml")) == "bad.yaml: not UTF-8 text (invalid start byte)"
+    assert _message(lambda: load("bad.yaml")) == (
+        "bad.yaml:1: not UTF-8 text (byte 0xff cannot start a character); save it as UTF-8")
 
 
 # --------------------------------------------------------------------------- overrides

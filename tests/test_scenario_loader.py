@@ -197,7 +197,8 @@ def test_round_trip_gives_an_equal_scenario(path: Path) -> None:
 def test_round_trip_through_a_file(tmp_path: Path) -> None:
     sc = load(DATA / "valid_base.yaml", overrides={"teams.ae.ramp_months": 0.1 + 0.2,
                                                     "segments.smb.acv": {"empirical": {"values": [1, 2.5]}},
-                                                    "marketing.channels.web.budget_per_month": 1e17})
+                                                    "marketing.channels.web.budget_per_month": 1e17,
+                                                    "marketing.channels.web.cost_per_lead": 1e15})
     (tmp_path / "d.yaml").write_text(dump(sc))
     again = load(tmp_path / "d.yaml")
     assert again.teams.ae.ramp_months == 0.1 + 0.2  # floats exactly, not rounded

@@ -54,14 +54,6 @@ def load_dict(doc: Mapping[str, Any], source: str = "<dict>", overrides: Overrid
     return validate(located)
 
 
-def _extends_from(located: Any, source: str) -> Any:
-    from pathlib import Path
-
-    from .loader import _follow_extends
-
-    return _follow_extends(located, base_dir=Path.cwd(), shown_dir="", chain=[])
-
-
 def json_schema() -> dict[str, Any]:
     """The JSON Schema of scenario files (see :mod:`.reference`)."""
     from .reference import json_schema as build

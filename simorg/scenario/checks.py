@@ -12,6 +12,8 @@ Each warning is one line: ``field.path: what is odd, and what the model will do`
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .distributions import Distribution
@@ -24,6 +26,67 @@ STEP_FACTOR = 5
 """A plan step that multiplies a team by more than this (and adds 10+ people) is flagged."""
 _GRID = (np.arange(4000) + 0.5) / 4000
 """Quantile grid for estimating the share of a distribution above a threshold."""
+
+
+MAX_LEADS = 2_000_000
+"""Most marketing leads one replication may generate. The large-organization benchmark
+(benchmarks/large_org.yaml) makes about 816,000 in 10 years and takes about 36 s and 760 MiB
+per replication; time and memory grow in proportion, so a scenario far beyond it would run
+for many minutes per replication or exhaust memory. Such a scenario is refused up front."""
+
+
+def channel_leads(scenario: Scenario) -> dict[str, float]:
+    """Expected marketing leads over the horizon, per channel: the model's rule, monthly
+    ``budget * (1 + growth)^m / cost_per_lead`` summed over the horizon's months (cost per
+    lead cut by the marketing volume bias when marketing is measured on volume)."""
+    mk = scenario.marketing
+    cost_factor = 1.0
+    if mk.measured_on == "volume":
+        bias = scenario.behaviour.marketing_volume_bias
+        cost_factor = max(0.05, 1.0 - bias.sensitivity * bias.cost_cut)
+    months = np.arange(scenario.horizon_months, dtype=float)
+    out: dict[str, float] = {}
+    with np.errstate(over="ignore", invalid="ignore"):
+        for name, ch in mk.channels.items():
+            spend = ch.budget_per_month * np.power(1.0 + ch.budget_growth_per_month, months)
+            total = float(np.sum(spend)) / (ch.cost_per_lead * cost_factor)
+            out[name] = total if np.isfinite(total) else math.inf
+    return out
+
+
+def too_much_work(scenario: Scenario) -> tuple[str, str] | None:
+    """``(field path, message)`` when the scenario would create more than :data:`MAX_LEADS`
+    work items in one replication, else None. Counted: marketing leads (:func:`channel_leads`),
+    AE self-sourced opportunities at most (every AE at its peak headcount self-sourcing every
+    month) and initial accounts."""
+    leads = channel_leads(scenario)
+    ae = scenario.teams.ae
+    self_sourced = _max_headcount(ae) * ae.self_source_per_month * scenario.horizon_months
+    initial = float(scenario.customers.initial.count)
+    total = sum(leads.values()) + self_sourced + initial
+    if total <= MAX_LEADS:
+        return None
+    parts = {f"marketing.channels.{n}": v for n, v in leads.items()}
+    parts["teams.ae.self_source_per_month"] = self_sourced
+    parts["customers.initial.count"] = initial
+    top = max(parts, key=lambda k: parts[k])
+    field = top
+    if top.startswith("marketing.channels."):
+        ch = scenario.marketing.channels[top.rsplit(".", 1)[1]]
+        field += ".budget_growth_per_month" if ch.budget_growth_per_month > 0 else ".budget_per_month"
+    amount = "more than 10^15" if total > 1e15 else f"about {total:,.0f}"
+    detail = "; ".join(f"{k}: {_count(v)}" for k, v in parts.items() if v > 0)
+    return (
+        field,
+        f"the scenario would generate {amount} leads, opportunities and accounts in one "
+        f"replication ({detail}), above the limit of {MAX_LEADS:,} (the large-organization "
+        "benchmark makes about 816,000 leads); lower budgets, growth, self-sourcing, initial "
+        "accounts or the horizon, or raise cost_per_lead",
+    )
+
+
+def _count(x: float) -> str:
+    return "more than 10^15" if x > 1e15 else f"{x:,.0f}"
 
 
 def share_at_least(dist: Distribution, threshold: float) -> float:
@@ -42,6 +105,8 @@ def semantic_warnings(scenario: Scenario) -> list[str]:
         if team is not None:  # optional teams (account managers...) may be absent
             out += _team_warnings(scenario, role, team)
     out += _customer_warnings(scenario)
+    out += plausibility_warnings(scenario)
+    out += capacity_warnings(scenario)
     return out
 
 
@@ -241,3 +306,205 @@ def _customer_warnings(sc: Scenario) -> list[str]:
                    f"{csm.headcount} CSMs hold {book} in their books: "
                    f"{cust.initial.count - book} start without a CSM")
     return out
+
+
+# --------------------------------------------------------------------------- unit slips
+ATTRITION_PLAUSIBLE = 1.0
+"""Voluntary attrition above 1 per person-year (average tenure under a year, for a whole
+role) is almost surely a percentage written as a number: 2 meant 0.2 or 0.02."""
+PAY_RATE_PLAUSIBLE = 0.5
+"""A commission or bonus of half the ARR or more is almost surely a percentage slip (1 for 1%)."""
+SALARY_PLAUSIBLE = 1000.0
+"""A yearly salary below this is almost surely written in thousands (110 for 110,000)."""
+CYCLE_CHECKS = ((50_000.0, 14.0), (10_000.0, 7.0))
+"""(mean ACV at or above, mean sales cycle below in days): a deal that size decided that fast
+is almost surely weeks or months written as days (Bridge Group 2017: a median cycle of
+about 60 days at a $25K ACV, longer above)."""
+
+_PAY_RATES = (
+    ("sdr", "revenue_share"), ("ae", "commission_rate"), ("ae", "comp.new_rate_marketing"),
+    ("ae", "comp.new_rate_self"), ("ae", "comp.expansion_rate"), ("ae", "comp.rate_after_window"),
+    ("ae", "comp.renewal_rate"), ("csm", "bonus_rate"), ("csm", "expansion_bonus_rate"),
+    ("am", "bonus_rate"), ("renewal_specialist", "bonus_rate"),
+)
+
+
+def _attr(obj: object, dotted_name: str) -> object:
+    for part in dotted_name.split("."):
+        obj = getattr(obj, part, None)
+    return obj
+
+
+def _payroll_per_month(sc: Scenario) -> float:
+    """Salaries of everyone in go-to-market at month 0 (currency/month)."""
+    total = 0.0
+    for role in type(sc.teams).model_fields:
+        team = getattr(sc.teams, role)
+        if team is not None:
+            total += team.headcount * team.salary
+    return total / 12.0
+
+
+def plausibility_warnings(sc: Scenario) -> list[str]:
+    """Legal values that are almost surely a unit slip, each with the likely intended value."""
+    out: list[str] = []
+    for role in type(sc.teams).model_fields:
+        team = getattr(sc.teams, role)
+        if team is None:
+            continue
+        where = f"teams.{role}"
+        a = team.attrition_per_year
+        if a > ATTRITION_PLAUSIBLE:
+            likely = a / 100 if a >= 5 else a / 10
+            out.append(f"{where}.attrition_per_year: {a:g} means each person leaves {a:g} times a "
+                       f"year (average tenure {12 / a:.1f} months); it is a hazard per person-year, "
+                       f"likely intended {likely:g} ({likely:.0%} a year)")
+        if 0 < team.salary < SALARY_PLAUSIBLE:
+            out.append(f"{where}.salary: {_money(team.salary)} a year is below {SALARY_PLAUSIBLE:,.0f}: "
+                       f"written in thousands? likely intended {team.salary * 1000:,.0f}")
+    for role, name in _PAY_RATES:
+        team = getattr(sc.teams, role, None)
+        rate = _attr(team, name) if team is not None else None
+        if isinstance(rate, float) and rate >= PAY_RATE_PLAUSIBLE:
+            out.append(f"teams.{role}.{name}: {rate:g} pays {rate:.0%} of the ARR: a percentage "
+                       f"written as a number? likely intended {rate / 100:g} ({rate:g}%)")
+    for seg_name, seg in sc.segments.items():
+        acv, cycle = seg.acv.mean, seg.cycle_days.mean
+        for big, fast in CYCLE_CHECKS:
+            if acv >= big and cycle < fast:
+                out.append(f"segments.{seg_name}.cycle_days: a mean sales cycle of {cycle:g} days for "
+                           f"a mean ACV of {_money(acv)} is implausibly fast: weeks or months written "
+                           f"as days? ({cycle:g} months would be {cycle * DAYS_PER_MONTH:.0f} days)")
+                break
+    payroll = _payroll_per_month(sc)
+    spend = sum(c.budget_per_month for c in sc.marketing.channels.values())
+    if payroll > 0 and spend > payroll:
+        out.append(f"marketing.channels: programme spend of {_money(spend)} a month is above the whole "
+                   f"go-to-market payroll ({_money(payroll)} a month): a yearly budget written as "
+                   f"monthly? likely intended {_money(spend / 12)} a month in all")
+    return out
+
+
+# --------------------------------------------------------------------------- capacity
+CAPACITY_MARGIN = 1.25
+"""Only loads above this multiple of a team's slots are reported. The estimate counts every
+lead at its highest qualify chance (a fresh touch; the baseline's realised lead-to-opportunity
+ratio is 0.227 against a qualify_rate of 0.25), so it can overstate the load by 10-20%; a
+team reported here is overloaded beyond that error. An assumption, not a published figure."""
+def _mean_share_at_least(dist: Distribution, threshold: float) -> float:
+    return share_at_least(dist, threshold) if threshold > 0 else 1.0
+
+
+def capacity_warnings(sc: Scenario) -> list[str]:
+    """Teams that cannot keep up with their inflow, from the scenario's own numbers.
+
+    For each month, the offered load of a team (arrivals per day x mean days each item holds
+    a slot; Little's law) is compared with its slots (target headcount x capacity). Inflows:
+    leads from budgets / cost per lead; opportunities = leads the SDRs can work x qualify_rate; presales deals
+    = opportunities at or above acv_threshold; projects = wins (x win_rate) at or above
+    self_delivery_below_acv; a CSM book holds initial accounts plus wins, less churn at the
+    renewal chance of a starting-health account. An estimate: ramp, waits, self-sourcing and
+    incentive effects are left out. One warning per team, at its worst month, when the load
+    exceeds :data:`CAPACITY_MARGIN`.
+    """
+    teams = sc.teams
+    months = range(sc.horizon_months)
+    leads_by_month: list[dict[str, float]] = []  # segment -> leads in that month
+    for m in months:
+        seg: dict[str, float] = dict.fromkeys(sc.segments, 0.0)
+        for ch in sc.marketing.channels.values():
+            n = ch.budget_per_month * (1.0 + ch.budget_growth_per_month) ** m / ch.cost_per_lead
+            total_share = sum(ch.segment_mix.values()) or 1.0
+            for s, share in ch.segment_mix.items():
+                if s in seg:
+                    seg[s] += n * share / total_share
+        leads_by_month.append(seg)
+    per_day = 1.0 / DAYS_PER_MONTH
+    q = teams.sdr.qualify_rate
+    segs = sc.segments
+    presales_share = {s: _mean_share_at_least(v.acv, teams.presales.acv_threshold) for s, v in segs.items()}
+    impl_share = {s: _mean_share_at_least(v.acv, teams.implementation.self_delivery_below_acv)
+                  for s, v in segs.items()}
+
+    def load_of(m: int) -> dict[str, tuple[float, str]]:
+        leads = leads_by_month[m]
+        n_leads = sum(leads.values())
+        worked = _worked_share(sc, m, n_leads)
+        opps = {s: leads[s] * q * worked for s in segs}
+        out: dict[str, tuple[float, str]] = {}
+        out["sdr"] = (n_leads * per_day * teams.sdr.work_days.mean,
+                      f"{n_leads:,.0f} leads a month x {teams.sdr.work_days.mean:g} days each")
+        n_opps = sum(opps.values())
+        ae_days = sum(opps[s] * segs[s].cycle_days.mean for s in segs)
+        out["ae"] = (ae_days * per_day, f"{n_opps:,.0f} opportunities a month x "
+                     f"{ae_days / n_opps if n_opps else 0:.0f} days of sales cycle on average")
+        ps = {s: opps[s] * presales_share[s] for s in segs}
+        out["presales"] = (sum(ps.values()) * per_day * teams.presales.effort_days.mean,
+                           f"{sum(ps.values()):,.1f} deals a month need presales x "
+                           f"{teams.presales.effort_days.mean:.3g} days each")
+        projects = {s: opps[s] * segs[s].win_rate * impl_share[s] for s in segs}
+        impl_days = sum(projects[s] * segs[s].onboarding_days.mean for s in segs)
+        n_proj = sum(projects.values())
+        out["implementation"] = (impl_days * per_day, f"{n_proj:,.1f} projects a month x "
+                                 f"{impl_days / n_proj if n_proj else 0:.0f} days each")
+        return out
+
+    worst: dict[str, tuple[float, int, str, int]] = {}
+    for m in months:
+        for role, (busy, why) in load_of(m).items():
+            team: Team = getattr(teams, role)
+            slots = team.target_at(m) * team.capacity
+            if slots == 0:
+                continue  # an unstaffed role has its own warning
+            ratio = busy / slots
+            if ratio > CAPACITY_MARGIN and ratio > worst.get(role, (0.0, 0, "", 0))[0]:
+                worst[role] = (ratio, m, why, slots)
+    out: list[str] = []
+    for role in ("sdr", "ae", "presales", "implementation"):
+        if role in worst:
+            ratio, m, why, slots = worst[role]
+            team = getattr(teams, role)
+            need = math.ceil(ratio * team.target_at(m))
+            out.append(f"teams.{role}.headcount: cannot keep up with its inflow: at month {m}, "
+                       f"{why} keep {ratio * slots:,.0f} slots busy but {_people(team.target_at(m))} "
+                       f"x capacity {team.capacity} give {slots} (load {ratio:.1f}x); about "
+                       f"{need} people would be needed")
+    out += _csm_book_warning(sc, leads_by_month)
+    return out
+
+
+def _worked_share(sc: Scenario, month: int, n_leads: float) -> float:
+    """Share of a month's leads the SDRs can work (an overloaded SDR team throttles what
+    follows: the rest go stale)."""
+    sdr = sc.teams.sdr
+    slots = sdr.target_at(month) * sdr.capacity
+    if slots == 0 or n_leads <= 0 or sdr.work_days.mean <= 0:
+        return 1.0
+    return min(1.0, slots * DAYS_PER_MONTH / sdr.work_days.mean / n_leads)
+
+
+def _people(n: int) -> str:
+    return "1 person" if n == 1 else f"{n} people"
+
+
+def _csm_book_warning(sc: Scenario, leads_by_month: list[dict[str, float]]) -> list[str]:
+    """CSM books: accounts (initial + wins - churn) against headcount x accounts per CSM."""
+    csm, cust = sc.teams.csm, sc.customers
+    if not _staffed_ever(csm) or (csm.headcount > 0 and cust.initial.count > csm.headcount * csm.capacity):
+        return []  # no CSMs, or books full from month 0: warned about above
+    renew = cust.renewal
+    p = renew.p_at_zero_health + (renew.p_at_full_health - renew.p_at_zero_health) * cust.health.start
+    keep_per_month = p ** (1.0 / renew.term_months)
+    q = sc.teams.sdr.qualify_rate
+    accounts = float(cust.initial.count)
+    for m, leads in enumerate(leads_by_month):
+        worked = _worked_share(sc, m, sum(leads.values()))
+        wins = sum(leads[s] * q * worked * seg.win_rate for s, seg in sc.segments.items())
+        book = csm.target_at(m) * csm.capacity
+        if book > 0 and accounts > book * CAPACITY_MARGIN:
+            return [f"teams.csm.capacity: cannot keep up with its inflow: by month {m} about "
+                    f"{accounts:,.0f} accounts (initial plus about {wins:,.1f} wins a month, less "
+                    f"churn) exceed {csm.target_at(m)} CSMs x {csm.capacity} accounts = {book}; "
+                    f"the rest have no CSM"]
+        accounts = accounts * keep_per_month + wins
+    return []

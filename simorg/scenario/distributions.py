@@ -15,6 +15,7 @@ error when the scenario loads, never a silent default.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
@@ -38,8 +39,41 @@ def register(name: str):
 class Distribution(BaseModel):
     """Base class: a frozen, validated set of parameters with ``ppf``, ``sample``, ``mean``."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
     kind: ClassVar[str] = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_booleans(cls, data: Any) -> Any:
+        """``mean: yes`` is YAML for true, not a number: refuse it rather than read 1."""
+        if isinstance(data, dict):
+            for key, value in data.items():
+                if isinstance(value, bool) or (
+                    isinstance(value, list) and any(isinstance(v, bool) for v in value)
+                ):
+                    raise ValueError(
+                        f"{key}: expected a number, found {str(value).lower()} "
+                        "(yes/no/on/off/true/false are read as true or false)"
+                    )
+        return data
+
+    @property
+    def support(self) -> tuple[float, float]:
+        """Smallest and largest value a draw can take (may be infinite)."""
+        return -math.inf, math.inf
+
+    @model_validator(mode="after")
+    def _finite_mean(self) -> Distribution:
+        """Parameters whose mean overflows (a lognormal with sigma 40) are not usable numbers."""
+        try:
+            mean = self.mean
+        except OverflowError:
+            mean = math.inf
+        except (TypeError, ValueError, ZeroDivisionError):
+            return self  # an incomplete form: the subclass's own check says what is missing
+        if not math.isfinite(mean):
+            raise ValueError(f"{self.kind} with these parameters has no finite mean")
+        return self
 
     @property
     def mean(self) -> float:  # pragma: no cover - every subclass overrides
@@ -66,6 +100,10 @@ class Constant(Distribution):
     value: float
 
     @property
+    def support(self) -> tuple[float, float]:
+        return self.value, self.value
+
+    @property
     def mean(self) -> float:
         return self.value
 
@@ -81,7 +119,11 @@ class Exponential(Distribution):
     """Memoryless waiting time with the given mean (e.g. time between arrivals)."""
 
     mean_: float = Field(alias="mean", gt=0, description="mean value")
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
+
+    @property
+    def support(self) -> tuple[float, float]:
+        return 0.0, math.inf
 
     @property
     def mean(self) -> float:
@@ -101,13 +143,19 @@ class Normal(Distribution):
     mean_: float = Field(alias="mean")
     sd: float = Field(ge=0)
     min: float | None = 0.0
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
     def _lower(self) -> float | None:
         """The truncation point in standard units, or None when nothing is cut off."""
         if self.min is None or self.sd == 0:
             return None
         return (self.min - self.mean_) / self.sd
+
+    @property
+    def support(self) -> tuple[float, float]:
+        if self.sd == 0:
+            return self.mean, self.mean
+        return (-math.inf if self.min is None else self.min), math.inf
 
     @property
     def mean(self) -> float:
@@ -147,7 +195,7 @@ class LogNormal(Distribution):
     sd: float | None = Field(default=None, ge=0)
     mu: float | None = None
     sigma: float | None = Field(default=None, ge=0)
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
     @model_validator(mode="after")
     def _one_form(self) -> LogNormal:
@@ -161,9 +209,15 @@ class LogNormal(Distribution):
     def log_params(self) -> tuple[float, float]:
         if self.mu is not None and self.sigma is not None:
             return self.mu, self.sigma
+        if self.mean_ is None or self.sd is None:
+            raise TypeError("lognormal needs either mean and sd, or mu and sigma")
         m, s = float(self.mean_), float(self.sd)
         s2 = math.log1p((s / m) ** 2)
         return math.log(m) - 0.5 * s2, math.sqrt(s2)
+
+    @property
+    def support(self) -> tuple[float, float]:
+        return 0.0, math.inf
 
     @property
     def mean(self) -> float:
@@ -189,6 +243,10 @@ class Gamma(Distribution):
     scale: float = Field(gt=0)
 
     @property
+    def support(self) -> tuple[float, float]:
+        return 0.0, math.inf
+
+    @property
     def mean(self) -> float:
         return self.shape * self.scale
 
@@ -203,6 +261,10 @@ class Beta(Distribution):
 
     a: float = Field(gt=0)
     b: float = Field(gt=0)
+
+    @property
+    def support(self) -> tuple[float, float]:
+        return 0.0, 1.0
 
     @property
     def mean(self) -> float:
@@ -226,6 +288,10 @@ class Triangular(Distribution):
         if not (self.min <= self.mode <= self.max) or self.min == self.max:
             raise ValueError("triangular needs min <= mode <= max and min < max")
         return self
+
+    @property
+    def support(self) -> tuple[float, float]:
+        return self.min, self.max
 
     @property
     def mean(self) -> float:
@@ -255,6 +321,10 @@ class Uniform(Distribution):
         return self
 
     @property
+    def support(self) -> tuple[float, float]:
+        return self.min, self.max
+
+    @property
     def mean(self) -> float:
         return 0.5 * (self.min + self.max)
 
@@ -270,6 +340,10 @@ class Empirical(Distribution):
     values: list[float] = Field(min_length=1)
 
     @property
+    def support(self) -> tuple[float, float]:
+        return float(min(self.values)), float(max(self.values))
+
+    @property
     def mean(self) -> float:
         return float(np.mean(self.values))
 
@@ -283,6 +357,54 @@ class Empirical(Distribution):
         return {"empirical": {"values": list(self.values)}}
 
 
+def _finite(value: float) -> float:
+    """A number as a float, refusing .inf, .nan and numbers too big for a float (1e400)."""
+    try:
+        number = float(value)
+    except OverflowError:
+        number = math.inf
+    if not math.isfinite(number):
+        raise ValueError(f"expected a finite number, found {value!r}".replace("inf", ".inf"))
+    return number
+
+
+@dataclass(frozen=True)
+class Support:
+    """The range a distribution field's quantity lives in (a deal size >= 0, a fit in 0-1).
+
+    Declared on each distribution field of the schema. Rule: a distribution whose support
+    (every value a draw can take) leaves this range is rejected when the scenario loads,
+    never truncated silently; the message says how to bound it (``normal`` with ``min``,
+    ``beta`` for a fraction). ``lo``/``hi`` of None mean unbounded on that side.
+    """
+
+    lo: float | None = None
+    hi: float | None = None
+    quantity: str = "value"
+
+    def text(self) -> str:
+        """The range in interval notation, e.g. ``[0, ∞)``."""
+        lo = "-∞" if self.lo is None else f"{self.lo:g}"
+        hi = "∞" if self.hi is None else f"{self.hi:g}"
+        return f"{'(' if self.lo is None else '['}{lo}, {hi}{')' if self.hi is None else ']'}"
+
+    def __call__(self, dist: Distribution) -> Distribution:
+        """Pydantic after-validator: ``dist`` unchanged, or ValueError naming the breach."""
+        lo, hi = dist.support
+        if (self.lo is None or lo >= self.lo) and (self.hi is None or hi <= self.hi):
+            return dist
+        span = f"[{lo:g}, {hi:g}]".replace("inf", "∞")
+        hint = ""
+        if isinstance(dist, Normal) and self.lo is not None and lo < self.lo:
+            hint = f"; set min: {self.lo:g} to truncate it"
+        elif self.hi is not None and hi > self.hi and self.lo is not None:
+            hint = "; for a share use beta (or uniform/triangular within the range)"
+        raise ValueError(
+            f"a {self.quantity} must lie in {self.text()}, but {dist.kind or 'this distribution'} "
+            f"can draw values in {span}{hint}"
+        )
+
+
 def parse_distribution(value: Any) -> Distribution:
     """Build a distribution from its scenario-file form.
 
@@ -292,9 +414,12 @@ def parse_distribution(value: Any) -> Distribution:
     if isinstance(value, Distribution):
         return value
     if isinstance(value, bool):
-        raise ValueError("expected a number or a distribution like {lognormal: {mean: 30, sd: 15}}")
+        raise ValueError(
+            f"expected a number or a distribution like {{lognormal: {{mean: 30, sd: 15}}}}, found "
+            f"{str(value).lower()} (yes/no/on/off/true/false are read as true or false)"
+        )
     if isinstance(value, int | float):
-        return Constant(value=float(value))
+        return Constant(value=_finite(value))
     if isinstance(value, dict) and len(value) == 1:
         (name, params), = value.items()
         cls = REGISTRY.get(str(name))
@@ -307,7 +432,7 @@ def parse_distribution(value: Any) -> Distribution:
                 f"unknown distribution '{name}'{hint} (known: {', '.join(sorted(REGISTRY))})"
             )
         if name == "constant" and isinstance(params, int | float) and not isinstance(params, bool):
-            return Constant(value=float(params))
+            return Constant(value=_finite(params))
         if not isinstance(params, dict):
             raise ValueError(f"parameters of '{name}' must be a mapping, found {params!r}")
         return cls.model_validate(params)

@@ -53,6 +53,16 @@ def is_text(tp: Any) -> bool:
     return False
 
 
+def is_number_map(tp: Any) -> bool:
+    """True for a mapping of names to numbers (a segment mix, pod shares): such a mapping is
+    one value, so a child file's mix replaces its parent's instead of merging with it."""
+    tp = strip(tp)
+    if typing.get_origin(tp) is not dict:
+        return False
+    value = strip(typing.get_args(tp)[1])
+    return value in (int, float)
+
+
 def literal_choices(tp: Any) -> list[str]:
     """The allowed values of a ``Literal`` field as text (empty for other fields)."""
     tp = strip(tp)
@@ -92,10 +102,18 @@ def child_type(tp: Any, key: Key) -> Any | None:
 
 
 def _annotation(field: Any) -> Any:
-    """A field's annotation with its constraints (pydantic keeps them in ``metadata``)."""
+    """A field's annotation with its constraints (pydantic keeps them in ``metadata``).
+
+    A field whose type is defined further down schema.py (``tiers: list[CSMTier]``) keeps a
+    forward reference; it is resolved in the schema module's namespace."""
+    annotation = field.annotation
+    if isinstance(annotation, typing.ForwardRef):
+        from . import schema
+
+        annotation = eval(annotation.__forward_arg__, vars(schema))  # noqa: S307 - our own schema text
     if field.metadata:
-        return Annotated[(field.annotation, *field.metadata)]
-    return field.annotation
+        return Annotated[(annotation, *field.metadata)]
+    return annotation
 
 
 def root() -> type[BaseModel]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import errno
 import math
 import os
 import re
@@ -27,6 +28,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from . import introspect
+from .checks import too_much_work
 from .distributions import REGISTRY, Distribution
 from .errors import Location, Problem, ScenarioError, describe, dotted
 from .schema import Scenario
@@ -42,21 +44,80 @@ def read_file(path: str | os.PathLike[str]) -> Located:
     return _read(FsPath(path), str(path), [])
 
 
-def _read(path: FsPath, shown: str, chain: list[tuple[FsPath, str]]) -> Located:
+MAX_FILE_BYTES = 1_000_000
+"""A scenario file larger than this (1 MB) is refused before it is read: real scenarios are
+a few kilobytes, and parsing tens of megabytes of YAML takes minutes."""
+
+_BOMS = (
+    (b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"),
+    (b"\xff\xfe", "UTF-16"), (b"\xfe\xff", "UTF-16"),
+)
+
+
+def read_text(path: FsPath, shown: str) -> str:
+    """The text of a scenario file, or a ScenarioError saying why it cannot be read: no such
+    file, a directory, a symlink loop, larger than :data:`MAX_FILE_BYTES`, not UTF-8."""
     try:
-        text = path.read_text(encoding="utf-8")
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ScenarioError.single(
+                f"file too large: {size:,} bytes, the limit for a scenario file is "
+                f"{MAX_FILE_BYTES:,} bytes", Location(shown),
+            )
+        raw = path.read_bytes()
     except FileNotFoundError:
         raise ScenarioError.single("no such file", Location(shown)) from None
     except IsADirectoryError:
         raise ScenarioError.single("is a directory, not a scenario file", Location(shown)) from None
-    except UnicodeDecodeError as exc:
-        raise ScenarioError.single(f"not UTF-8 text ({exc.reason})", Location(shown)) from None
     except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise ScenarioError.single("symbolic link loop: the link points back to itself",
+                                       Location(shown)) from None
         raise ScenarioError.single(f"cannot read: {exc.strerror or exc}", Location(shown)) from None
+    for bom, name in _BOMS:
+        if raw.startswith(bom):
+            raise ScenarioError.single(
+                f"the file is encoded as {name}; save it as UTF-8", Location(shown),
+                expected="UTF-8 text", found=name,
+            )
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ScenarioError.single(
+            f"not UTF-8 text (byte 0x{raw[exc.start]:02x} cannot start a character); save it as UTF-8",
+            Location(shown, line), expected="UTF-8 text",
+        ) from None
+    return text.removeprefix("\ufeff")  # a UTF-8 byte order mark is harmless
+
+
+def _resolve(path: FsPath, shown: str, where: Location | None = None) -> FsPath:
+    """``path`` with symbolic links resolved; a loop of links is a ScenarioError."""
+    try:
+        return path.resolve()
+    except (RuntimeError, OSError):
+        raise ScenarioError.single(
+            f"symbolic link loop: {shown} points back to itself", where or Location(shown),
+        ) from None
+
+
+def _read(path: FsPath, shown: str, chain: list[tuple[FsPath, str]]) -> Located:
+    text = read_text(path, shown)
     doc = read_yaml(text, shown)
     _require_mapping(doc, shown)
+    if chain:
+        _require_scenario(doc, shown, chain[-1][1])
     return follow_extends(doc, base_dir=path.parent, shown_dir=os.path.dirname(shown),
-                           chain=[*chain, (path.resolve(), shown)])
+                           chain=[*chain, (_resolve(path, shown), shown)])
+
+
+def _kind(value: Any) -> str:
+    """What a value is, without repeating it (a file that is not a scenario is not echoed)."""
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list):
+        return "a list"
+    return describe(value)
 
 
 def _require_mapping(doc: Located, shown: str) -> None:
@@ -67,8 +128,21 @@ def _require_mapping(doc: Located, shown: str) -> None:
         )
     if not isinstance(doc.data, dict):
         raise ScenarioError.single(
-            f"expected a mapping of scenario keys at the top level, found {describe(doc.data)}",
-            doc.locs.get(()), expected="a mapping", found=describe(doc.data),
+            f"not a scenario file: expected a mapping of scenario keys at the top level, found "
+            f"{_kind(doc.data)}",
+            doc.locs.get(()), expected="a mapping", found=_kind(doc.data),
+        )
+
+
+def _require_scenario(doc: Located, shown: str, child: str) -> None:
+    """A parent named by ``extends`` must look like a scenario: at least one of its top-level
+    keys is a scenario key. Otherwise it is some other file, and none of it is shown."""
+    known = {*introspect.valid_keys(Scenario), EXTENDS}
+    if not set(doc.data) & known:
+        raise ScenarioError.single(
+            f"not a scenario file (extended by {child}): none of its {len(doc.data)} top-level "
+            f"key(s) is a scenario key such as name, horizon_months, segments",
+            Location(shown), expected="a scenario file", found="another kind of file",
         )
 
 
@@ -89,7 +163,7 @@ def follow_extends(
         )
     parent_path = base_dir / parent
     parent_shown = os.path.normpath(os.path.join(shown_dir, parent))
-    resolved = parent_path.resolve()
+    resolved = _resolve(parent_path, parent_shown, where)
     seen = [p for p, _ in chain]
     if resolved in seen:
         names = [s for _, s in chain[seen.index(resolved):]] + [parent_shown]
@@ -109,15 +183,20 @@ def follow_extends(
 def merge(base: Located, over: Located) -> Located:
     """Deep-merge ``over`` onto ``base`` (neither is modified), carrying locations along.
 
-    Mappings merge key by key; everything else in ``over`` replaces what ``base`` had. A
-    distribution is a value, so ``{gamma: ...}`` over ``{lognormal: ...}`` replaces it
-    rather than making a two-key mapping.
+    Sections (mappings of fields, channels, segments, teams) merge key by key; everything
+    else in ``over`` replaces what ``base`` had: numbers, text, lists, a distribution
+    (``{gamma: ...}`` over ``{lognormal: ...}`` replaces it rather than making a two-key
+    mapping) and a mapping of names to numbers (a segment mix replaces the parent's mix as a
+    whole, so its shares are the child's own). ``key: null`` over an inherited key deletes
+    it: the key is as if the parent never wrote it (its default applies, or it is missing).
     """
     locs: dict[Path, Location] = {}
     vlocs: dict[Path, Location] = {}
+    deleted: dict[Path, Location] = {**base.deleted, **over.deleted}
     _merge_locs(base.data, over.data, (), base.locs, over.locs, locs)
     _merge_locs(base.data, over.data, (), base.vlocs, over.vlocs, vlocs)
-    return Located(_merge(base.data, over.data, ()), locs, vlocs)
+    data = _merge(base.data, over.data, (), over.locs, deleted)
+    return Located(data, locs, vlocs, deleted)
 
 
 def _merges(a: Any, b: Any, path: Path) -> bool:
@@ -125,14 +204,24 @@ def _merges(a: Any, b: Any, path: Path) -> bool:
     return isinstance(a, dict) and isinstance(b, dict) and not _is_atomic(path)
 
 
-def _merge(a: Any, b: Any, path: Path) -> Any:
+def _deletes(a: dict[str, Any], key: str, value: Any) -> bool:
+    """``key: null`` over a key the parent has: remove the inherited key."""
+    return value is None and key in a
+
+
+def _merge(a: Any, b: Any, path: Path, lb: dict[Path, Location] | None = None,
+           deleted: dict[Path, Location] | None = None) -> Any:
     if not _merges(a, b, path):
         return copy.deepcopy(b)
     merged = {k: copy.deepcopy(v) for k, v in a.items() if k not in b}
     for key, value in b.items():
-        merged[key] = _merge(a[key], value, (*path, key)) if key in a else copy.deepcopy(value)
+        if _deletes(a, key, value):
+            if deleted is not None and lb is not None and (*path, key) in lb:
+                deleted[(*path, key)] = lb[(*path, key)]
+            continue
+        merged[key] = _merge(a[key], value, (*path, key), lb, deleted) if key in a else copy.deepcopy(value)
     # keep the parent's key order, new keys last: dumps read like the parent file
-    return {k: merged[k] for k in [*a, *(k for k in b if k not in a)]}
+    return {k: merged[k] for k in [*a, *(k for k in b if k not in a)] if k in merged}
 
 
 def _merge_locs(
@@ -149,6 +238,8 @@ def _merge_locs(
         if key not in b:
             _copy_locs(value, (*path, key), la, out)
     for key, value in b.items():
+        if _deletes(a, key, value):
+            continue
         if key in a:
             _merge_locs(a[key], value, (*path, key), la, lb, out)
         else:
@@ -157,7 +248,10 @@ def _merge_locs(
 
 def _is_atomic(path: Path) -> bool:
     """Values at this path replace as a whole even when both are mappings."""
-    return bool(path) and introspect.is_distribution(introspect.type_at(path))
+    if not path:
+        return False
+    tp = introspect.type_at(path)
+    return introspect.is_distribution(tp) or introspect.is_number_map(tp)
 
 
 def _copy_locs(value: Any, path: Path, src: dict[Path, Location], out: dict[Path, Location]) -> None:
@@ -214,7 +308,7 @@ def validate(doc: Located) -> Scenario:
             doc.where(()), expected="a mapping", found=describe(doc.data),
         )
     try:
-        return Scenario.model_validate(doc.data)
+        scenario = Scenario.model_validate(doc.data)
     except ValidationError as exc:
         problems = [_problem(err, doc) for err in exc.errors()]
         # in reading order: by file, then line and column (a stable sort keeps ties in
@@ -228,6 +322,12 @@ def validate(doc: Located) -> Scenario:
             "simorg's schema, please report it with the file",
             doc.where(()),
         ) from None
+    refused = too_much_work(scenario)
+    if refused is not None:
+        field, message = refused
+        path = tuple(field.split("."))
+        raise ScenarioError.single(message, doc.where(path, value=True), path=field)
+    return scenario
 
 
 def doc_path(data: Any, loc: tuple[Any, ...]) -> Path:
@@ -313,6 +413,8 @@ def _problem(err: Mapping[str, Any], doc: Located) -> Problem:
         about = f" ({info.description})" if info is not None and info.description else ""
         expected, found = f"a value for '{key}'", "nothing"
         message = f"missing required key '{key}'{about}"
+        if path in doc.deleted:
+            message += f"; the inherited value was deleted by '{key}: null' at {doc.deleted[path]}"
     elif kind in _EXPECTED or kind in _BOUND or kind == "literal_error":
         found = describe(found_value)
         if kind in _BOUND:
@@ -326,6 +428,8 @@ def _problem(err: Mapping[str, Any], doc: Located) -> Problem:
             suggestion = close[0] if close else None
         else:
             expected = _EXPECTED[kind]
+        if kind == "finite_number" and isinstance(found_value, str):
+            found = f"{found_value} (too large for a number)"
         message = f"expected {expected}, found {found}"
         if kind == "string_type" and isinstance(found_value, int | float | bool):
             message += " (put text that looks like a number in quotes)"
@@ -339,9 +443,10 @@ def _problem(err: Mapping[str, Any], doc: Located) -> Problem:
     elif kind in ("value_error", "assertion_error"):
         message = str(ctx.get("error", err.get("msg", "")))
         path, message = _path_from_message(doc.data, path, message)
-        close = re.search(r"did you mean '([^']+)'", message)
-        suggestion = close.group(1) if close else None
+        named = re.search(r"did you mean '([^']+)'", message)
+        suggestion = named.group(1) if named else None
         found = describe(found_value)
+        message += _merged_note(doc, path, message)
     else:
         message = str(err.get("msg", kind))
         found = describe(found_value)
@@ -351,10 +456,40 @@ def _problem(err: Mapping[str, Any], doc: Located) -> Problem:
                    expected=expected, found=found, suggestion=suggestion)
 
 
+def _merged_note(doc: Located, path: Path, message: str = "") -> str:
+    """When the mapping at ``path`` was merged from several files (a child over its parent),
+    say which entries came from which file: the value the check saw is not the one file's.
+    When the message names a key a child deleted with ``key: null``, say where instead."""
+    deleted = [f"'{p[-1]}' was deleted by '{p[-1]}: null' at {loc}"
+               for p, loc in doc.deleted.items() if f"'{p[-1]}'" in message]
+    if deleted:
+        return "; " + "; ".join(deleted)
+    n = len(path)
+    if n == 0:
+        return ""  # the whole scenario: every top-level key would be listed
+    children = {p[n]: loc for p, loc in doc.locs.items() if len(p) == n + 1 and p[:n] == path}
+    sources = {loc.source for loc in children.values()}
+    if len(sources) < 2:
+        return ""
+    by_file: dict[str, list[str]] = {}
+    for key, loc in children.items():
+        by_file.setdefault(loc.source, []).append(f"{key} (line {loc.line})" if loc.line else str(key))
+    parts = [f"{', '.join(keys)} from {source}" for source, keys in by_file.items()]
+    return "; this value was merged from several files (extends): " + "; ".join(parts)
+
+
 def _path_from_message(data: Any, path: Path, message: str) -> tuple[Path, str]:
     """A model-level check names the field it is about (``"marketing.channels.web.segment_mix
-    names unknown segment(s) ..."``): use that field's path and location when it exists."""
+    names unknown segment(s) ..."``, or ``"segment_mix shares must sum to 1"`` inside a
+    channel): use that field's path and location when it exists."""
     head, _, rest = message.partition(" ")
+    node = data
+    for part in path:
+        node = node.get(part) if isinstance(node, dict) else None
+    section = introspect.type_at(path)
+    if ("." not in head and rest and isinstance(node, dict) and head in node
+            and introspect.is_model(section) and not introspect.is_distribution(section)):
+        return (*path, head), message
     if "." not in head or not rest:
         return path, message
     candidate: list[str | int] = []

@@ -14,16 +14,19 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
     PlainSerializer,
+    ValidationInfo,
     WithJsonSchema,
+    field_validator,
     model_validator,
 )
 
-from .distributions import Distribution, parse_distribution
+from .distributions import Constant, Distribution, Support, parse_distribution
 
 ROLES = ("sdr", "ae", "presales", "implementation", "csm")
 """Roles with finite capacity that work items flow through."""
@@ -62,24 +65,77 @@ Dist = Annotated[
 ]
 """A distribution field: a number or ``{name: {params}}`` (see distributions.py)."""
 
+_AMOUNT = Support(lo=0.0, quantity="non-negative amount")
+_DURATION = Support(lo=0.0, quantity="duration (days)")
+_FRACTION = Support(lo=0.0, hi=1.0, quantity="fraction")
+Amount = Annotated[Dist, AfterValidator(_AMOUNT), _AMOUNT]
+"""A distribution of money or of a size relative to ARR: every draw >= 0."""
+Duration = Annotated[Dist, AfterValidator(_DURATION), _DURATION]
+"""A distribution of a time span in days: every draw >= 0."""
+Fraction = Annotated[Dist, AfterValidator(_FRACTION), _FRACTION]
+"""A distribution of a 0-1 quantity (fit, health): every draw in [0, 1]."""
+
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
 Money = Annotated[float, Field(ge=0.0)]
+
+
+def _mix_not_empty(mix: dict[str, float]) -> dict[str, float]:
+    """A written segment mix must give some segment a positive share (all zeros is no mix)."""
+    if mix and sum(mix.values()) <= 0:
+        raise ValueError(
+            "every share is 0: give at least one segment a positive share, or leave the mix out "
+            "for equal shares"
+        )
+    return mix
+
+
+Mix = Annotated[dict[str, Share], AfterValidator(_mix_not_empty)]
+"""Segment shares; an empty mix means equal shares, an all-zero mix is an error."""
 
 
 class Strict(BaseModel):
     """Base for every section: unknown keys are errors; values are re-validated on assignment."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, validate_default=True)
+    model_config = ConfigDict(
+        extra="forbid", validate_assignment=True, validate_default=True, allow_inf_nan=False
+    )
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_booleans(cls, value: Any, info: ValidationInfo) -> Any:
+        """``headcount: yes`` is YAML for true: refuse it in a number field rather than read 1."""
+        if info.field_name is None or not _numeric(cls.model_fields[info.field_name].annotation):
+            return value
+        items = value.values() if isinstance(value, dict) else [value]
+        for item in items:
+            if isinstance(item, bool):
+                raise ValueError(
+                    f"expected a number, found {str(item).lower()} "
+                    "(yes/no/on/off/true/false are read as true or false)"
+                )
+        return value
+
+
+def _numeric(annotation: Any) -> bool:
+    """Is a field a number, an optional number, or a mapping of names to numbers?"""
+    import typing
+
+    from . import introspect
+
+    tp = introspect.strip(annotation)
+    if typing.get_origin(tp) is dict:
+        tp = introspect.strip(typing.get_args(tp)[1])
+    return tp in (int, float)
 
 
 # --------------------------------------------------------------------------- market
 class Segment(Strict):
     """A customer segment (e.g. SMB, mid-market, enterprise): deal economics and delivery effort."""
 
-    acv: Dist = Field(description="annual contract value of a new deal (currency/year)")
+    acv: Amount = Field(description="annual contract value of a new deal (currency/year)")
     win_rate: Share = Field(description="chance a fully ramped AE wins an average-fit opportunity (fraction)")
-    cycle_days: Dist = Field(description="sales cycle from opportunity to decision, without waits (days)")
-    onboarding_days: Dist = Field(description="implementation project length for one implementer slot (days)")
+    cycle_days: Duration = Field(description="sales cycle from opportunity to decision, without waits (days)")
+    onboarding_days: Duration = Field(description="implementation project length for one implementer slot (days)")
     renewal_rate_factor: float = Field(
         default=1.0, ge=0.0, le=2.0,
         description="multiplies the renewal probability of this segment's accounts (1 = as health says)",
@@ -97,7 +153,7 @@ class Channel(Strict):
     lag_days: float = Field(
         default=30.0, ge=0, description="delay between spend and the leads it produces (days)"
     )
-    fit: Dist = Field(description="lead quality, 0 (poor) to 1 (ideal customer); mean 0.5 is average")
+    fit: Fraction = Field(description="lead quality, 0 (poor) to 1 (ideal customer); mean 0.5 is average")
     segment_mix: dict[str, Share] = Field(
         description="share of this channel's leads in each segment; shares must sum to 1"
     )
@@ -154,7 +210,7 @@ class Team(Strict):
 
 
 class SDRTeam(Team):
-    work_days: Dist = Field(description="effort to work one lead, one at a time (days)")
+    work_days: Duration = Field(description="effort to work one lead, one at a time (days)")
     qualify_rate: Share = Field(description="chance an average-fit lead touched at once becomes an opportunity")
     response_half_life_hours: float = Field(
         default=12.0, gt=0, description="wait before first touch that halves the excess qualify chance (hours)"
@@ -206,8 +262,8 @@ class AETeam(Team):
     self_source_below: Share = Field(
         default=0.5, description="pipeline counts as thin below this share of capacity"
     )
-    self_source_fit: Dist = Field(default=0.45, description="fit of self-sourced opportunities (0-1)")
-    self_source_segment_mix: dict[str, Share] = Field(
+    self_source_fit: Fraction = Field(default=Constant(value=0.45), description="fit of self-sourced opportunities (0-1)")
+    self_source_segment_mix: Mix = Field(
         default_factory=dict, description="segment shares of self-sourced opportunities (default: equal)"
     )
     fit_win_effect: float = Field(
@@ -226,14 +282,14 @@ class AETeam(Team):
         default=1.0, ge=0, le=2,
         description="win chance multiplier for AEs hired after month 0 (below 1: playbook not proven)",
     )
-    self_delivery_days: Dist = Field(
-        default=5.0, description="AE time to deliver a deal below the self-delivery threshold (days)"
+    self_delivery_days: Duration = Field(
+        default=Constant(value=5.0), description="AE time to deliver a deal below the self-delivery threshold (days)"
     )
 
 
 class PresalesTeam(Team):
     acv_threshold: Money = Field(description="deals at or above this ACV need presales (currency/year)")
-    effort_days: Dist = Field(description="presales time on one deal (days, holding one slot)")
+    effort_days: Duration = Field(description="presales time on one deal (days, holding one slot)")
     max_wait_days: float = Field(default=14.0, ge=0, description="how long a deal waits for presales")
     on_no_presales: Literal["wait", "unsupported"] = Field(
         default="unsupported",
@@ -331,15 +387,15 @@ class Renewal(Strict):
 
 class Expansion(Strict):
     upsell_per_year: float = Field(default=0.35, ge=0, le=12, description="upsell events per account-year at health 1")
-    upsell_size: Dist = Field(default=0.2, description="upsell as a fraction of current ARR")
+    upsell_size: Amount = Field(default=Constant(value=0.2), description="upsell as a fraction of current ARR")
     cross_sell_per_year: float = Field(default=0.1, ge=0, le=12, description="cross-sell events per account-year at health 1")
-    cross_sell_size: Dist = Field(default=0.35, description="cross-sell as a fraction of current ARR")
+    cross_sell_size: Amount = Field(default=Constant(value=0.35), description="cross-sell as a fraction of current ARR")
 
 
 class InitialCustomers(Strict):
     count: int = Field(default=0, ge=0, le=1_000_000, description="paying accounts at month 0")
-    segment_mix: dict[str, Share] = Field(default_factory=dict, description="segment shares (default: equal)")
-    health: Dist = Field(default=0.8, description="health at month 0")
+    segment_mix: Mix = Field(default_factory=dict, description="segment shares (default: equal)")
+    health: Fraction = Field(default=Constant(value=0.8), description="health at month 0")
 
 
 class Customers(Strict):
@@ -376,8 +432,8 @@ class Org(Strict):
     renewals_count_toward_quota: bool = Field(
         default=False, description="when AEs own renewals: renewed ARR counts toward the new-bookings quota"
     )
-    renewal_effort_days: Dist = Field(default=10.0, description="owner time to work one renewal (AE or specialist; days)")
-    expansion_effort_days: Dist = Field(default=15.0, description="AE time to close one expansion (days)")
+    renewal_effort_days: Duration = Field(default=Constant(value=10.0), description="owner time to work one renewal (AE or specialist; days)")
+    expansion_effort_days: Duration = Field(default=Constant(value=15.0), description="AE time to close one expansion (days)")
     expansion_max_wait_days: float = Field(
         default=45.0, ge=0, description="an expansion nobody picks up within this many days is lost"
     )
@@ -390,7 +446,7 @@ class Org(Strict):
     lead_routing: Literal["round_robin", "least_loaded", "segment_pods"] = Field(
         default="least_loaded", description="how qualified leads are routed to AEs"
     )
-    pods: dict[str, Share] = Field(
+    pods: Mix = Field(
         default_factory=dict, description="segment_pods: share of AEs in each segment's pod (default: equal)"
     )
     key_account_arr: Money | None = Field(

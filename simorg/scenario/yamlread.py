@@ -27,6 +27,9 @@ Path = tuple[str | int, ...]
 
 _STD = "tag:yaml.org,2002:"
 _PLAIN_SCALARS = {f"{_STD}{t}" for t in ("null", "bool", "int", "float", "str")}
+MAX_DEPTH = 40
+"""Deepest nesting accepted (a scenario uses about 6 levels); deeper is refused before any
+recursive step (merging, validation) can run out of stack."""
 _MAX_NODES = 200_000
 """Anchors and aliases can expand a small file enormously; no real scenario is this big."""
 
@@ -40,6 +43,8 @@ class Located:
     """Where each value's key is written (for a list item: where the item starts)."""
     vlocs: dict[Path, Location] = field(default_factory=dict)
     """Where each value itself starts (files only; overrides have no columns)."""
+    deleted: dict[Path, Location] = field(default_factory=dict)
+    """Inherited keys a child file removed with ``key: null``, and where it did so."""
 
     def where(self, path: Path, value: bool = False) -> Location | None:
         """The location of ``path`` (its value's start if ``value``, else its key), or of
@@ -76,8 +81,19 @@ def read_yaml(text: str, source: str) -> Located:
         return Located(data, builder.locs, builder.vlocs)
     except yaml.MarkedYAMLError as exc:
         raise _syntax_error(exc, source) from None
-    except yaml.YAMLError as exc:  # e.g. a ReaderError for a control character
+    except yaml.reader.ReaderError as exc:  # a control character, e.g. NUL
+        line = text.count("\n", 0, exc.position) + 1
+        code = ord(exc.character) if isinstance(exc.character, str) else int(exc.character)
+        raise ScenarioError.single(
+            f"not a text file: character #x{code:04x} is not allowed in YAML",
+            Location(source, line),
+        ) from None
+    except yaml.YAMLError as exc:
         raise ScenarioError.single(f"cannot read YAML: {exc}", Location(source)) from None
+    except RecursionError:
+        raise ScenarioError.single(
+            f"nested too deeply (a scenario needs fewer than {MAX_DEPTH} levels)", Location(source)
+        ) from None
     finally:
         if loader is not None:
             loader.dispose()
@@ -116,6 +132,11 @@ class _Builder:
             raise self.fail(
                 f"document too large (more than {_MAX_NODES} values after expanding aliases)",
                 node.start_mark, path,
+            )
+        if len(path) >= MAX_DEPTH:
+            raise self.fail(
+                f"nested too deeply (a scenario needs fewer than {MAX_DEPTH} levels)",
+                node.start_mark, path[:3],
             )
         self.locs[path] = _location(self.source, key_mark or node.start_mark)
         self.vlocs[path] = _location(self.source, node.start_mark)
