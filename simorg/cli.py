@@ -320,7 +320,7 @@ def run(file: str, opts: dict[str, Any]) -> None:
 
     sc = load_scenario(file, parse_overrides(opts["sets"]))
     path = out_dir(opts, sc.name)
-    res = replicate(sc, reps=parse_reps(opts["reps"], 30), seed=_seed(opts), out=path,
+    res = replicate(sc, reps=parse_reps(opts["reps"], 30) or 30, seed=_seed(opts), out=path,
                     **engine_kwargs(opts))
     text = run_table(res) + ("\n" + auto_line(res.auto) if res.auto else "")
     doc = res.to_json()
@@ -343,7 +343,7 @@ def compare(files: tuple[str, ...], opts: dict[str, Any]) -> None:
     scenarios = [load_scenario(f, overrides) for f in files]
     stem = "compare-" + "-vs-".join(sc.name for sc in scenarios[:3])
     path = out_dir(opts, stem)
-    multi = compare_many(scenarios, reps=parse_reps(opts["reps"], 30), seed=_seed(opts),
+    multi = compare_many(scenarios, reps=parse_reps(opts["reps"], 30) or 30, seed=_seed(opts),
                          out=path, **engine_kwargs(opts))
     text = "\n\n".join(compare_table(c) for c in multi.comparisons)
     if multi.auto:

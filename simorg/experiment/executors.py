@@ -25,6 +25,7 @@ import logging
 import math
 import multiprocessing
 import os
+import socket
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
@@ -156,17 +157,17 @@ class ProcessBackend(Backend):
                     chunk = pending.pop(fut)
                     try:
                         records = fut.result()
-                    except Exception as exc:  # noqa: BLE001 - a dead worker loses its chunk only
-                        lost.append((chunk, exc))
+                    except Exception as err:  # noqa: BLE001 - a dead worker loses its chunk only
+                        lost.append((chunk, err))
                         continue
                     on_records(records)
                 if lost:
                     self._discard_pool()  # a broken pool takes no new work
-                    for chunk, exc in sorted(lost, key=lambda x: (x[0].arm, x[0].seeds)):
+                    for chunk, cause in sorted(lost, key=lambda x: (x[0].arm, x[0].seeds)):
                         if attempts[chunk] < MAX_ATTEMPTS:
                             submit(chunk)
                         else:
-                            on_records(_failed(chunk, exc, attempts[chunk]))
+                            on_records(_failed(chunk, cause, attempts[chunk]))
         except BaseException:
             for fut in pending:
                 fut.cancel()
@@ -201,12 +202,33 @@ class ProcessBackend(Backend):
             self._pool = None
 
 
+def _probe(address: str) -> None:
+    """Check a scheduler address before a ``Client`` is made: a client that fails to connect
+    prints a traceback when it is collected, so malformed or unreachable TCP addresses are
+    caught here first."""
+    from distributed.comm.addressing import parse_address, parse_host_port
+
+    try:
+        scheme, loc = parse_address(address)
+        if scheme not in ("tcp", "tls"):
+            return
+        host, port = parse_host_port(loc)
+    except (ValueError, TypeError) as exc:
+        raise ExecutorUnavailable(f"malformed Dask scheduler address {address!r}: {exc}") from None
+    try:
+        socket.create_connection((host, int(port)), timeout=10).close()
+    except OSError as exc:
+        raise ExecutorUnavailable(
+            f"cannot reach the Dask scheduler at {address!r}: {exc.strerror or exc}") from None
+
+
 def _connect(scheduler: Any) -> Any:
     """A ``distributed.Client`` to ``scheduler`` (an address), or ExecutorUnavailable."""
     from distributed import Client
 
     if not isinstance(scheduler, str) or not scheduler.strip():
         raise ExecutorUnavailable(f"--scheduler expects an address like tcp://host:8786, got {scheduler!r}")
+    _probe(scheduler)
     try:
         return Client(scheduler, timeout="10s")
     except (OSError, TimeoutError) as exc:

@@ -51,9 +51,10 @@ def dumps(doc: Any) -> str:
 
 def dump_scenario(scenario: Any) -> str:
     """YAML of a resolved scenario (the scenario layer's ``dump`` when it exists)."""
-    try:
-        from ..scenario import dump  # type: ignore[attr-defined]
-    except ImportError:
+    import importlib
+
+    dump = getattr(importlib.import_module("simorg.scenario"), "dump", None)
+    if dump is None:
         try:
             return yaml.safe_dump(scenario.model_dump(mode="json"), sort_keys=False)
         except Exception as exc:  # noqa: BLE001 - keep the results even if the dump fails
