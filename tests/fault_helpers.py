@@ -64,3 +64,12 @@ def short_kpis_simulate(scenario: Any, seed: int = 0, *, keep_records: bool = Tr
     run = fake_simulate(scenario, seed, keep_records=keep_records)
     run.kpis.pop("nrr")
     return run
+
+
+def dying_once_simulate(scenario: Any, seed: int = 0, *, keep_records: bool = True) -> FakeRun:
+    """``fake_simulate``; the first time seed FAULT_SEED runs, its worker kills itself."""
+    marker = _dir() / "died"
+    if seed == FAULT_SEED and not marker.exists():
+        marker.write_text(str(os.getpid()))
+        os.kill(os.getpid(), signal.SIGKILL)
+    return fake_simulate(scenario, seed, keep_records=keep_records)

@@ -27,6 +27,7 @@ from simorg.experiment.store import LOCK_NAME, StoreUnavailable, StoreWarning, a
 from tests.conftest import ROOT, fake_simulate
 from tests.fault_helpers import (
     FAULT_SEED,
+    dying_once_simulate,
     dying_simulate,
     exiting_simulate,
     short_kpis_simulate,
@@ -91,6 +92,19 @@ def test_a_worker_that_keeps_dying_is_an_environment_failure_that_resume_retries
                              simulate_fn=dying_simulate, out=out, resume=True)
     assert again.failed == 0
     _same_files(clean, out)
+
+
+def test_a_killed_dask_worker_loses_no_replication(mini, tmp_path: Path, fault_dir: Path) -> None:
+    distributed = pytest.importorskip("distributed")
+    import logging
+
+    clean = simorg.replicate(mini, reps=8, executor="serial", simulate_fn=fake_simulate)
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                                  dashboard_address=None, silence_logs=logging.CRITICAL) as cluster:
+        res = simorg.replicate(mini, reps=8, scheduler=cluster.scheduler_address,
+                               simulate_fn=dying_once_simulate)
+    assert (fault_dir / "died").exists(), "the worker was killed"
+    assert res.failed == 0 and res.to_json() == clean.to_json()
 
 
 def test_model_failures_are_kept_on_resume_with_their_simorg_traceback(mini, tmp_path: Path) -> None:

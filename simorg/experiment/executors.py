@@ -278,14 +278,14 @@ class DaskBackend(Backend):
             simulate_fn: SimulateFn | None, on_records: OnRecords) -> None:
         from distributed import as_completed
 
-        scattered = {arm: self.client.scatter(sc, broadcast=False, hash=False)
-                     for arm, sc in scenarios.items()}
+        # Scenarios travel with each task rather than being scattered once: scattered data
+        # lives on one worker and is lost with it, which cancels every task needing it.
         futs: dict[Any, Chunk] = {}
         attempts: dict[Chunk, int] = {}
 
         def submit(chunk: Chunk) -> Any:
             attempts[chunk] = attempts.get(chunk, 0) + 1
-            fut = self.client.submit(run_chunk, chunk.arm, scattered[chunk.arm], chunk.seeds,
+            fut = self.client.submit(run_chunk, chunk.arm, scenarios[chunk.arm], chunk.seeds,
                                      simulate_fn, pure=False)
             futs[fut] = chunk
             return fut
