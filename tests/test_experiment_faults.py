@@ -146,6 +146,7 @@ def test_arms_whose_names_sanitise_alike_never_share_a_folder(mini, tmp_path: Pa
     assert again.to_json() == first.to_json()
     means = [a.summary()["arr_end"]["mean"] for a in again.arms]
     assert len(set(means)) == 4, "each arm reads its own records"
+    assert len(list(out.glob("scenario_*.yaml"))) == 4, "each arm keeps its scenario file"
 
 
 def test_damaged_stored_records_are_reported_and_recomputed(mini, tmp_path: Path) -> None:

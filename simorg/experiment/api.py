@@ -219,6 +219,7 @@ def _execute(arms: dict[str, Any], n: int | None, seed: int, store: Store, *, wo
              executor: str, scheduler: Any, progress: bool, precision: float, max_reps: int,
              simulate_fn: SimulateFn | None, kind: str, criterion: Criterion,
              ) -> tuple[list[ReplicationResult], dict[str, Any] | None]:
+    """:func:`execute` once the output directory is locked and the arms registered."""
     auto: dict[str, Any] | None
     with make_backend(executor, workers, scheduler) as backend:
         kw: dict[str, Any] = {"backend": backend, "store": store, "simulate_fn": simulate_fn, "progress": progress}
