@@ -10,9 +10,20 @@
 
 Computing commands share --seed, --reps (a number or ``auto``), --precision, --out,
 --resume, --set, --workers, --executor, --scheduler, --json. With --json stdout holds the
-result document and nothing else; progress and notes go to stderr. Bad input ends with a
-message naming the file and field and a non-zero exit (2), never a traceback (set
+result document and nothing else; progress and notes go to stderr. Never a traceback (set
 SIMORG_DEBUG=1 to see one for unexpected errors).
+
+Exit codes (README, "Exit codes"):
+
+* 0: done, every replication succeeded, the report was written;
+* 1: some replications failed (everything is saved first, their errors in result.json),
+  the report could not be written, or a bug in simorg;
+* 2: bad input (a scenario or experiment file, an option), with file, field and line;
+* 3: an environment problem: the output directory cannot be written (read-only, disk
+  full), it is in use by another run, saved results are damaged, the Dask cluster cannot
+  be reached or has no workers;
+* 130 / 143: interrupted by Ctrl-C / SIGTERM (finished replications are saved; continue
+  with ``--resume``).
 """
 
 from __future__ import annotations
@@ -20,7 +31,9 @@ from __future__ import annotations
 import functools
 import json
 import os
+import signal
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -30,8 +43,12 @@ import click
 
 from . import __version__
 
-EXIT_INPUT = 2
+EXIT_FAILED = 1
 EXIT_INTERNAL = 1
+EXIT_INPUT = 2
+EXIT_ENV = 3
+EXIT_SIGINT = 130
+EXIT_SIGTERM = 143
 
 
 # --------------------------------------------------------------------------- helpers
@@ -49,29 +66,75 @@ class InputError(click.ClickException):
         click.echo(f"error: {self.format_message()}", err=True)
 
 
+class EnvironmentProblem(click.ClickException):
+    """Not bad input and not a bug: the disk, the output directory, saved files or the
+    cluster. Shown as ``error: ...`` with exit code 3."""
+
+    exit_code = EXIT_ENV
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"error: {self.format_message()}", err=True)
+
+
 def _input_errors() -> tuple[type[BaseException], ...]:
     from .experiment import ExecutorError, ExperimentError, StoreError
     from .scenario import ScenarioError
 
-    return (ScenarioError, ExperimentError, StoreError, ExecutorError)
+    return (ScenarioError, ExperimentError, ExecutorError, StoreError)
+
+
+def _env_errors() -> tuple[type[BaseException], ...]:
+    from .experiment.executors import ExecutorUnavailable
+    from .experiment.store import StoreUnavailable
+
+    return (StoreUnavailable, ExecutorUnavailable, OSError)
+
+
+def _os_message(exc: OSError) -> str:
+    """``cannot write /x/y: No space left on device`` rather than errno tuples."""
+    what = exc.strerror or str(exc)
+    where = f" {exc.filename}" if exc.filename else ""
+    return f"file system problem at{where}: {what}" if where else f"file system problem: {what}"
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    from .experiment.runner import Terminated
+
+    raise Terminated()
+
+
+def _show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                  file: Any = None, line: str | None = None) -> None:
+    note(f"warning: {message}")
 
 
 def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn known errors into clean messages; never show a traceback for bad input."""
+    """Turn known errors into clean messages and exit codes (see the module docstring);
+    never show a traceback. SIGTERM unwinds like Ctrl-C: workers are ended, what finished is
+    saved."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from .experiment.runner import Terminated
+
+        old_term = signal.signal(signal.SIGTERM, _on_sigterm)
+        old_show = warnings.showwarning
+        warnings.showwarning = _show_warning
         try:
             return fn(*args, **kwargs)
         except click.ClickException:
             raise
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:
             out = click.get_current_context().meta.get("simorg_out")
             hint = f"; finished replications are stored in {out}, continue with --resume --out {out}" \
                 if out else ""
-            note(f"interrupted{hint}")
-            sys.exit(130)
-        except _input_errors() as exc:
+            terminated = isinstance(exc, Terminated)
+            note(f"{'terminated' if terminated else 'interrupted'}{hint}")
+            sys.exit(EXIT_SIGTERM if terminated else EXIT_SIGINT)
+        except _input_errors() + _env_errors() as exc:
+            if isinstance(exc, _env_errors()):
+                msg = _os_message(exc) if isinstance(exc, OSError) else str(exc)
+                raise EnvironmentProblem(msg) from None
             msg = exc.format() if hasattr(exc, "format") and callable(exc.format) else str(exc)
             raise InputError(msg) from None
         except Exception as exc:
@@ -80,6 +143,9 @@ def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
             note(f"internal error: {type(exc).__name__}: {exc}\n"
                  "(this is a bug in simorg; set SIMORG_DEBUG=1 for the traceback)")
             sys.exit(EXIT_INTERNAL)
+        finally:
+            signal.signal(signal.SIGTERM, old_term)
+            warnings.showwarning = old_show
 
     return wrapper
 
@@ -134,28 +200,34 @@ def emit(doc: dict[str, Any], text: str, opts: dict[str, Any]) -> None:
         click.echo(text)
 
 
-def _write_report(out_dir: Path) -> tuple[Path | None, str | None]:
-    """Write out_dir/report.html: ``(path, problem)``; a report problem never loses results."""
+def _write_report(out_dir: Path) -> tuple[Path | None, str | None, int]:
+    """Write out_dir/report.html: ``(path, problem, exit code)``; a report problem never
+    loses results (they are saved before)."""
     from .report import write_report
 
     try:
-        return write_report(Path(out_dir)), None
-    except Exception as exc:  # noqa: BLE001 - the results are already saved
-        return None, f"could not write the report: {type(exc).__name__}: {exc}"
+        return write_report(Path(out_dir)), None, 0
+    except OSError as exc:
+        return None, f"could not write the report: {_os_message(exc)}", EXIT_ENV
+    except Exception as exc:  # noqa: BLE001 - ReportError or a bug: the results are saved
+        return None, f"could not write the report: {type(exc).__name__}: {exc}", EXIT_INTERNAL
 
 
 def finish(path: Path, opts: dict[str, Any], doc: dict[str, Any] | None = None) -> None:
-    """Say where results went and write the HTML report; exit 1 if any replication failed
-    (everything that did finish is saved first)."""
-    report, problem = _write_report(path)
+    """Say where results went and write the HTML report. Exit 1 if any replication failed
+    (everything that did finish is saved first), else non-zero if the report could not be
+    written (saying why)."""
+    report, problem, code = _write_report(path)
     note(f"results written to {path}/" + (f" (report: {report})" if report else ""))
     if problem:
-        note(problem)
+        note(f"error: {problem} (the results are saved; 'simorg report {path}' tries again)")
     failed = int((doc or {}).get("failed") or 0)
     if failed:
-        note(f"error: {failed} replication(s) raised; their errors are in {path}/result.json "
-             "(set SIMORG_DEBUG=1 to see tracebacks)")
-        sys.exit(EXIT_INTERNAL)
+        note(f"error: {failed} replication(s) failed; their errors are in {path}/result.json "
+             f"and {path}/reps/ (a replication whose worker died is retried by --resume)")
+        sys.exit(EXIT_FAILED)
+    if code:
+        sys.exit(code)
 
 
 def _seed(opts: dict[str, Any]) -> int:
@@ -173,7 +245,7 @@ def engine_kwargs(opts: dict[str, Any]) -> dict[str, Any]:
 def computing(fn: Callable[..., Any]) -> Callable[..., Any]:
     """The options every computing command takes (collected into ``opts``)."""
     options = [
-        click.option("--seed", type=int, default=None, help="Seed of replication 0; replication i uses seed+i. [default: 1]"),
+        click.option("--seed", type=click.IntRange(min=0), default=None, help="Seed of replication 0; replication i uses seed+i. [default: 1]"),
         click.option("--reps", "reps", default=None, metavar="N|auto",
                      help="Replications per scenario, or 'auto' (add until --precision is reached)."),
         click.option("--precision", type=float, default=0.02, show_default=True,
@@ -248,7 +320,7 @@ def run(file: str, opts: dict[str, Any]) -> None:
 
     sc = load_scenario(file, parse_overrides(opts["sets"]))
     path = out_dir(opts, sc.name)
-    res = replicate(sc, reps=parse_reps(opts["reps"], 30), seed=_seed(opts), out=path,
+    res = replicate(sc, reps=parse_reps(opts["reps"], 30) or 30, seed=_seed(opts), out=path,
                     **engine_kwargs(opts))
     text = run_table(res) + ("\n" + auto_line(res.auto) if res.auto else "")
     doc = res.to_json()
@@ -271,7 +343,7 @@ def compare(files: tuple[str, ...], opts: dict[str, Any]) -> None:
     scenarios = [load_scenario(f, overrides) for f in files]
     stem = "compare-" + "-vs-".join(sc.name for sc in scenarios[:3])
     path = out_dir(opts, stem)
-    multi = compare_many(scenarios, reps=parse_reps(opts["reps"], 30), seed=_seed(opts),
+    multi = compare_many(scenarios, reps=parse_reps(opts["reps"], 30) or 30, seed=_seed(opts),
                          out=path, **engine_kwargs(opts))
     text = "\n\n".join(compare_table(c) for c in multi.comparisons)
     if multi.auto:
@@ -306,7 +378,8 @@ def sweep(experiment: str, opts: dict[str, Any]) -> None:
 @click.argument("name", required=False)
 @click.option("--reps", type=click.IntRange(2, 100000), default=30, show_default=True,
               help="Paired replications per arm.")
-@click.option("--seed", type=int, default=1, show_default=True, help="Seed of replication 0.")
+@click.option("--seed", type=click.IntRange(min=0), default=1, show_default=True,
+              help="Seed of replication 0.")
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="Override a field in both arms.")
 @click.option("--workers", type=click.IntRange(1, 4096), default=None, help="Worker processes [default: all cores].")
 @click.option("--no-check-off", is_flag=True, help="Skip the run with the mechanism turned off.")
@@ -332,7 +405,16 @@ def demo(name: str | None, reps: int, seed: int, sets: tuple[str, ...], workers:
         raise InputError(str(exc)) from None
     result = gallery.run_demo(name, reps=reps, seed=seed, check_off=not no_check_off,
                               overrides=parse_overrides(sets), workers=workers, progress=not quiet)
-    click.echo(dumps(result.to_json()) if as_json else gallery.format_demo(result))
+    failed = result.failed
+    try:
+        click.echo(dumps(result.to_json()) if as_json else gallery.format_demo(result))
+    except KeyError as exc:  # a KPI missing because its replications failed
+        if not failed:
+            raise
+        note(f"cannot show KPI {exc} (its replications failed)")
+    if failed:
+        note(f"error: {failed} replication(s) failed; the comparison above uses the rest")
+        sys.exit(EXIT_FAILED)
 
 
 @main.command(short_help="HTML report from saved results.")
@@ -341,11 +423,23 @@ def demo(name: str | None, reps: int, seed: int, sets: tuple[str, ...], workers:
 def report(directory: str) -> None:
     """Write DIR/report.html from results saved by run, compare or sweep."""
     path = Path(directory)
-    if not (path / "result.json").exists():
+    rj = path / "result.json"
+    if not rj.exists():
         raise InputError(f"{path}: no result.json here; give a directory written by run, compare or sweep")
-    from .report import write_report
-
-    click.echo(str(write_report(path)))
+    try:
+        doc = json.loads(rj.read_text())
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise EnvironmentProblem(
+            f"{rj} is damaged (not valid JSON: {exc}); write it again with the same command "
+            f"and --resume --out {path}") from None
+    if not isinstance(doc, dict) or "kind" not in doc:
+        raise EnvironmentProblem(f"{rj} is not a simorg result (no 'kind'); write it again with "
+                                 f"the same command and --resume --out {path}")
+    report_path, problem, code = _write_report(path)
+    if problem:
+        note(f"error: {problem}")
+        sys.exit(code)
+    click.echo(str(report_path))
 
 
 @main.command(short_help="JSON Schema of scenario files.")

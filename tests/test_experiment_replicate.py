@@ -13,6 +13,7 @@ import simorg
 from simorg.experiment import StoreError
 from simorg.experiment.api import ExperimentError
 from simorg.experiment.results import DIST_COLUMNS, KPI_COLUMNS, MONTHLY_COLUMNS
+from simorg.experiment.store import arm_folder
 from tests.conftest import ROOT, failing_simulate, fake_simulate
 
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
@@ -87,7 +88,7 @@ def test_failed_replications_are_recorded_and_the_rest_go_on(mini, tmp_path: Pat
     assert res.summary()["arr_end"]["n"] == 6
     doc = json.loads((tmp_path / "o" / "result.json").read_text())
     assert doc["failed"] == 2 and "4" in doc["errors"]
-    assert json.loads((tmp_path / "o" / "reps" / "mini" / "4.json").read_text())["error"]
+    assert json.loads((tmp_path / "o" / "reps" / arm_folder("mini") / "4.json").read_text())["error"]
 
 
 def test_reps_auto_reaches_precision_or_says_cap(mini) -> None:
@@ -128,13 +129,13 @@ def test_out_dir_files_and_resume(mini, tmp_path: Path) -> None:
         simorg.replicate(mini, reps=6, executor="serial", simulate_fn=fake_simulate, out=out)
     # lose half of the store, as if killed; resume recomputes only what is missing
     for seed in (2, 5):
-        (out / "reps" / "mini" / f"{seed}.json").unlink()
-    kept = {p.name: p.stat().st_mtime_ns for p in (out / "reps" / "mini").glob("*.json")}
+        (out / "reps" / arm_folder("mini") / f"{seed}.json").unlink()
+    kept = {p.name: p.stat().st_mtime_ns for p in (out / "reps" / arm_folder("mini")).glob("*.json")}
     again = simorg.replicate(mini, reps=6, executor="serial", simulate_fn=fake_simulate, out=out, resume=True)
     pd.testing.assert_frame_equal(again.kpis, full.kpis)
     pd.testing.assert_frame_equal(again.monthly, full.monthly)
     for name, mtime in kept.items():
-        assert (out / "reps" / "mini" / name).stat().st_mtime_ns == mtime
+        assert (out / "reps" / arm_folder("mini") / name).stat().st_mtime_ns == mtime
     # resuming into results of a different scenario is refused
     other = mini.model_copy(update={"horizon_months": 6})
     with pytest.raises(StoreError, match="different scenario"):

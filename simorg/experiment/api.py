@@ -30,7 +30,7 @@ from .outdir import write_outputs
 from .results import ComparisonResult, MultiComparison, ReplicationResult
 from .runner import RepRecord, SimulateFn
 from .stats import t_halfwidth
-from .store import Store
+from .store import Store, locked
 
 DEFAULT_REPS = 30
 AUTO_FIRST_BATCH = 20
@@ -40,6 +40,16 @@ DEFAULT_MAX_REPS = 2000
 
 class ExperimentError(ValueError):
     """Bad experiment options (reps, precision...) with a message a person can act on."""
+
+
+def check_seed(seed: Any) -> int:
+    """The seed of replication 0: a non-negative integer (the model's random streams are
+    keyed by unsigned integers), else ExperimentError."""
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
+        raise ExperimentError(f"--seed must be a whole number, got {seed!r}")
+    if seed < 0:
+        raise ExperimentError(f"--seed must be 0 or more, got {seed}")
+    return int(seed)
 
 
 def seeds_for(seed: int, reps: int) -> list[int]:
@@ -195,11 +205,24 @@ def execute(arms: dict[str, Any], reps: int | str, seed: int, *, workers: int | 
     report (``None`` for a fixed number of replications).
     """
     n = _check_reps(reps)
-    store = Store(out, resume=resume, kind=kind)
-    for label, sc in arms.items():
-        store.register(label, sc, {"scenario": sc.name, **(manifest_extra or {}).get(label, {})})
+    seed = check_seed(seed)
+    with locked(out):
+        store = Store(out, resume=resume, kind=kind)
+        for label, sc in arms.items():
+            store.register(label, sc, {"scenario": sc.name, **(manifest_extra or {}).get(label, {})})
+        return _execute(arms, n, seed, store, workers=workers, executor=executor,
+                        scheduler=scheduler, progress=progress, precision=precision,
+                        max_reps=max_reps, simulate_fn=simulate_fn, kind=kind, criterion=criterion)
+
+
+def _execute(arms: dict[str, Any], n: int | None, seed: int, store: Store, *, workers: int | None,
+             executor: str, scheduler: Any, progress: bool, precision: float, max_reps: int,
+             simulate_fn: SimulateFn | None, kind: str, criterion: Criterion,
+             ) -> tuple[list[ReplicationResult], dict[str, Any] | None]:
+    """:func:`execute` once the output directory is locked and the arms registered."""
+    auto: dict[str, Any] | None
     with make_backend(executor, workers, scheduler) as backend:
-        kw = {"backend": backend, "store": store, "simulate_fn": simulate_fn, "progress": progress}
+        kw: dict[str, Any] = {"backend": backend, "store": store, "simulate_fn": simulate_fn, "progress": progress}
         if n is None:
             results, auto = _run_auto(arms, seed, precision=precision, max_reps=max_reps,
                                       criterion=criterion, **kw)
@@ -225,13 +248,14 @@ def replicate(sc: Any, reps: int | str = DEFAULT_REPS, seed: int = 1, workers: i
     ``resume=True`` continues a stored run. ``simulate_fn`` replaces the model (a
     module-level callable with ``simulate``'s signature).
     """
-    res, _ = execute({sc.name: sc}, reps, seed, workers=workers, executor=executor,
-                     scheduler=scheduler, progress=progress, out=out, resume=resume,
-                     precision=precision, max_reps=max_reps, simulate_fn=simulate_fn,
-                     kind="run", criterion=_arm_criterion)
-    result = res[0]
-    if out is not None:
-        write_outputs(Path(out), result.to_json(), res, {result.label: sc})
+    with locked(out):
+        res, _ = execute({sc.name: sc}, reps, seed, workers=workers, executor=executor,
+                         scheduler=scheduler, progress=progress, out=out, resume=resume,
+                         precision=precision, max_reps=max_reps, simulate_fn=simulate_fn,
+                         kind="run", criterion=_arm_criterion)
+        result = res[0]
+        if out is not None:
+            write_outputs(Path(out), result.to_json(), res, {result.label: sc})
     return result
 
 
@@ -244,13 +268,14 @@ def compare_many(scenarios: Sequence[Any], reps: int | str = DEFAULT_REPS, seed:
     if len(scenarios) < 2:
         raise ExperimentError("compare needs at least two scenarios")
     arms = dict(zip(unique_labels([sc.name for sc in scenarios]), scenarios, strict=True))
-    res, auto = execute(arms, reps, seed, workers=workers, executor=executor,
-                        scheduler=scheduler, progress=progress, out=out, resume=resume,
-                        precision=precision, max_reps=max_reps, simulate_fn=simulate_fn,
-                        kind="compare", criterion=_paired_criterion)
-    multi = MultiComparison(res, auto)
-    if out is not None:
-        write_outputs(Path(out), multi.to_json(), res, arms)
+    with locked(out):
+        res, auto = execute(arms, reps, seed, workers=workers, executor=executor,
+                            scheduler=scheduler, progress=progress, out=out, resume=resume,
+                            precision=precision, max_reps=max_reps, simulate_fn=simulate_fn,
+                            kind="compare", criterion=_paired_criterion)
+        multi = MultiComparison(res, auto)
+        if out is not None:
+            write_outputs(Path(out), multi.to_json(), res, arms)
     return multi
 
 

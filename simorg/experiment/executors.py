@@ -9,6 +9,14 @@ records as chunks finish, in whatever order they finish; callers key them by
   safe with threads in the parent), ``workers`` processes, default all cores.
 * ``dask``: a ``distributed`` client: to ``scheduler`` (an address, a ``Client`` or a
   cluster) if given, else a ``LocalCluster`` started here and closed afterwards.
+
+A worker that dies (killed, out of memory) takes its chunk with it, and a dead local
+worker breaks the whole pool. The backends start a fresh pool (or resubmit to the cluster)
+and run the lost chunks again, up to :data:`MAX_ATTEMPTS` times per chunk; a chunk that
+still cannot finish is recorded as failed for an *environment* reason, which a
+``--resume`` retries. Retried chunks give the same numbers (a replication depends only on
+its scenario and seed). On an interrupt (Ctrl-C, SIGTERM) the local workers are ended
+before the error goes on, so no worker outlives the run.
 """
 
 from __future__ import annotations
@@ -17,19 +25,29 @@ import logging
 import math
 import multiprocessing
 import os
+import socket
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any
 
-from .runner import RepRecord, SimulateFn, error_record, run_chunk
+from .runner import ENV_ERROR, RepRecord, SimulateFn, error_record, run_chunk
 
 EXECUTORS = ("local", "serial", "dask")
+MAX_ATTEMPTS = 3
+"""How many times a chunk is tried when its worker dies before it is recorded as failed."""
+DASK_WORKER_WAIT = 30.0
+"""Seconds to wait for a Dask scheduler with no workers to get one."""
 OnRecords = Callable[[list[RepRecord]], None]
 
 
 class ExecutorError(RuntimeError):
-    """An executor that cannot be used (unknown name, Dask missing, scheduler unreachable)."""
+    """An executor that cannot be used as asked (unknown name, bad worker count): bad input."""
+
+
+class ExecutorUnavailable(ExecutorError):
+    """The executor's environment fails (Dask missing, scheduler unreachable or without
+    workers, malformed address): an environment problem, not bad input."""
 
 
 @dataclass(frozen=True)
@@ -62,9 +80,10 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _failed(chunk: Chunk, exc: BaseException) -> list[RepRecord]:
-    msg = f"executor error: {type(exc).__name__}: {exc}"
-    return [error_record(chunk.arm, s, msg) for s in chunk.seeds]
+def _failed(chunk: Chunk, exc: BaseException, attempts: int) -> list[RepRecord]:
+    msg = (f"executor error: {type(exc).__name__}: {exc} (the worker running this replication "
+           f"died {attempts} time(s); --resume retries it)")
+    return [error_record(chunk.arm, s, msg, kind=ENV_ERROR) for s in chunk.seeds]
 
 
 class Backend:
@@ -95,7 +114,12 @@ class SerialBackend(Backend):
 
 
 class ProcessBackend(Backend):
-    """A pool of local worker processes, started on first use and kept for later batches."""
+    """A pool of local worker processes, started on first use and kept for later batches.
+
+    A dead worker breaks the pool: every unfinished chunk then fails with
+    ``BrokenProcessPool``. Those chunks go to a fresh pool (each at most
+    :data:`MAX_ATTEMPTS` times in all).
+    """
 
     def __init__(self, workers: int) -> None:
         self.slots = workers
@@ -107,33 +131,110 @@ class ProcessBackend(Backend):
             self._pool = ProcessPoolExecutor(max_workers=self.slots, mp_context=ctx)
         return self._pool
 
-    def run(self, scenarios, chunks, simulate_fn, on_records) -> None:
-        pool = self._get_pool()
-        pending: dict[Future, Chunk] = {}
+    def worker_pids(self) -> list[int]:
+        """Process ids of the pool's live workers (empty before first use)."""
+        procs = getattr(self._pool, "_processes", None) or {}
+        return [p.pid for p in procs.values() if p.pid is not None and p.is_alive()]
+
+    def run(self, scenarios: dict[str, Any], chunks: Iterable[Chunk],
+            simulate_fn: SimulateFn | None, on_records: OnRecords) -> None:
+        pending: dict[Future[list[RepRecord]], Chunk] = {}
+        attempts: dict[Chunk, int] = {}
+
+        def submit(chunk: Chunk) -> None:
+            attempts[chunk] = attempts.get(chunk, 0) + 1
+            fut = self._get_pool().submit(run_chunk, chunk.arm, scenarios[chunk.arm],
+                                          chunk.seeds, simulate_fn)
+            pending[fut] = chunk
+
         try:
             for chunk in chunks:
-                fut = pool.submit(run_chunk, chunk.arm, scenarios[chunk.arm], chunk.seeds, simulate_fn)
-                pending[fut] = chunk
+                submit(chunk)
             while pending:
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                lost: list[tuple[Chunk, BaseException]] = []
                 for fut in done:
                     chunk = pending.pop(fut)
                     try:
                         records = fut.result()
-                    except Exception as exc:  # noqa: BLE001 - a dead worker fails its chunk only
-                        records = _failed(chunk, exc)
-                        self._pool = None  # a broken pool cannot take new work
+                    except Exception as err:  # noqa: BLE001 - a dead worker loses its chunk only
+                        lost.append((chunk, err))
+                        continue
                     on_records(records)
+                if lost:
+                    self._discard_pool()  # a broken pool takes no new work
+                    for chunk, cause in sorted(lost, key=lambda x: (x[0].arm, x[0].seeds)):
+                        if attempts[chunk] < MAX_ATTEMPTS:
+                            submit(chunk)
+                        else:
+                            on_records(_failed(chunk, cause, attempts[chunk]))
         except BaseException:
             for fut in pending:
                 fut.cancel()
-            self.close()
+            self.terminate()
             raise
+
+    def _discard_pool(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+
+    def terminate(self) -> None:
+        """End the workers now (an interrupt): they are killed, not waited for."""
+        pool = self._pool
+        if pool is None:
+            return
+        procs = list((getattr(pool, "_processes", None) or {}).values())
+        for proc in procs:
+            if proc.is_alive():
+                proc.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
+        for proc in procs:
+            proc.join(timeout=5)
+            if proc.is_alive():  # pragma: no cover - a worker that ignores SIGTERM
+                proc.kill()
+                proc.join(timeout=5)
+        self._pool = None
 
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+
+
+def _probe(address: str) -> None:
+    """Check a scheduler address before a ``Client`` is made: a client that fails to connect
+    prints a traceback when it is collected, so malformed or unreachable TCP addresses are
+    caught here first."""
+    from distributed.comm.addressing import parse_address, parse_host_port
+
+    try:
+        scheme, loc = parse_address(address)
+        if scheme not in ("tcp", "tls"):
+            return
+        host, port = parse_host_port(loc)
+    except (ValueError, TypeError) as exc:
+        raise ExecutorUnavailable(f"malformed Dask scheduler address {address!r}: {exc}") from None
+    try:
+        socket.create_connection((host, int(port)), timeout=10).close()
+    except OSError as exc:
+        raise ExecutorUnavailable(
+            f"cannot reach the Dask scheduler at {address!r}: {exc.strerror or exc}") from None
+
+
+def _connect(scheduler: Any) -> Any:
+    """A ``distributed.Client`` to ``scheduler`` (an address), or ExecutorUnavailable."""
+    from distributed import Client
+
+    if not isinstance(scheduler, str) or not scheduler.strip():
+        raise ExecutorUnavailable(f"--scheduler expects an address like tcp://host:8786, got {scheduler!r}")
+    _probe(scheduler)
+    try:
+        return Client(scheduler, timeout="10s")
+    except (OSError, TimeoutError) as exc:
+        raise ExecutorUnavailable(f"cannot reach the Dask scheduler at {scheduler!r}: {exc}") from None
+    except (ValueError, TypeError) as exc:
+        raise ExecutorUnavailable(f"malformed Dask scheduler address {scheduler!r}: {exc}") from None
 
 
 class DaskBackend(Backend):
@@ -143,7 +244,7 @@ class DaskBackend(Backend):
         try:
             from distributed import Client, LocalCluster
         except ImportError as exc:  # pragma: no cover - dask is a test dependency
-            raise ExecutorError(
+            raise ExecutorUnavailable(
                 "the Dask executor needs the 'dask' extra: pip install 'simorg[dask]'"
             ) from exc
         self._own: list[Any] = []
@@ -156,31 +257,54 @@ class DaskBackend(Backend):
         elif isinstance(scheduler, Client):
             self.client = scheduler
         else:
-            try:
-                self.client = Client(scheduler, timeout="10s")
-            except (OSError, TimeoutError) as exc:
-                raise ExecutorError(f"cannot reach the Dask scheduler at {scheduler!r}: {exc}") from None
+            self.client = _connect(getattr(scheduler, "scheduler_address", scheduler))
             self._own = [self.client]
-        nthreads = self.client.nthreads() or {}
-        self.slots = max(1, sum(nthreads.values()))
+        self.slots = max(1, self._wait_for_workers())
 
-    def run(self, scenarios, chunks, simulate_fn, on_records) -> None:
+    def _wait_for_workers(self) -> int:
+        nthreads = self.client.nthreads() or {}
+        if not nthreads:
+            try:
+                self.client.wait_for_workers(1, timeout=DASK_WORKER_WAIT)
+            except (TimeoutError, OSError):
+                self.close()
+                raise ExecutorUnavailable(
+                    f"the Dask scheduler has no workers (waited {DASK_WORKER_WAIT:g} s); "
+                    "start some with 'dask worker ADDRESS'") from None
+            nthreads = self.client.nthreads() or {}
+        return int(sum(nthreads.values()))
+
+    def run(self, scenarios: dict[str, Any], chunks: Iterable[Chunk],
+            simulate_fn: SimulateFn | None, on_records: OnRecords) -> None:
         from distributed import as_completed
 
-        scattered = {arm: self.client.scatter(sc, broadcast=False, hash=False)
-                     for arm, sc in scenarios.items()}
-        futs = {}
-        for chunk in chunks:
-            fut = self.client.submit(run_chunk, chunk.arm, scattered[chunk.arm], chunk.seeds,
+        # Scenarios travel with each task rather than being scattered once: scattered data
+        # lives on one worker and is lost with it, which cancels every task needing it.
+        futs: dict[Any, Chunk] = {}
+        attempts: dict[Chunk, int] = {}
+
+        def submit(chunk: Chunk) -> Any:
+            attempts[chunk] = attempts.get(chunk, 0) + 1
+            fut = self.client.submit(run_chunk, chunk.arm, scenarios[chunk.arm], chunk.seeds,
                                      simulate_fn, pure=False)
             futs[fut] = chunk
+            return fut
+
+        for chunk in chunks:
+            submit(chunk)
+        queue = as_completed(list(futs))
         try:
-            for fut in as_completed(list(futs)):
-                chunk = futs[fut]
+            for fut in queue:
+                chunk = futs.pop(fut)
                 try:
                     records = fut.result()
-                except Exception as exc:  # noqa: BLE001 - a lost worker fails its chunk only
-                    records = _failed(chunk, exc)
+                except KeyboardInterrupt:
+                    raise
+                except BaseException as exc:  # noqa: BLE001 - a lost worker (KilledWorker, cancelled)
+                    if attempts[chunk] < MAX_ATTEMPTS:
+                        queue.add(submit(chunk))
+                        continue
+                    records = _failed(chunk, exc, attempts[chunk])
                 on_records(records)
         except BaseException:
             self.client.cancel(list(futs))

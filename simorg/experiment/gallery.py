@@ -166,6 +166,7 @@ class DemoResult:
     off_summary: dict[str, dict[str, Any]] | None  # same with the mechanism off in both arms
     reps: int
     comparison: Any = None  # the ComparisonResult (monthly series of both arms), when kept
+    failed: int = 0  # replications that failed, over both comparisons
 
     def appears(self, s: Symptom, summary: dict[str, dict[str, Any]] | None = None) -> bool:
         """The symptom moves the stated way with a 95% CI that excludes zero."""
@@ -181,7 +182,7 @@ class DemoResult:
     def to_json(self) -> dict[str, Any]:
         return {
             "kind": "demo", "failure_mode": self.mode.name, "title": self.mode.title,
-            "source": self.mode.source, "reps": self.reps, "mechanism": self.mode.mechanism,
+            "source": self.mode.source, "reps": self.reps, "failed": self.failed, "mechanism": self.mode.mechanism,
             "mechanism_off": self.mode.mechanism_off,
             "symptoms": [
                 {"kpi": s.kpi, "expected": "up" if s.direction == UP else "down",
@@ -204,12 +205,15 @@ def run_demo(name: str, reps: int = 30, seed: int = 1, *, check_off: bool = True
     failure = load(mode.path, overrides=overrides or None)
     res = compare(base, failure, reps=reps, seed=seed, **engine)
     off = None
+    failed = res.a.failed + res.b.failed
     if check_off and mode.mechanism_off:
         off_over = {**(overrides or {}), **mode.mechanism_off}
         base_off = load(SCENARIOS / "baseline.yaml", overrides=off_over)
         failure_off = load(mode.path, overrides=off_over)
-        off = compare(base_off, failure_off, reps=reps, seed=seed, **engine).summary()
-    return DemoResult(mode, res.summary(), off, reps, res)
+        off_res = compare(base_off, failure_off, reps=reps, seed=seed, **engine)
+        failed += off_res.a.failed + off_res.b.failed
+        off = off_res.summary()
+    return DemoResult(mode, res.summary(), off, reps, res, failed)
 
 
 # --------------------------------------------------------------------------- text

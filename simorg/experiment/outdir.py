@@ -7,7 +7,8 @@ The files (what the report layer reads):
   (``scenario, rep, month, metric, value``), ``distributions.csv``
   (``scenario, rep, metric, value``); sweeps add ``point`` and one column per varied
   parameter; Parquet copies when ``pyarrow`` is importable;
-* ``scenario_<name>.yaml``: each resolved scenario;
+* ``scenario_<name>.yaml``: each resolved scenario (``<name>-<hash>`` when two names
+  would give the same file name);
 * ``reps/`` and ``manifest.json``: the per-replication store (see store.py).
 """
 
@@ -25,7 +26,7 @@ import pandas as pd
 import yaml
 
 from .results import ReplicationResult
-from .store import safe_name, write_atomic
+from .store import arm_folder, safe_name, write_atomic
 
 
 def clean_json(obj: Any) -> Any:
@@ -51,9 +52,10 @@ def dumps(doc: Any) -> str:
 
 def dump_scenario(scenario: Any) -> str:
     """YAML of a resolved scenario (the scenario layer's ``dump`` when it exists)."""
-    try:
-        from ..scenario import dump  # type: ignore[attr-defined]
-    except ImportError:
+    import importlib
+
+    dump = getattr(importlib.import_module("simorg.scenario"), "dump", None)
+    if dump is None:
         try:
             return yaml.safe_dump(scenario.model_dump(mode="json"), sort_keys=False)
         except Exception as exc:  # noqa: BLE001 - keep the results even if the dump fails
@@ -97,7 +99,10 @@ def write_outputs(out_dir: Path, doc: dict[str, Any], arms: Sequence[Replication
         write_atomic(out_dir / f"{name}.csv", df.to_csv(index=False))
         if parquet:  # pragma: no cover - pyarrow is optional
             df.to_parquet(out_dir / f"{name}.parquet", index=False)
-    for name, sc in scenarios.items():
-        write_atomic(out_dir / f"scenario_{safe_name(name)}.yaml", dump_scenario(sc))
+    stems = [safe_name(name) for name in scenarios]
+    for (name, sc), stem in zip(scenarios.items(), stems, strict=True):
+        if stems.count(stem) > 1:  # names that sanitise alike ("x/y", "x_y") keep apart
+            stem = arm_folder(name)
+        write_atomic(out_dir / f"scenario_{stem}.yaml", dump_scenario(sc))
     write_atomic(out_dir / "result.json", dumps(doc))
     return out_dir

@@ -8,8 +8,9 @@ DESIGN.md. Replication ``i`` (``rep`` column) ran with seed ``seed + i``.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -154,7 +155,7 @@ class ComparisonResult:
         out: dict[str, dict[str, Any]] = {}
         for k in kpis or self.kpi_names():
             av, bv = self.pair(k)
-            s = paired(av, bv)
+            s: dict[str, Any] = dict(paired(av, bv))
             s["verdict"] = verdict(k, s["diff_ci95"])
             s["direction"] = describe(k)
             out[k] = s
@@ -163,7 +164,7 @@ class ComparisonResult:
     def unpaired_halfwidth(self, kpi: str) -> float:
         """What the 95% half-width of the difference would be without pairing (for contrast)."""
         av, bv = self.pair(kpi)
-        return unpaired_halfwidth(av, bv)
+        return unpaired_halfwidth(cast(Sequence[float], av), cast(Sequence[float], bv))
 
     def to_json(self) -> dict[str, Any]:
         """The ``simorg compare --json`` document for one pair (DESIGN.md contract)."""

@@ -8,8 +8,17 @@ A replication is stored as a plain, JSON-ready dict (a *rep record*)::
 
 so it travels cheaply between processes, lands in the result store unchanged and reads
 back bit-identical (JSON writes floats with ``repr``, which round-trips exactly). A
-replication that raises becomes a record with ``error`` set and empty results: the
-others go on.
+replication that raises becomes a record with ``error`` set (the exception and its
+traceback, innermost simorg frame included) and empty results: the others go on. Anything
+a replication raises counts, ``SystemExit`` included; only ``KeyboardInterrupt`` (and
+:class:`Terminated`, the parent's SIGTERM) stops the run.
+
+An error record also says what kind of failure it was (``error_kind``):
+
+* ``"model"``: the replication itself raised. Same scenario and seed raise again, so a
+  resume keeps the record rather than recomputing it.
+* ``"environment"``: the replication never finished for a reason outside it (its worker
+  process or Dask worker died, the pool broke). A resume computes it again.
 """
 
 from __future__ import annotations
@@ -26,6 +35,16 @@ SimulateFn = Callable[..., Any]
 """``simulate(scenario, seed, keep_records=False) -> Run``-like callable (module level, picklable)."""
 
 RepRecord = dict[str, Any]
+
+MODEL_ERROR = "model"
+ENV_ERROR = "environment"
+MAX_ERROR_CHARS = 8000
+"""Stored tracebacks keep their last this many characters (the innermost frames)."""
+
+
+class Terminated(KeyboardInterrupt):
+    """The process was asked to stop (SIGTERM): unwound like Ctrl-C, never recorded as a
+    failed replication."""
 
 
 def default_simulate() -> SimulateFn:
@@ -61,24 +80,39 @@ def to_record(arm: str, seed: int, run: Any, elapsed: float) -> RepRecord:
     }
 
 
-def error_record(arm: str, seed: int, error: str, elapsed: float = 0.0) -> RepRecord:
-    """A rep record for a replication that failed with ``error``."""
-    return {"arm": arm, "seed": int(seed), "error": error, "kpis": {}, "monthly": {},
-            "distributions": {}, "elapsed": round(elapsed, 4)}
+def error_record(arm: str, seed: int, error: str, elapsed: float = 0.0,
+                 kind: str = MODEL_ERROR) -> RepRecord:
+    """A rep record for a replication that failed with ``error`` (``kind``: see module doc)."""
+    return {"arm": arm, "seed": int(seed), "error": error, "error_kind": kind, "kpis": {},
+            "monthly": {}, "distributions": {}, "elapsed": round(elapsed, 4)}
+
+
+def is_env_failure(record: RepRecord) -> bool:
+    """Whether ``record`` failed for an environment reason (a resume retries those)."""
+    return bool(record.get("error")) and record.get("error_kind") == ENV_ERROR
+
+
+def describe_exception(exc: BaseException) -> str:
+    """``Type: message`` then the traceback (its tail when long), so the stored error shows
+    where in simorg the replication failed."""
+    text = "".join(traceback.format_exception(exc)).rstrip()
+    if len(text) > MAX_ERROR_CHARS:
+        text = "... (traceback shortened)\n" + text[-MAX_ERROR_CHARS:]
+    return f"{type(exc).__name__}: {exc}\n{text}"
 
 
 def run_one(arm: str, scenario: Any, seed: int, simulate_fn: SimulateFn | None = None) -> RepRecord:
-    """Run one replication; an exception becomes an error record (with its traceback tail)."""
+    """Run one replication; anything it raises (``SystemExit`` too, not ``KeyboardInterrupt``)
+    becomes an error record with its traceback."""
     fn = simulate_fn or default_simulate()
     t0 = time.perf_counter()
     try:
         run = fn(scenario, seed, keep_records=False)
         return to_record(arm, seed, run, time.perf_counter() - t0)
-    except Exception as exc:  # noqa: BLE001 - recorded per replication, by design
-        tb = traceback.format_exception(exc)
-        where = "".join(tb[-3:]).strip()
-        return error_record(arm, seed, f"{type(exc).__name__}: {exc}\n{where}",
-                            time.perf_counter() - t0)
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:  # noqa: BLE001 - recorded per replication, by design
+        return error_record(arm, seed, describe_exception(exc), time.perf_counter() - t0)
 
 
 def run_chunk(arm: str, scenario: Any, seeds: Sequence[int],

@@ -33,6 +33,7 @@ parameters, not by their luck.
 
 from __future__ import annotations
 
+import difflib
 import itertools
 import math
 from collections.abc import Mapping, Sequence
@@ -45,8 +46,10 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from ..scenario.errors import Problem, ScenarioError, describe
+from ..scenario.yamlread import Located, read_yaml
 from .api import DEFAULT_MAX_REPS, ExperimentError, execute
-from .directions import HEADLINE_KPIS
+from .directions import DIRECTIONS, HEADLINE_KPIS
 from .outdir import write_outputs
 from .results import ReplicationResult
 from .runner import SimulateFn
@@ -98,7 +101,7 @@ class Experiment(BaseModel):
     kpis: list[str] = Field(default_factory=list)
     target: str | None = None
     reps: int = Field(default=20, ge=1, le=100000)
-    seed: int = 1
+    seed: int = Field(default=1, ge=0)
 
     @model_validator(mode="after")
     def _consistent(self) -> Experiment:
@@ -135,25 +138,89 @@ class Point:
         return f"p{self.index:03d}"
 
 
+def known_kpis() -> frozenset[str]:
+    """Names of the KPIs the model produces (what an experiment's ``kpis`` and ``target``
+    may name). The one place that lists them for experiments: switch it to the KPI
+    registry (simorg/metrics/registry.py) when that lands."""
+    return frozenset(DIRECTIONS)
+
+
+class ExperimentFileError(ExperimentError, ScenarioError):
+    """A bad experiment file: located problems (file, line, field, "did you mean"),
+    formatted like the scenario layer's errors."""
+
+    def __init__(self, problems: Problem | Sequence[Problem]) -> None:
+        ScenarioError.__init__(self, problems)
+
+    def __str__(self) -> str:
+        return self.format()
+
+
+def _located(doc: Located, path: tuple[str | int, ...], message: str, value: bool = True,
+             **fields: Any) -> Problem:
+    where = doc.where(path, value=value)
+    return Problem(message=message, file=where.source if where else None,
+                   line=where.line if where else None, column=where.column if where else None,
+                   path=".".join(str(p) for p in path), **fields)
+
+
+def _schema_problem(err: Mapping[str, Any], doc: Located) -> Problem:
+    """One pydantic error of an experiment file -> a located Problem."""
+    loc = tuple(p for p in err["loc"] if not str(p).startswith(("list[", "Range")))
+    # keys of ``vary`` / ``set`` are dotted scenario paths: one part of the path, not many
+    path: tuple[str | int, ...] = tuple(loc)
+    if err["type"] == "extra_forbidden":
+        key = str(path[-1]) if path else ""
+        fields = Range.model_fields if len(path) > 1 and path[0] == "vary" else Experiment.model_fields
+        close = difflib.get_close_matches(key, list(fields), n=1, cutoff=0.6)
+        hint = f"did you mean '{close[0]}'?" if close else f"valid keys: {', '.join(fields)}"
+        return _located(doc, path, f"unknown key '{key}'; {hint}", value=False,
+                        suggestion=close[0] if close else None, found=f"'{key}'")
+    if err["type"] == "missing":
+        return _located(doc, path, f"missing required key '{path[-1]}'", value=False)
+    msg = str(err.get("msg", err["type"])).removeprefix("Value error, ")
+    return _located(doc, path, f"{msg} (found {describe(err.get('input'))})"
+                    if err["type"] not in ("value_error",) else msg)
+
+
+def _check_kpis(exp: Experiment, doc: Located) -> list[Problem]:
+    known = sorted(known_kpis())
+    problems = []
+    named: list[tuple[tuple[str | int, ...], str]] = [(("kpis", i), k) for i, k in enumerate(exp.kpis)]
+    if exp.target is not None:
+        named.append((("target",), exp.target))
+    for path, name in named:
+        if name not in known:
+            close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+            hint = f"did you mean '{close[0]}'?" if close else "see the KPI list in docs/model.md"
+            problems.append(_located(doc, path, f"unknown KPI '{name}'; {hint}",
+                                     found=f"'{name}'", suggestion=close[0] if close else None))
+    return problems
+
+
 def load_experiment(path: str | Path) -> Experiment:
-    """Read and validate an experiment file; errors name the file and the field."""
+    """Read and validate an experiment file; errors name the file, line and field (with a
+    "did you mean" for a misspelled key or KPI). Duplicate keys are errors."""
     path = Path(path)
     try:
-        doc = yaml.safe_load(path.read_text())
+        text = path.read_text()
     except OSError as exc:
         raise ExperimentError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    except yaml.YAMLError as exc:
-        raise ExperimentError(f"{path}: not valid YAML: {exc}") from None
-    if not isinstance(doc, dict):
-        raise ExperimentError(f"{path}: an experiment file is a mapping (base, vary, ...)")
+    except UnicodeDecodeError as exc:
+        raise ExperimentError(f"{path}: not a text file: {exc}") from None
+    doc = read_yaml(text, str(path))
+    if not isinstance(doc.data, dict):
+        raise ExperimentFileError(_located(doc, (), "an experiment file is a mapping (base, vary, ...)",
+                                           found=describe(doc.data)))
     try:
-        exp = Experiment.model_validate(doc)
+        exp = Experiment.model_validate(doc.data)
     except ValidationError as exc:
-        lines = []
-        for err in exc.errors():
-            loc = ".".join(str(p) for p in err["loc"] if not str(p).startswith(("list[", "Range")))
-            lines.append(f"  {loc or '(top)'}: {err['msg']}")
-        raise ExperimentError(f"{path}: invalid experiment:\n" + "\n".join(lines)) from None
+        problems = sorted((_schema_problem(err, doc) for err in exc.errors()),
+                          key=lambda p: (p.line or 0, p.column or 0))
+        raise ExperimentFileError(problems) from None
+    problems = _check_kpis(exp, doc)
+    if problems:
+        raise ExperimentFileError(problems)
     if not exp.name:
         exp.name = path.stem
     return exp
@@ -165,9 +232,23 @@ def base_path(exp: Experiment, exp_path: str | Path) -> Path:
 
 
 def get_path(obj: Any, dotted: str) -> Any:
-    """The value at ``a.b.c`` in a scenario (attributes and mapping keys)."""
-    for part in dotted.split("."):
-        obj = obj[part] if isinstance(obj, Mapping) else getattr(obj, part)
+    """The value at ``a.b.c`` in a scenario (attributes, mapping keys and list indexes), in
+    the path syntax of ``--set``: ``teams.ae.plan.0.headcount`` or ``teams.ae.plan[0].headcount``."""
+    from ..scenario.overrides import split_key
+
+    try:
+        parts = split_key(dotted)
+    except ValueError as exc:
+        raise KeyError(str(exc)) from None
+    for part in parts:
+        if isinstance(obj, Mapping):
+            obj = obj[part] if part in obj else obj[str(part)]
+        elif isinstance(obj, list | tuple):
+            if not isinstance(part, int):
+                raise KeyError(part)
+            obj = obj[part]
+        else:
+            obj = getattr(obj, str(part))
     return obj
 
 
@@ -322,10 +403,15 @@ class SweepResult:
 
 
 def _jsonable(v: Any) -> Any:
+    """A scenario value as plain data (lists of models too, e.g. a hiring plan)."""
     if hasattr(v, "to_yaml"):
         return v.to_yaml()
     if isinstance(v, BaseModel):
         return v.model_dump(mode="json")
+    if isinstance(v, list | tuple):
+        return [_jsonable(x) for x in v]
+    if isinstance(v, Mapping):
+        return {str(k): _jsonable(x) for k, x in v.items()}
     return v
 
 
@@ -355,23 +441,26 @@ def sweep(exp_path: str | Path, *, overrides: Mapping[str, Any] | Sequence[str] 
     for key in exp.vary:
         try:
             base_values[key] = _jsonable(get_path(base, key))
-        except (AttributeError, KeyError, TypeError):
+        except (AttributeError, KeyError, TypeError, IndexError):
             raise ExperimentError(f"{exp_path}: vary.{key}: no such parameter in {base_file}") from None
     points = design(exp, base)
     arms: dict[str, Any] = {}
     for p in points:
         arms[p.label] = load(base_file, overrides={**common, **p.params})
-    res, auto = execute(arms, reps if reps is not None else exp.reps, exp.seed, workers=workers,
-                        executor=executor, scheduler=scheduler, progress=progress, out=out,
-                        resume=resume, precision=precision, max_reps=max_reps,
-                        simulate_fn=simulate_fn, kind="sweep",
-                        manifest_extra={p.label: {"params": p.params} for p in points})
-    result = SweepResult(exp, points, res, base_values, auto)
-    if out is not None:
-        extra = {p.label: {"point": p.index, **result._params(p), "scenario": base.name}
-                 for p in points}
-        write_outputs(Path(out), result.to_json(), res, {base.name: base}, extra)
-        write_points(Path(out), result)
+    from .store import locked
+
+    with locked(out):
+        res, auto = execute(arms, reps if reps is not None else exp.reps, exp.seed, workers=workers,
+                            executor=executor, scheduler=scheduler, progress=progress, out=out,
+                            resume=resume, precision=precision, max_reps=max_reps,
+                            simulate_fn=simulate_fn, kind="sweep",
+                            manifest_extra={p.label: {"params": p.params} for p in points})
+        result = SweepResult(exp, points, res, base_values, auto)
+        if out is not None:
+            extra = {p.label: {"point": p.index, **result._params(p), "scenario": base.name}
+                     for p in points}
+            write_outputs(Path(out), result.to_json(), res, {base.name: base}, extra)
+            write_points(Path(out), result)
     return result
 
 

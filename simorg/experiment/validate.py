@@ -18,9 +18,10 @@ def is_experiment(path: str | Path) -> bool:
 
 
 def _warnings(scenario: Any) -> list[str]:
-    try:
-        from ..scenario import semantic_warnings  # type: ignore[attr-defined]
-    except ImportError:
+    import importlib
+
+    semantic_warnings = getattr(importlib.import_module("simorg.scenario"), "semantic_warnings", None)
+    if semantic_warnings is None:
         return []
     try:
         return list(semantic_warnings(scenario))
