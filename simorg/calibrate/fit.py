@@ -289,6 +289,10 @@ def _fit_deals(cal: Calibration, data: CRMData, tpl: Any, period: str) -> None:
                 cyc = _days(c["close"], c["created"]).to_numpy(dtype=float)
                 _fit_dist(cal, "cycle_days", s, cyc, f"segments.{s}.cycle_days",
                           "closed new deals (created to close)", period)
+                if cal.get(f"segments.{s}.cycle_days") is not None:
+                    cyc = cyc[np.isfinite(cyc) & (cyc > 0)]
+                    cal.targets[f"cycle.{s}"] = float(np.mean(cyc))
+                    cal.target_n[f"cycle.{s}"] = len(cyc)
             else:
                 cal.skip(f"segments.{s}.cycle_days", "no close date column")
             n_w, n_c = int(m_won.sum()), int(m_closed.sum())
@@ -620,6 +624,7 @@ def _fit_people(cal: Calibration, data: CRMData, tpl: Any, period: str) -> None:
 # --------------------------------------------------------------------------- rate correction
 RATE_PARAMS = {
     "win_rate": "segments.{s}.win_rate",
+    "cycle": "segments.{s}.cycle_days",
     "renewal": "segments.{s}.renewal_rate_factor",
     "lead_qualify_rate": "teams.sdr.qualify_rate",
     "expansion.upsell": "customers.expansion.upsell_per_year",
@@ -627,9 +632,29 @@ RATE_PARAMS = {
 }
 
 
+CYCLE_TOLERANCE = 0.03
+"""Cycle means are matched to within 3 % (relative)."""
+
+
+def scale_distribution(value: dict[str, Any], f: float) -> dict[str, Any]:
+    """A distribution's scenario form with every value multiplied by ``f`` (shape kept)."""
+    (kind, p), = value.items()
+    if kind == "lognormal" and "mean" in p:
+        return {kind: {"mean": _sig(p["mean"] * f, 4), "sd": _sig(p["sd"] * f, 4)}}
+    if kind == "lognormal":
+        return {kind: {"mu": p["mu"] + math.log(f), "sigma": p["sigma"]}}
+    if kind == "gamma":
+        return {kind: {"shape": p["shape"], "scale": _sig(p["scale"] * f, 4)}}
+    if kind == "normal":
+        return {kind: {"mean": _sig(p["mean"] * f, 4), "sd": _sig(p["sd"] * f, 4), "min": p.get("min", 0.0)}}
+    if kind == "exponential":
+        return {kind: {"mean": _sig(p["mean"] * f, 4)}}
+    return value
+
+
 def _param_of(target: str) -> str:
     head, _, seg = target.partition(".")
-    if head in ("win_rate", "renewal"):
+    if head in ("win_rate", "renewal", "cycle"):
         return RATE_PARAMS[head].format(s=seg)
     return RATE_PARAMS[target]
 
@@ -643,14 +668,21 @@ def observed_rates(runs: list[Any]) -> dict[str, tuple[float, int]]:
     q = t = 0
     exp = {"upsell": 0, "cross-sell": 0}
     years = 0.0
+    cyc: dict[str, float] = {}
+    hours: list[float] = []
     for run in runs:
         rec = run.records
         ld = rec.leads
         st, seg = ld["state"], ld["segment"]
         for s in np.unique(seg):
             m = seg == s
+            c = m & ((st == "won") | (st == "lost"))
             won[s] = won.get(s, 0) + int(np.sum(m & (st == "won")))
-            closed[s] = closed.get(s, 0) + int(np.sum(m & ((st == "won") | (st == "lost"))))
+            closed[s] = closed.get(s, 0) + int(np.sum(c))
+            cyc[s] = cyc.get(s, 0.0) + float(np.sum(ld["closed_t"][c] - ld["qualified_t"][c]))
+        h = run.kpis.get("lead_response_hours", float("nan"))
+        if np.isfinite(h):
+            hours.append(h)
         mkt = ld["true_source"] == "marketing"
         touched = mkt & ~np.isnan(ld["first_touch"])
         q += int(np.sum(touched & ~np.isnan(ld["qualified_t"])))
@@ -675,6 +707,9 @@ def observed_rates(runs: list[Any]) -> dict[str, tuple[float, int]]:
     for s in closed:
         if closed[s]:
             out[f"win_rate.{s}"] = (won[s] / closed[s], closed[s])
+            out[f"cycle.{s}"] = (cyc[s] / closed[s], closed[s])
+    if hours:
+        out["lead_response_hours"] = (float(np.mean(hours)), len(hours))
     for s in due:
         if due[s]:
             out[f"renewal.{s}"] = (ren[s] / due[s], due[s])
@@ -742,8 +777,8 @@ def correct_rates(cal: Calibration, tpl: Any, *, reps: int = 6, seed: int = 1, t
     together by the ratio of all expansion events (the records do not tell them apart)."""
     from ..experiment.simulate import simulate
 
-    targets = {k: v for k, v in cal.targets.items() if k.split(".")[0] in ("win_rate", "renewal", "lead_qualify_rate",
-                                                                          "expansion")}
+    targets = {k: v for k, v in cal.targets.items()
+               if k.split(".")[0] in ("win_rate", "renewal", "lead_qualify_rate", "expansion", "cycle")}
     if not targets:
         return
     exp_target = sum(v for k, v in targets.items() if k.startswith("expansion."))
@@ -757,15 +792,28 @@ def correct_rates(cal: Calibration, tpl: Any, *, reps: int = 6, seed: int = 1, t
         sim = observed_rates(runs)
         entry: dict[str, Any] = {"round": rnd, "params": {}, "sim": {}, "target": {}}
         worst = 0.0
-        updates: dict[str, float] = {}
+        updates: dict[str, Any] = {}
+        if "lead_response_hours" in cal.targets and "lead_response_hours" in sim:
+            # not a parameter (it follows SDR capacity and load): shown, not corrected
+            entry["target"]["lead_response_hours"] = cal.targets["lead_response_hours"]
+            entry["sim"]["lead_response_hours"] = sim["lead_response_hours"][0]
         for k, target in targets.items():
             if k.startswith("expansion."):
                 continue
             got = sim.get(k)
             path = _param_of(k)
+            entry["target"][k] = target
+            if k.startswith("cycle."):
+                # the model's cycle excludes waits for an AE or presales: scale the fitted
+                # distribution so the simulated created-to-close mean matches the data
+                entry["params"][path] = cal.get(path)
+                if got is not None and got[1] > 0 and got[0] > 0:
+                    entry["sim"][k] = got[0]
+                    worst = max(worst, abs(got[0] / target - 1) * tolerance / CYCLE_TOLERANCE)
+                    updates[path] = scale_distribution(cal.get(path), target / got[0])
+                continue
             cur = float(cal.get(path))
             entry["params"][path] = cur
-            entry["target"][k] = target
             if got is None or got[1] == 0:
                 continue
             entry["sim"][k] = got[0]
@@ -795,13 +843,17 @@ def correct_rates(cal: Calibration, tpl: Any, *, reps: int = 6, seed: int = 1, t
     where = "the history replayed" if sc.name == "calibration" and "headcount" in cal.history else "from the export date"
     for path in {p for e in cal.corrections for p in e["params"]}:
         v = cal.get(path)
-        cal.set(path, _sig(float(v), 4), cal_note(cal, path) + f"; corrected in {len(cal.corrections) - 1} "
+        cal.set(path, v if isinstance(v, dict) else _sig(float(v), 4), cal_note(cal, path) + f"; corrected in {len(cal.corrections) - 1} "
                                                             f"round(s) of {reps} simulations x {sc.horizon_months} "
                                                             f"months ({where}) so the simulated observed rate matches")
     last = cal.corrections[-1]
     for k, v in last["sim"].items():
         tgt = last["target"].get(k)
-        if tgt is not None and k != "expansion.all" and abs(v - tgt) > tolerance:
+        if k.startswith("cycle.") and abs(v / tgt - 1) > CYCLE_TOLERANCE:
+            cal.warnings.append(f"rate correction: simulated {k} {v:.1f} days is still {v / tgt - 1:+.1%} from "
+                                f"the data {tgt:.1f} after {len(cal.corrections) - 1} rounds")
+        elif tgt is not None and k.split(".")[0] in ("win_rate", "renewal", "lead_qualify_rate") \
+                and abs(v - tgt) > tolerance:
             cal.warnings.append(f"rate correction: simulated {k} {v:.3f} is still {v - tgt:+.3f} from the data "
                                 f"{tgt:.3f} after {len(cal.corrections) - 1} rounds")
 
