@@ -61,6 +61,8 @@ def calibrate(inputs: tuple[str, ...], opportunities: str | None, accounts: str 
                             "headcount": headcount}, mapping, template, name, out, export_date, horizon,
                    reps, seed, no_correct, backtest, backtest_reps, as_json)
     except CRMInputError as exc:
+        for w in exc.warnings:
+            click.echo(f"warning: {w}", err=True)
         raise _InputError(exc.format()) from None
     except ScenarioError as exc:
         raise _InputError(exc.format()) from None

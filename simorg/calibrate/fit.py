@@ -845,7 +845,7 @@ def correct_rates(cal: Calibration, tpl: Any, *, reps: int = 6, seed: int = 1, t
         v = cal.get(path)
         cal.set(path, v if isinstance(v, dict) else _sig(float(v), 4), cal_note(cal, path) + f"; corrected in {len(cal.corrections) - 1} "
                                                             f"round(s) of {reps} simulations x {sc.horizon_months} "
-                                                            f"months ({where}) so the simulated observed rate matches")
+                                                            f"months ({where}) so the simulated observed value matches")
     last = cal.corrections[-1]
     for k, v in last["sim"].items():
         tgt = last["target"].get(k)

@@ -167,8 +167,10 @@ class Issue:
 class CRMInputError(Exception):
     """The export cannot be used: every problem found, each naming file, row and column."""
 
-    def __init__(self, issues: list[Issue]):
+    def __init__(self, issues: list[Issue], warnings: list[str] | None = None):
         self.issues = issues
+        self.warnings = list(warnings or [])
+        """Warnings found before the errors (shown with them)."""
         super().__init__(self.format())
 
     def format(self) -> str:
@@ -445,7 +447,7 @@ def read_export(paths: dict[str, str | Path], mapping_file: str | Path | None = 
         except CRMInputError as exc:
             issues.extend(exc.issues)
     if issues:
-        raise CRMInputError(issues)
+        raise CRMInputError(issues, data.warnings)
     if not data.tables:
         raise CRMInputError([Issue("(no files)", "no CRM export given: name at least one of "
                                                  f"{', '.join(KINDS)}")])
