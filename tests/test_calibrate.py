@@ -13,6 +13,7 @@ import math
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
@@ -144,6 +145,36 @@ def test_people_and_state_at_export(cal):
     assert len(ib["accounts"]) == ib["count"]
     assert sum(cal.get("customers.initial.segment_mix").values()) == pytest.approx(1.0)
     assert cal.state["open_pipeline"]["count"] > 0
+
+
+def test_no_ae_ramp_in_the_example_is_recovered(cal):
+    # make_example.py gives a new AE the same deals and win chances as anyone
+    assert cal.state["ae_ramp"]["lr_p"] >= 0.05
+    assert cal.get("teams.ae.ramp_months") == 0.0
+
+
+def test_ae_ramp_is_found_when_new_hires_win_less():
+    from simorg.calibrate.fit import Calibration, _fit_ae_ramp
+    from simorg.calibrate.io import CRMData
+
+    rng = np.random.default_rng(3)
+    start = pd.Timestamp("2024-01-01")
+    people = pd.DataFrame({"person": [f"AE{i}" for i in range(10)], "role": "ae",
+                           "start": [start - pd.Timedelta(days=800)] * 5 + [start + pd.Timedelta(days=1)] * 5})
+    rows = []
+    for i in range(4000):
+        who = i % 10
+        created = start + pd.Timedelta(days=float(rng.uniform(0, 360)))
+        tenure = (created - people["start"][who]).days / (365.25 / 12)
+        p = 0.3 * min(1.0, 0.3 + 0.7 * tenure / 6)  # truth: 6 months from 0.3
+        rows.append({"id": str(i), "created": created, "stage": "won" if rng.random() < p else "lost",
+                     "type": "new", "owner": f"AE{who}", "amount": 1.0})
+    data = CRMData(tables={"opportunities": pd.DataFrame(rows), "headcount": people})
+    c = Calibration(str(BASELINE), start + pd.Timedelta(days=365), start, 12)
+    _fit_ae_ramp(c, data, simorg.load(BASELINE), "2024")
+    assert c.state["ae_ramp"]["lr_p"] < 0.001
+    assert 4 <= c.get("teams.ae.ramp_months") <= 8
+    assert 0.1 <= c.get("teams.ae.ramp_start") <= 0.5
 
 
 # --------------------------------------------------------------------------- output

@@ -60,7 +60,7 @@ def export_run(run: Any, scenario: Any, out: str | Path, origin: datetime = DEFA
             w.writerow([f"O{ld['id'][i]}", f"A{ld['id'][i]}", _stamp(origin, ld["qualified_t"][i]),
                         _stamp(origin, ld["closed_t"][i]) if stage != "open" else "", stage,
                         f"{ld['acv'][i]:.2f}", "new", source, str(ld["segment"][i]),
-                        f"AE-{ld['owner'][i]}" if ld["owner"][i] >= 0 else ""])
+                        f"E{ld['owner'][i]}" if ld["owner"][i] >= 0 else ""])
         seg_of = dict(zip(acc["id"].tolist(), acc["segment"].tolist(), strict=True))
         exp = np.flatnonzero(ev["kind"] == "expansion") if len(ev["kind"]) else np.array([], dtype=int)
         for n, i in enumerate(exp.tolist()):
@@ -111,7 +111,7 @@ def export_run(run: Any, scenario: Any, out: str | Path, origin: datetime = DEFA
         w.writerow(["Person", "Role", "Start Date", "End Date"])
         for i in range(len(st["id"])):
             end = float(st["end"][i])
-            w.writerow([f"P{st['id'][i]}", str(st["role"][i]), _stamp(origin, float(st["start"][i])),
+            w.writerow([f"E{st['id'][i]}", str(st["role"][i]), _stamp(origin, float(st["start"][i])),
                         _stamp(origin, end) if end < rec.horizon_days else ""])
     return paths
 

@@ -617,8 +617,75 @@ def _fit_people(cal: Calibration, data: CRMData, tpl: Any, period: str) -> None:
         ends = [a + pd.Timedelta(days=(m + 1) * DAYS_PER_MONTH) for m in range(cal.months)]
         plan_hist[role] = [int(((r["start"] <= t) & (e.isna() | (e > t))).sum()) for t in [a, *ends]]
     cal.history["headcount"] = plan_hist
-    cal.skip("teams.*.ramp_months", "ramp needs productivity by tenure; kept the template's "
-                                    "(bookings by AE tenure are not modelled into a ramp yet)")
+    _fit_ae_ramp(cal, data, tpl, period)
+    for role in ROLES:
+        if role != "ae":
+            cal.skip(f"teams.{role}.ramp_months", "needs productivity by tenure, which the export does not "
+                                                  "show for this role; kept the template's")
+
+
+MIN_RAMP_DEALS = 40
+"""Fewest closed deals worked by AEs in their first year to fit the AE ramp from."""
+
+
+def ramp_curve(t: np.ndarray, months: float, start: float) -> np.ndarray:
+    """The model's ramp: productivity ``start`` on day one rising linearly to 1 after ``months``."""
+    if months <= 0:
+        return np.ones_like(t, dtype=float)
+    return np.minimum(1.0, start + (1.0 - start) * np.asarray(t, dtype=float) / months)
+
+
+def _fit_ae_ramp(cal: Calibration, data: CRMData, tpl: Any, period: str) -> None:
+    """AE ramp from win rates by tenure: the model multiplies a deal's win chance by its AE's
+    ramp productivity, so deals of AEs in their first year, each won or lost, are a binomial
+    sample with p = (tenured AEs' win rate) x ramp(tenure when the deal closed). The ramp
+    (months, start) with the largest likelihood on a grid is chosen."""
+    if not (data.has("opportunities", "owner") and data.has("headcount", "person")):
+        cal.skip("teams.ae.ramp_months", "needs opportunity owners that match people in the headcount file")
+        return
+    o = data.tables["opportunities"]
+    h = data.tables["headcount"]
+    ae_start = h[h["role"] == "ae"].set_index("person")["start"]
+    d = o[(o["type"] == "new") & o["stage"].isin(("won", "lost")) & o["owner"].isin(ae_start.index)]
+    if d.empty:
+        cal.skip("teams.ae.ramp_months", "no closed new deal has an owner found among the AEs of the headcount file")
+        return
+    started = ae_start.reindex(d["owner"]).to_numpy()
+    # the model applies the ramp when the deal is decided: tenure at the close date
+    when = d["close"].fillna(d["created"]) if "close" in d else d["created"]
+    tenure = (_days(when, started) / DAYS_PER_MONTH).to_numpy(dtype=float)
+    won = (d["stage"] == "won").to_numpy()
+    old = tenure >= 12
+    # first-year deals only of AEs hired inside the history: someone whose start is the
+    # history's first day may have been there long before (an export of people who were
+    # already there often gives that date)
+    young = (tenure >= 0) & (tenure < 12) & (started > np.datetime64(cal.history_start))
+    if young.sum() < MIN_RAMP_DEALS or old.sum() < MIN_RAMP_DEALS:
+        cal.skip("teams.ae.ramp_months", f"only {int(young.sum())} closed deals by AEs in their first year and "
+                                         f"{int(old.sum())} by tenured AEs (need {MIN_RAMP_DEALS} each)")
+        return
+    base = float(won[old].mean())
+    t, w = tenure[young], won[young]
+    best = (-np.inf, 0.0, 1.0)
+    for months in np.arange(0.0, 12.01, 0.5):
+        for start in np.arange(0.05, 1.001, 0.05) if months > 0 else (1.0,):
+            p = np.clip(base * ramp_curve(t, months, start), 1e-9, 1 - 1e-9)
+            ll = float(np.sum(np.where(w, np.log(p), np.log1p(-p))))
+            if ll > best[0] + 1e-9:
+                best = (ll, float(months), round(float(start), 2))
+    ll, months, start = best
+    flat = float(np.sum(np.where(w, np.log(base), np.log1p(-base))))
+    p_lr = float(stats.chi2.sf(2 * (ll - flat), 2))  # likelihood ratio against no ramp
+    note = (f"win rate of {len(t)} deals by AEs in their first year ({w.mean():.3f}) against "
+            f"{int(old.sum())} by tenured AEs ({base:.3f}), {period}; best ramp on a grid {months:g} months "
+            f"from {start:.2f}, likelihood-ratio p {p_lr:.2f} against no ramp")
+    cal.state["ae_ramp"] = {"young_deals": len(t), "young_win_rate": float(w.mean()), "tenured_deals": int(old.sum()),
+                            "tenured_win_rate": base, "months": months, "start": start, "lr_p": p_lr}
+    if p_lr >= 0.05:
+        cal.set("teams.ae.ramp_months", 0.0, note + ": no ramp detectable")
+        return
+    cal.set("teams.ae.ramp_months", months, note)
+    cal.set("teams.ae.ramp_start", round(start, 2), note)
 
 
 # --------------------------------------------------------------------------- rate correction
