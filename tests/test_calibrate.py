@@ -353,3 +353,24 @@ def test_run_crm_csv_writes_the_first_replication(tmp_path):
     won = int(np.sum(run.records.leads["state"] == "won"))
     o = d.tables["opportunities"]
     assert int(((o["type"] == "new") & (o["stage"] == "won")).sum()) == won == int(run.kpis["new_logos"])
+
+
+def test_segments_and_channels_the_template_lacks(tmp_path):
+    names = {"smb": "Small Business", "mid": "Mid-Market", "ent": "Enterprise"}
+    for f in ("opportunities", "accounts", "leads", "headcount"):
+        t = pd.read_csv(EXAMPLE / f"{f}.csv", dtype=str, keep_default_na=False)
+        if "Segment" in t:
+            t["Segment"] = t["Segment"].map(lambda v: names.get(v, v))
+        if "Lead Source" in t:
+            t["Lead Source"] = t["Lead Source"].replace({"events": "Trade Show"})
+        t.to_csv(tmp_path / f"{f}.csv", index=False)
+    c = calibrate(read_export(find_files([tmp_path])), BASELINE, correct=False)
+    paths = write_outputs(c, tmp_path / "out")
+    sc = simorg.load(paths["scenario"])
+    assert {"small_business", "mid_market", "enterprise"} <= set(sc.segments)
+    assert sc.marketing.channels["events"].budget_per_month == 0.0  # no leads from it in the export
+    tradeshow = sc.marketing.channels["trade_show"]
+    assert tradeshow.segment_mix["enterprise"] > 0 and tradeshow.segment_mix.get("ent", 0.0) == 0.0
+    assert sc.customers.initial.segment_mix.get("smb", 0.0) == 0.0
+    run = simorg.simulate(sc.model_copy(update={"horizon_months": 4}), 1)
+    assert set(run.records.leads["segment"]) <= {"small_business", "mid_market", "enterprise"}

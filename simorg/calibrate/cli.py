@@ -11,6 +11,7 @@ column and exit code 2, never a traceback.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -66,6 +67,14 @@ def calibrate(inputs: tuple[str, ...], opportunities: str | None, accounts: str 
         raise _InputError(exc.format()) from None
     except ScenarioError as exc:
         raise _InputError(exc.format()) from None
+    except (click.ClickException, KeyboardInterrupt):
+        raise
+    except Exception as exc:
+        if os.environ.get("SIMORG_DEBUG"):
+            raise
+        click.echo(f"internal error: {type(exc).__name__}: {exc}\n"
+                   "(this is a bug in simorg; set SIMORG_DEBUG=1 for the traceback)", err=True)
+        sys.exit(1)
 
 
 def _calibrate(inputs: tuple[str, ...], explicit: dict[str, str | None], mapping: str | None, template: str,

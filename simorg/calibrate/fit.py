@@ -249,10 +249,12 @@ def _map_segments(cal: Calibration, data: CRMData, tpl: Any) -> None:
             else next(iter(tpl.segments))
         cal.segment_map[s] = s
         base = tpl.segments[like]
-        cal.set(f"segments.{s}", {
-            "acv": base.acv.to_yaml(), "win_rate": base.win_rate, "cycle_days": base.cycle_days.to_yaml(),
-            "onboarding_days": base.onboarding_days.to_yaml(), "renewal_rate_factor": base.renewal_rate_factor,
-        }, f"a segment the template does not have: starts as a copy of '{like}' (nearest new-deal ACV)")
+        copied = {"acv": base.acv.to_yaml(), "win_rate": base.win_rate, "cycle_days": base.cycle_days.to_yaml(),
+                  "onboarding_days": base.onboarding_days.to_yaml(),
+                  "renewal_rate_factor": base.renewal_rate_factor}
+        for key, value in copied.items():  # fitted values replace these one by one
+            cal.set(f"segments.{s}.{key}", value, f"segment '{s}' is not in the template: "
+                                                  f"copied from '{like}' (nearest new-deal ACV)")
     for s in tpl.segments:
         if s not in cal.segment_map:
             cal.warnings.append(f"template segment '{s}' has no data in the export: its shares are set to 0")
@@ -300,7 +302,7 @@ def _fit_deals(cal: Calibration, data: CRMData, tpl: Any, period: str) -> None:
                 cal.targets[f"win_rate.{s}"] = n_w / n_c
                 cal.target_n[f"win_rate.{s}"] = n_c
                 cal.set(f"segments.{s}.win_rate", float(tpl.segments[s].win_rate) if s in tpl.segments
-                        else cal.get(f"segments.{s}")["win_rate"],
+                        else cal.get(f"segments.{s}.win_rate"),
                         f"observed win rate {n_w}/{n_c} = {n_w / n_c:.3f}, {period}")
             else:
                 cal.skip(f"segments.{s}.win_rate", f"only {n_c} closed new deals (need 10)")
