@@ -21,6 +21,7 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from matplotlib.ticker import EngFormatter  # noqa: E402
 
 from .fit import Calibration  # noqa: E402
 
@@ -58,6 +59,7 @@ def _dist_figures(cal: Calibration) -> str:
             ax.plot(grid, c["frozen"].pdf(grid), lw=2 if i == 0 else 1, ls="-" if i == 0 else "--",
                     label=f"{c['name']} AIC {c['aic']:.0f}, KS {c['ks']:.3f}")
         ax.set_title(f"{f.quantity} ({f.segment})")
+        ax.xaxis.set_major_formatter(EngFormatter())
         ax.legend(fontsize=7)
         parts.append(_figure(fig, f"{f.quantity}, segment {f.segment}: fitted (lines) vs empirical "
                                   f"(histogram); chosen {f.candidates[0]['name']}"))
@@ -93,6 +95,7 @@ def _backtest_figures(bt: Any) -> str:
         if bt.warmup:
             ax.axvspan(0.5, bt.warmup + 0.5, color="#eeeeee", zorder=0)
         ax.set_title(metric)
+        ax.yaxis.set_major_formatter(EngFormatter())
         ax.set_xlabel("month of the history")
         ax.legend(fontsize=7)
         parts.append(_figure(fig, f"{metric}: {bt.coverage(metric):.0%} of actual months inside the band "
