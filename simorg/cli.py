@@ -7,6 +7,7 @@
     simorg report DIR              HTML report from saved results
     simorg demo [NAME]             failure-mode gallery: symptoms and causal chain
     simorg schema                  JSON Schema of scenario files
+    simorg calibrate CRM_EXPORT    fit a scenario to a CRM export (simorg/calibrate/)
 
 Computing commands share --seed, --reps (a number or ``auto``), --precision, --out,
 --resume, --set, --workers, --executor, --scheduler, --json. With --json stdout holds the
@@ -311,9 +312,10 @@ def validate(files: tuple[str, ...], sets: tuple[str, ...]) -> None:
 
 @main.command(short_help="Replications of one scenario: KPI table with 95% CIs.")
 @click.argument("file", type=click.Path())
+@click.option("--crm-csv", is_flag=True, help="Also write the first replication's records as CRM-shaped CSVs into OUT/crm/.")
 @computing
 @guarded
-def run(file: str, opts: dict[str, Any]) -> None:
+def run(file: str, opts: dict[str, Any], crm_csv: bool = False) -> None:
     """Run replications of the scenario FILE and print each KPI's mean and 95% CI."""
     from .experiment import replicate
     from .experiment.tables import auto_line, run_table
@@ -325,6 +327,11 @@ def run(file: str, opts: dict[str, Any]) -> None:
     text = run_table(res) + ("\n" + auto_line(res.auto) if res.auto else "")
     doc = res.to_json()
     emit(doc, text, opts)
+    if crm_csv:  # simorg/calibrate/export.py
+        from .calibrate.export import export_run
+        from .experiment.simulate import simulate
+
+        note(f"CRM-shaped CSVs of the first replication in {export_run(simulate(sc, _seed(opts)), sc, path / 'crm')['leads'].parent}/")
     finish(path, opts, doc)
 
 
@@ -449,6 +456,12 @@ def schema() -> None:
     from .scenario import json_schema
 
     click.echo(json.dumps(json_schema(), indent=2))
+
+
+# --------------------------------------------------------------------------- calibrate (simorg/calibrate/cli.py)
+from .calibrate.cli import calibrate as _calibrate  # noqa: E402
+
+main.add_command(_calibrate)
 
 
 if __name__ == "__main__":  # pragma: no cover
