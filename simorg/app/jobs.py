@@ -5,7 +5,7 @@ their version of it) over the same seeds, so the comparison is paired exactly as
 :func:`simorg.compare`. Each job is cut into small chunks (an arm and a few seeds, the
 unit :func:`simorg.experiment.runner.run_chunk` runs); the dispatcher keeps the pool busy
 with at most two chunks per worker in flight and picks the next chunk round-robin over the
-*clients* that have work waiting, so thirty people pressing "Run" at once each see their
+*clients* that have work waiting (a client whose queue was empty goes first), so thirty people pressing "Run" at once each see their
 progress bar move, and one big run cannot starve a small one.
 
 Replications are deterministic (seed ``seed + i``), so a finished replication is kept in a
@@ -138,7 +138,10 @@ class Dispatcher:
             chunks = [_Chunk(job, label, tuple(ss[i:i + size]))
                       for label, ss in missing.items() for i in range(0, len(ss), size)]
             if chunks:
-                self._queues.setdefault(client, deque()).extend(chunks)
+                if client not in self._queues:  # a client with nothing waiting goes first
+                    self._queues[client] = deque()
+                    self._queues.move_to_end(client, last=False)
+                self._queues[client].extend(chunks)
                 self._cv.notify_all()
         if not chunks:
             self._finish(job)
