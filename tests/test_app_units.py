@@ -146,9 +146,9 @@ def test_run_compares_with_the_start_and_offers_yaml(client):
     assert res["json"]["kpis"]["arr_end"]["verdict"] == "better"
     y = client.get(f"/api/runs/{doc['id']}/scenario.yaml")
     assert y.status_code == 200
-    from simorg.scenario import load_dict
-
     import yaml
+
+    from simorg.scenario import load_dict
 
     sc = load_dict(yaml.safe_load(y.text))
     assert sc.teams.ae.headcount == 10 and sc.horizon_months == 12

@@ -95,9 +95,9 @@ def _constraints(tp: Any, info: Any | None = None) -> dict[str, float]:
             metas.extend(args[1:])
             t = args[0]
             continue
-        args = [a for a in typing.get_args(t) if a is not type(None)]
-        if typing.get_origin(t) in (typing.Union, types.UnionType) and len(args) == 1:
-            t = args[0]
+        members = [a for a in typing.get_args(t) if a is not type(None)]
+        if typing.get_origin(t) in (typing.Union, types.UnionType) and len(members) == 1:
+            t = members[0]
             continue
         break
     for m in metas:

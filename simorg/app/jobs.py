@@ -18,6 +18,7 @@ means.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import multiprocessing
@@ -202,7 +203,7 @@ class Dispatcher:
             except Exception as exc:  # noqa: BLE001 - a broken pool fails the chunk, not the server
                 fut = Future()
                 fut.set_exception(exc)
-            fut.add_done_callback(lambda f, c=chunk: self._chunk_done(c, f))
+            fut.add_done_callback(functools.partial(self._chunk_done, chunk))
 
     def _chunk_done(self, chunk: _Chunk, fut: Future) -> None:
         try:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -144,15 +145,8 @@ def results_in_memory(arms: Sequence[ReplicationResult], scenarios: Mapping[str,
     monthly = pd.concat([a.monthly for a in arms], ignore_index=True)
     dists = pd.concat([a.distributions for a in arms], ignore_index=True)
     docs = {label: yaml.safe_load(dump(sc)) for label, sc in scenarios.items()}
-    return Results(out_dir=_NoDir(), result=doc, kpis=kpis, monthly=monthly, distributions=dists,
+    return Results(out_dir=Path("(in memory: this page)"), result=doc, kpis=kpis, monthly=monthly, distributions=dists,
                    scenarios=docs)
-
-
-class _NoDir(str):
-    """Stands in for the results folder of an in-memory run (the report only prints it)."""
-
-    def __new__(cls) -> _NoDir:
-        return super().__new__(cls, "(in memory: this page)")
 
 
 def symptoms(mode: FailureMode, summary: Mapping[str, Mapping[str, Any]]) -> list[dict[str, Any]]:

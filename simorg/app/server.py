@@ -28,7 +28,7 @@ import contextlib
 import re
 import tempfile
 import threading
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -128,6 +128,8 @@ class AppState:
         if not text:
             return {start.name: start}, start, start, None
         mine = load(self.path_of(sid), overrides={**common, **text})
+        if mine == start:  # values typed back to the start's: nothing to compare
+            return {start.name: start}, start, start, None
         mine = mine.model_copy(update={"name": f"{start.name} (yours)"})
         return {start.name: start, mine.name: mine}, start, mine, None
 
@@ -322,7 +324,7 @@ def create_app(scenarios: Path | None = None, workers: int = 2, simulate_fn: Any
     ]
 
     @contextlib.asynccontextmanager
-    async def lifespan(app: Starlette):  # type: ignore[no-untyped-def]
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
         state.dispatcher.close()
 

@@ -23,7 +23,7 @@ from typing import Any
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run"]
-VIEWPORT = {"width": 1280, "height": 800}
+VIEWPORT: Any = {"width": 1280, "height": 800}
 """The projector's resolution."""
 
 
@@ -113,7 +113,7 @@ def explore(page: Any, url: str, out: Path | None = None, reps: int = 4, horizon
     page.goto(url)
     page.wait_for_selector("body[data-ready='1']")
     page.wait_for_selector(_field("teams.ae.headcount"))
-    tour.notes["labels"] = page.locator(".ctl label").all_inner_texts()
+    tour.notes["labels"] = [t.strip() for t in page.locator(".ctl label").all_text_contents()]
     set_run_length(page, reps, horizon)
     _shot(page, out, "start", tour)
     ae = _field("teams.ae.headcount")
