@@ -161,7 +161,7 @@ def symptoms(mode: FailureMode, summary: Mapping[str, Mapping[str, Any]]) -> lis
         appears = bool(lo > 0) if s.direction > 0 else bool(hi < 0)
         unit = kpi_info(s.kpi).unit
         out.append({"kpi": s.kpi, "label": s.label, "expected": "up" if s.direction > 0 else "down",
-                    "appears": appears, "a_mean": fmt_value(d["a_mean"], unit),
+                    "appears": appears, "removed_by_switch": s.kpi in mode.removes, "a_mean": fmt_value(d["a_mean"], unit),
                     "b_mean": fmt_value(d["b_mean"], unit)})
     return out
 

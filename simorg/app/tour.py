@@ -174,13 +174,34 @@ def class_mode(page: Any, url: str, mode: str = "csm_overload", out: Path | None
     return tour
 
 
+def time_baseline_run(page: Any, url: str, reps: int = 50) -> float:
+    """Seconds from pressing Run on the unchanged baseline to the answer on the page."""
+    page.goto(url)
+    page.wait_for_selector("body[data-ready='1']")
+    page.wait_for_selector(_field("teams.ae.headcount"))
+    page.fill("#seed", str(int(time.time()) % 100000))  # fresh seeds: nothing from the cache
+    page.fill("#reps", str(reps))
+    t0 = time.perf_counter()
+    page.click("#run")
+    wait_result(page, timeout_ms=900_000)
+    return time.perf_counter() - t0
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", type=Path, required=True, help="folder for app_*.png")
     ap.add_argument("--reps", type=int, default=30)
     ap.add_argument("--horizon", type=int, default=None, help="months (default: the scenario's)")
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--time-baseline", type=int, default=0, metavar="REPS",
+                    help="only time REPS replications of the baseline from the page (twice: cold, warm pool)")
     args = ap.parse_args(argv)
+    if args.time_baseline:
+        with running_server(workers=args.workers) as url, browser_page() as page:
+            for label in ("cold pool", "warm pool"):
+                secs = time_baseline_run(page, url, args.time_baseline)
+                print(f"page: {args.time_baseline} baseline replications, {label}: {secs:.2f} s", flush=True)
+        return
     with running_server(workers=args.workers) as url, browser_page() as page:
         t = explore(page, url, args.out, reps=args.reps, horizon=args.horizon)
         class_mode(page, url, out=args.out, reps=args.reps, horizon=args.horizon, tour=t)

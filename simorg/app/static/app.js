@@ -280,11 +280,12 @@ function renderSymptoms(symptoms) {
   if (!symptoms) return;
   const t = el("table", { class: "symptoms" });
   t.append(el("tr", {}, el("th", { text: "Symptom" }), el("th", { text: "healthy baseline" }),
-    el("th", { text: "this org" }), el("th", { text: "expected" }), el("th", { text: "seen?" })));
+    el("th", { text: "this org" }), el("th", { text: "expected" }), el("th", { text: "seen?" }), el("th", { text: "mechanism switch" })));
   for (const s of symptoms) {
     const tr = el("tr", { "data-kpi": s.kpi }, el("td", { text: s.label }), el("td", { class: "num", text: s.a_mean }),
       el("td", { class: "num", text: s.b_mean }), el("td", { text: s.expected }),
-      el("td", { class: s.appears ? "bad" : "good", text: s.appears ? "appears" : "gone" }));
+      el("td", { class: s.appears ? "bad" : "good", text: s.appears ? "appears" : "gone" }),
+      el("td", { class: "muted small", text: s.removed_by_switch ? "the switch removes it" : "load itself: the switch does not remove it" }));
     t.append(tr);
   }
   box.append(el("h3", { text: "Symptoms (95% CI of the change excludes zero = appears)" }), t);
