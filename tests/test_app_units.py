@@ -317,3 +317,20 @@ def test_app_command_options():
     out = CliRunner().invoke(main, ["app", "--help"]).output
     for opt in ("--port", "--workers", "--no-browser", "--host"):
         assert opt in out
+
+
+def test_old_finished_runs_are_forgotten(monkeypatch):
+    import simorg.app.jobs as jobs
+
+    monkeypatch.setattr(jobs, "MAX_JOBS", 2)
+    sc = simorg.load(BASELINE, overrides={"horizon_months": 3})
+    d = Dispatcher(1, lambda job: None, executor=ThreadPoolExecutor(1), simulate_fn=fake_simulate)
+    try:
+        ids = []
+        for i in range(4):
+            job = d.submit(f"c{i}", {"a": sc}, [1, 2])
+            _until(lambda job=job: job.status == "done")
+            ids.append(job.id)
+        assert list(d.jobs) == ids[-2:]  # the newest MAX_JOBS runs are kept
+    finally:
+        d.close()

@@ -34,7 +34,10 @@ from ..experiment.runner import RepRecord, error_record, run_chunk
 from ..experiment.store import fingerprint
 
 MAX_IN_FLIGHT_PER_WORKER = 2
-CACHE_SIZE = 20000
+CACHE_SIZE = 3000
+"""Replications kept for reuse (a 36-month baseline replication holds about 50 KB of series)."""
+MAX_JOBS = 300
+"""Finished runs kept for their results and downloads; older ones are forgotten first."""
 
 
 @dataclass
@@ -125,6 +128,7 @@ class Dispatcher:
                 kept = deque(c for c in q if c.job.status != "superseded")
                 self._queues[client] = kept
             self.jobs[job.id] = job
+            self._forget_old_jobs()
             missing: dict[str, list[int]] = {}
             for label in arms:
                 job.records[label] = {}
@@ -147,6 +151,12 @@ class Dispatcher:
         if not chunks:
             self._finish(job)
         return job
+
+    def _forget_old_jobs(self) -> None:
+        """Drop the oldest finished runs beyond :data:`MAX_JOBS` (called with the lock held)."""
+        ended = [j for j in self.jobs.values() if j.status in ("done", "failed", "superseded")]
+        for old in ended[:max(0, len(self.jobs) - MAX_JOBS)]:
+            del self.jobs[old.id]
 
     def queue_position(self, job: Job) -> int:
         """How many chunks of other jobs would run before this job's first waiting chunk."""
