@@ -90,3 +90,35 @@ def test_class_mode_shows_symptoms_then_the_mechanism_off(url, page, explored, t
     if SHOTS:
         for name in ("start", "error", "answer", "charts", "comparison", "class_symptoms", "class_fixed"):
             assert (Path(SHOTS) / f"app_{name}.png").exists()
+
+
+def simulate_with_ledger(scenario, seed=0, *, keep_records=True):
+    """The real model plus the series the money ledger and people's time will add
+    (``cash``, ``hours_<role>_<work>``), to check the page draws them without changes."""
+    import numpy as np
+
+    run = simorg.simulate(scenario, seed, keep_records=keep_records)
+    n = len(run.monthly["arr"])
+    run.monthly["cash"] = 2e6 - np.cumsum(np.full(n, 5e4 + 1e3 * (seed % 5)))
+    run.monthly["hours_ae_new_business"] = np.full(n, 900.0)
+    run.monthly["hours_ae_renewals"] = np.full(n, 150.0)
+    run.monthly["hours_renewal_specialist_renewals"] = np.full(n, 300.0)
+    return run
+
+
+def test_cash_and_hours_charts_appear_when_the_series_exist(page):
+    from concurrent.futures import ThreadPoolExecutor
+
+    with tour.running_server(workers=1, simulate_fn=simulate_with_ledger,
+                             executor=ThreadPoolExecutor(1)) as u:
+        page.goto(u)
+        page.wait_for_selector("body[data-ready='1']")
+        page.wait_for_selector("#c-teams-ae-headcount")
+        tour.set_run_length(page, 3, 6)
+        page.click("#run")
+        tour.wait_result(page)
+        metrics = [e.get_attribute("data-metric") for e in page.locator("svg.fan").all()]
+        assert metrics == ["arr", "cash"]
+        assert page.locator("#hours-box").is_visible()
+        assert page.locator("svg.hours rect").count() >= 3
+        assert "renewals" in page.inner_text("#hours")
