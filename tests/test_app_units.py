@@ -334,3 +334,30 @@ def test_old_finished_runs_are_forgotten(monkeypatch):
         assert list(d.jobs) == ids[-2:]  # the newest MAX_JOBS runs are kept
     finally:
         d.close()
+
+
+def test_simorg_app_prints_its_url_and_serves_the_page():
+    import httpx
+
+    from simorg.app.tour import free_port
+
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "simorg", "app", "--no-browser", "--port", str(port),
+                             "--workers", "1"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True)
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        assert f"http://127.0.0.1:{port}/" in line
+        for _ in range(200):
+            try:
+                r = httpx.get(f"http://127.0.0.1:{port}/", timeout=5)
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        assert r.status_code == 200 and "/static/app.js" in r.text and "http" not in r.text
+        js = httpx.get(f"http://127.0.0.1:{port}/static/app.js", timeout=5).text
+        assert "http" not in js.replace("http://www.w3.org/2000/svg", "")  # offline: no CDN
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
