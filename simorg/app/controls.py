@@ -64,7 +64,7 @@ class Group:
 # scenario's own teams / channels, "*" means every simple field of the section.
 TEAM_PEOPLE = ("headcount", "plan", "ramp_months", "attrition_per_year", "backfill")
 GROUPS: tuple[tuple[str, str, tuple[tuple[str, tuple[str, ...] | str], ...]], ...] = (
-    ("horizon", "Run", (("", ("horizon_months",)),)),
+    ("horizon", "Run length (both arms)", (("", ("horizon_months",)),)),
     ("people", "People and hiring plans", (("teams.<team>", TEAM_PEOPLE),
                                            ("teams.csm", ("touches_per_month",)))),
     ("budgets", "Budgets", (("marketing.channels.<channel>", ("budget_per_month", "budget_growth_per_month")),
