@@ -8,6 +8,7 @@
     simorg demo [NAME]             failure-mode gallery: symptoms and causal chain
     simorg schema                  JSON Schema of scenario files
     simorg calibrate CRM_EXPORT    fit a scenario to a CRM export (simorg/calibrate/)
+    simorg app                     the page: a local web app (needs the "app" extra)
 
 Computing commands share --seed, --reps (a number or ``auto``), --precision, --out,
 --resume, --set, --workers, --executor, --scheduler, --json. With --json stdout holds the
@@ -456,6 +457,23 @@ def schema() -> None:
     from .scenario import json_schema
 
     click.echo(json.dumps(json_schema(), indent=2))
+
+
+@main.command(short_help="The page: a local web app for a class or a client meeting.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port to listen on.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0: the room's network).")
+@click.option("--workers", type=click.IntRange(1, 4096), default=None, help="Worker processes shared by every browser [default: all cores].")
+@click.option("--no-browser", is_flag=True, help="Print the URL only; do not open a browser.")
+def app(port: int, host: str, workers: int | None, no_browser: bool) -> None:
+    """Start the page (offline; every asset served locally) and print its URL."""
+    try:
+        import starlette  # noqa: F401
+        import uvicorn  # noqa: F401
+
+        from .app import serve
+    except ImportError:
+        raise InputError('the page needs the "app" extra: pip install "simorg[app]"') from None
+    serve(host=host, port=port, workers=workers, open_browser=not no_browser)
 
 
 # --------------------------------------------------------------------------- calibrate (simorg/calibrate/cli.py)
