@@ -64,6 +64,18 @@ def test_negative_seed_is_bad_input(cli) -> None:
         clean(r)
 
 
+def test_unreadable_files_are_bad_input_for_validate_too(cli, tmp_path: Path) -> None:
+    """UTF-16 and very deep nesting said as such by `validate` (not an internal error)."""
+    u16 = tmp_path / "u16.yaml"
+    u16.write_bytes("name: x\n".encode("utf-16"))
+    deep = tmp_path / "deep.yaml"
+    deep.write_text("a:\n" + "".join("  " * i + "b:\n" for i in range(1, 60)))
+    for path, expect in ((u16, "UTF-16"), (deep, "nested too deeply")):
+        r = cli("validate", path)
+        assert r.exit_code == EXIT_INPUT and expect in r.stderr
+        clean(r)
+
+
 def _exp(tmp_path: Path, text: str) -> Path:
     path = tmp_path / "exp.yaml"
     path.write_text(text.replace("BASE", BASELINE))

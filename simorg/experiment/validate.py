@@ -10,19 +10,19 @@ import yaml
 
 def is_experiment(path: str | Path) -> bool:
     """An experiment file is a mapping with ``base`` and ``vary``."""
-    try:
-        doc = yaml.safe_load(Path(path).read_text())
-    except (OSError, yaml.YAMLError):
-        return False
+    from ..scenario import ScenarioError
+    from ..scenario.loader import read_text
+
+    try:  # the scenario layer's reader: size limit, encodings, symlink loops said as such
+        doc = yaml.safe_load(read_text(Path(path), str(path)))
+    except (ScenarioError, ValueError, RecursionError, yaml.YAMLError):
+        return False  # not readable as an experiment: the scenario loader says why
     return isinstance(doc, dict) and "base" in doc and "vary" in doc
 
 
 def _warnings(scenario: Any) -> list[str]:
-    import importlib
+    from ..scenario import semantic_warnings
 
-    semantic_warnings = getattr(importlib.import_module("simorg.scenario"), "semantic_warnings", None)
-    if semantic_warnings is None:
-        return []
     try:
         return list(semantic_warnings(scenario))
     except Exception as exc:  # noqa: BLE001 - a bug in a check must not hide that the file loads
