@@ -259,10 +259,7 @@ class CustomerLifecycle:
 
     def renewal_owner(self: World, a: Account) -> str:
         """Who works this account's renewal (org.renewals; AMs only for key accounts)."""
-        owner = self.sc.org.renewals
-        if owner == "am" and not isinstance(a.am, Worker):
-            return "csm"
-        return owner
+        return self.renewal_owner_policy.for_account(isinstance(a.am, Worker))
 
     def _renewal_motion(self: World, a: Account, owner: str, end: float):
         """Work the renewal; returns the worker who worked it, or None if nobody did.
@@ -355,9 +352,9 @@ class CustomerLifecycle:
             for a, h in zip(accs, health.tolist(), strict=True):
                 a.health = h
             self._expansions(accs, ids, health, m, x_cfg.upsell_per_year, x_cfg.upsell_size,
-                             self.k_upsell, self.sc.org.upsell)
+                             self.k_upsell, self.upsell_owner_policy)
             self._expansions(accs, ids, health, m, x_cfg.cross_sell_per_year, x_cfg.cross_sell_size,
-                             self.k_cross, self.sc.org.cross_sell)
+                             self.k_cross, self.cross_sell_owner_policy)
             if self.sc.org.key_account_arr is not None and "am" in self.pools:
                 for a in accs:
                     if a.active and a.am is None:
@@ -404,7 +401,7 @@ class CustomerLifecycle:
         for i in np.flatnonzero(u < p).tolist():
             a = accs[i]
             grow = max(0.0, float(size.ppf(self.streams.u(key ^ 0x5A5A, a.id, month)))) * a.arr
-            who = owner if owner != "am" or isinstance(a.am, Worker) else "csm"
+            who = owner.for_account(isinstance(a.am, Worker))
             if who == "ae":
                 self.env.process(self._ae_expansion(a, grow))
             else:

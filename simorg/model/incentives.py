@@ -104,12 +104,6 @@ class Incentives:
             return rate * item.amount / max(self.sc.org.expansion_effort_days.mean, 1e-6)
         return self.ref_pay
 
-    def pay_priority(self: World, item) -> float:
-        """Queue key (smaller first): arrival time moved earlier by how well the item pays."""
-        pp = self.sc.behaviour.pay_priority
-        pay = max(self.expected_pay_per_day(item), self.ref_pay * 1e-3)
-        return self.env.now - pp.responsiveness * pp.days_per_doubling * math.log2(pay / self.ref_pay)
-
     # ------------------------------------------------------------------ paying people
     def pay_ae(self: World, w: Worker | None, amount: float, rate: float, counts_to_quota: bool,
                acquisition: bool = True) -> None:

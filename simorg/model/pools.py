@@ -23,6 +23,8 @@ from typing import Any
 
 import simpy
 
+from .policies.routing import LEAD_ROUTING, LeastLoaded
+
 DAYS_PER_MONTH = 365.25 / 12
 
 
@@ -148,49 +150,6 @@ class Ticket:
         self.granted(self.item, worker)
 
 
-# --------------------------------------------------------------------------- routing strategies
-RoutingStrategy = Callable[["Pool", list[Worker], Any], "Worker | None"]
-ROUTING: dict[str, RoutingStrategy] = {}
-
-
-def routing(name: str):
-    """Register a routing strategy under ``name`` (scenario files refer to it by name)."""
-
-    def deco(fn: RoutingStrategy) -> RoutingStrategy:
-        ROUTING[name] = fn
-        return fn
-
-    return deco
-
-
-@routing("least_loaded")
-def least_loaded(pool: Pool, free: list[Worker], item: Any) -> Worker:
-    """The free worker with the fewest items in hand (ties: longest-serving first)."""
-    return min(free, key=lambda w: (w.load / w.capacity, w.ordinal))
-
-
-@routing("round_robin")
-def round_robin(pool: Pool, free: list[Worker], item: Any) -> Worker:
-    """Next free worker in turn after the one who got the last item."""
-    free.sort(key=lambda w: w.ordinal)
-    for w in free:
-        if w.ordinal > pool.last_ordinal:
-            return w
-    return free[0]
-
-
-@routing("segment_pods")
-def segment_pods(pool: Pool, free: list[Worker], item: Any) -> Worker | None:
-    """Deals go to the least-loaded free AE of their segment's pod (None: the pod is full).
-    Work that belongs to no segment (renewals, expansions) goes to anyone."""
-    segment = getattr(item, "segment", None)
-    if segment is not None:
-        free = [w for w in free if w.pod == segment]
-        if not free:
-            return None
-    return least_loaded(pool, free, item)
-
-
 # --------------------------------------------------------------------------- pool
 class Pool:
     """A team's workers, its queue, and its occupancy accounting.
@@ -205,7 +164,7 @@ class Pool:
                  expires: Callable[[Any], bool] | None = None):
         self.env = env
         self.role = role
-        self.route = ROUTING[strategy]
+        self.route = LEAD_ROUTING.create(strategy)
         self.priority = priority
         self.max_wait = max_wait
         self.expires = expires or (lambda item: True)  # which items ``max_wait`` applies to
@@ -225,7 +184,7 @@ class Pool:
         # load, worker) entries, one pushed whenever a worker's load changes while they have a
         # free slot; an entry whose load is no longer the worker's is skipped when it surfaces.
         self._free_heap: list[tuple[float, int, int, int, Worker]] | None = (
-            [] if self.route is least_loaded else None)
+            [] if isinstance(self.route, LeastLoaded) else None)
         self._heap_tie = itertools.count()
         # waits of items that started service (for monthly queue wait)
         self.wait_sum = 0.0
@@ -380,7 +339,7 @@ class Pool:
             heapq.heapify(self._free_heap)
 
     def _least_loaded(self) -> Worker:
-        """The free worker :func:`least_loaded` would pick, from the heap (needs free_slots > 0)."""
+        """The free worker :class:`LeastLoaded` would pick, from the heap (needs free_slots > 0)."""
         heap = self._free_heap
         while True:
             _, _, _, load, w = heap[0]
@@ -391,7 +350,7 @@ class Pool:
     def _pick(self, item: Any) -> Worker | None:
         if self._free_heap is not None:
             return self._least_loaded()
-        return self.route(self, [w for w in self.workers if w.free > 0], item)
+        return self.route.pick(self, [w for w in self.workers if w.free > 0], item)
 
     def _grant(self, req: Request | Ticket, w: Worker, now: float) -> None:
         w.load += 1

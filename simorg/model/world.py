@@ -18,6 +18,7 @@ from .customers import CustomerLifecycle
 from .entities import OPEN, STALE, Account, Lead
 from .incentives import Incentives
 from .people import People
+from .policies import EXPANSION_OWNERS, RENEWAL_OWNERS, WORK_PRIORITY
 from .pools import DAYS_PER_MONTH, Pool, Worker
 from .records import INITIAL, Recorder, Records
 from .rng import RandomStreams
@@ -62,11 +63,19 @@ class World(SalesFlow, CustomerLifecycle, People, Incentives):
         self.sdr_extra = self.sdr_extra_qualify()
         self.qualify_params = (teams.sdr.response_floor, teams.sdr.response_half_life_hours,
                                teams.sdr.qualify_rate)
-        paid_by_task = self.pay_priority if scenario.behaviour.pay_priority.responsiveness > 0 else None
+        pp = scenario.behaviour.pay_priority
+        # how AEs and renewal specialists order their queue: by pay, or first come first served
+        by_pay = WORK_PRIORITY.create("pay_per_day" if pp.responsiveness > 0 else "oldest_first",
+                                      pp.responsiveness, pp.days_per_doubling).queue_key(self)
+        sdr_order = WORK_PRIORITY.create(teams.sdr.work_order, pp.responsiveness,
+                                         pp.days_per_doubling).queue_key(self)
+        self.renewal_owner_policy = RENEWAL_OWNERS.create(scenario.org.renewals)
+        self.upsell_owner_policy = EXPANSION_OWNERS.create(scenario.org.upsell)
+        self.cross_sell_owner_policy = EXPANSION_OWNERS.create(scenario.org.cross_sell)
         self.pools: dict[str, Pool] = {
             "sdr": Pool(self.env, "sdr", "least_loaded", max_wait=teams.sdr.max_lead_age_days,
-                        priority=self._newest_first if teams.sdr.work_order == "newest_first" else None),
-            "ae": Pool(self.env, "ae", scenario.org.lead_routing, priority=paid_by_task,
+                        priority=sdr_order),
+            "ae": Pool(self.env, "ae", scenario.org.lead_routing, priority=by_pay,
                        max_wait=None if self.has_sdr else teams.sdr.max_lead_age_days,
                        expires=lambda item: isinstance(item, Lead)),  # leads go stale, tasks do not
             "presales": Pool(self.env, "presales", "least_loaded"),
@@ -79,7 +88,7 @@ class World(SalesFlow, CustomerLifecycle, People, Incentives):
             self.pools["am"] = Pool(self.env, "am", "least_loaded")
         if teams.renewal_specialist is not None:
             self.pools["renewal_specialist"] = Pool(self.env, "renewal_specialist", "least_loaded",
-                                                    priority=paid_by_task)
+                                                    priority=by_pay)
 
         s = self.streams
         self.sdr_work = Sampler(teams.sdr.work_days, s.generator("sdr.work"))
@@ -98,9 +107,18 @@ class World(SalesFlow, CustomerLifecycle, People, Incentives):
         self.renewal_effort = Sampler(scenario.org.renewal_effort_days, s.generator("org.renewal_effort"))
         self.expansion_effort = Sampler(scenario.org.expansion_effort_days, s.generator("org.expansion_effort"))
 
-    def _newest_first(self, item) -> float:
-        """SDR queue key: the freshest lead first (speed to lead)."""
-        return -self.env.now
+    # ---- what work priority policies read (policies.priority.PriorityContext)
+    def now(self) -> float:
+        """The simulation clock (days)."""
+        return self.env.now
+
+    def pay_per_day(self, item: object) -> float:
+        """What working ``item`` pays its worker per day of effort."""
+        return self.expected_pay_per_day(item)
+
+    def reference_pay(self) -> float:
+        """Pay per day of an average new deal: the zero point of pay priority."""
+        return self.ref_pay
 
     def _ever_staffed(self, role: str) -> bool:
         team = getattr(self.sc.teams, role)

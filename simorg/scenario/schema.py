@@ -11,7 +11,7 @@ for salaries and per month for marketing budgets.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -23,6 +23,7 @@ from pydantic import (
     model_validator,
 )
 
+from ..model.policies import EXPANSION_OWNERS, LEAD_ROUTING, RENEWAL_OWNERS, WORK_PRIORITY
 from .distributions import Distribution, parse_distribution
 
 ROLES = ("sdr", "ae", "presales", "implementation", "csm")
@@ -63,6 +64,17 @@ Dist = Annotated[
 """A distribution field: a number or ``{name: {params}}`` (see distributions.py)."""
 
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
+
+# Policy names come from the registries in simorg/model/policies (modules free of SimPy): a
+# policy registered there is a name the schema accepts, and an unknown name is an error that
+# lists the registered ones.
+if TYPE_CHECKING:
+    LeadRouting = WorkOrder = RenewalOwnerName = ExpansionOwnerName = str
+else:
+    LeadRouting = LEAD_ROUTING.literal()
+    WorkOrder = WORK_PRIORITY.literal(where=lambda cls: not cls.reads_pay)  # SDRs are not paid per lead worked
+    RenewalOwnerName = RENEWAL_OWNERS.literal()
+    ExpansionOwnerName = EXPANSION_OWNERS.literal()
 Money = Annotated[float, Field(ge=0.0)]
 
 
@@ -165,7 +177,7 @@ class SDRTeam(Team):
     max_lead_age_days: float = Field(
         default=14.0, gt=0, description="a lead not touched within this many days goes stale, never followed up"
     )
-    work_order: Literal["newest_first", "oldest_first"] = Field(
+    work_order: WorkOrder = Field(
         default="newest_first",
         description="which waiting lead an SDR takes next: the freshest (speed to lead) or the oldest",
     )
@@ -356,13 +368,14 @@ def _sales_means_ae(value: Any) -> Any:
     return "ae" if value == "sales" else value
 
 
-Owner = Annotated[Literal["csm", "ae", "am"], BeforeValidator(_sales_means_ae)]
+Owner = Annotated[ExpansionOwnerName, BeforeValidator(_sales_means_ae)]
+RenewalOwner = Annotated[RenewalOwnerName, BeforeValidator(_sales_means_ae)]
 
 
 class Org(Strict):
     """Who owns what. Org-design rules are data; unknown policy names are errors."""
 
-    renewals: Annotated[Literal["csm", "ae", "am", "renewal_specialist"], BeforeValidator(_sales_means_ae)] = Field(
+    renewals: RenewalOwner = Field(
         default="csm",
         description="who works renewals: csm, ae (or its alias sales), am (key accounts by their AM, "
         "the rest by CSMs) or renewal_specialist",
@@ -387,7 +400,7 @@ class Org(Strict):
     cs_handover_health_bonus: Share = Field(
         default=0.05, description="health added at go-live when implementation sits under customer success"
     )
-    lead_routing: Literal["round_robin", "least_loaded", "segment_pods"] = Field(
+    lead_routing: LeadRouting = Field(
         default="least_loaded", description="how qualified leads are routed to AEs"
     )
     pods: dict[str, Share] = Field(
