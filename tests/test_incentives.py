@@ -71,7 +71,10 @@ def test_attribution_gaming_opens_a_gap_and_an_audit_narrows_it():
 def test_presales_paid_on_wins_overpromise():
     delivery_pay = {"teams": {"presales": {"win_share": 0.0}}}
     win_pay = {"teams": {"presales": {"win_share": 1.0}}}
-    fx = arms(delivery_pay, win_pay, reps=12)
+    # 36 months: health lost at go-live shows in the trailing-12-month GRR once enough of the
+    # over-promised accounts have come up for renewal
+    long = {"horizon_months": 36}
+    fx = paired_effects(scenario(deep_update(long, delivery_pay)), scenario(deep_update(long, win_pay)), 12)
     assert fx["win_rate"][1] > 0
     assert fx["time_to_value_days"][1] > 0
     assert fx["grr"][2] < 0

@@ -76,7 +76,7 @@ class Incentives:
     # ------------------------------------------------------------------ pay priority
     def reference_pay_per_day(self: World) -> float:
         """Expected commission per AE-day of an average new deal: the zero point of pay priority."""
-        segs = list(self.sc.segments.values())
+        segs = [self.sc.segments[name] for name in sorted(self.sc.segments)]  # sums in name order
         acv = sum(s.acv.mean for s in segs) / len(segs)
         win = sum(s.win_rate for s in segs) / len(segs)
         cycle = sum(s.cycle_days.mean for s in segs) / len(segs)

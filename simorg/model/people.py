@@ -21,11 +21,14 @@ from typing import TYPE_CHECKING
 from ..scenario.schema import STAFF_ROLES, Team
 from .pools import DAYS_PER_MONTH, Worker
 from .records import RECRUITING
+from .rng import name_code
 
 if TYPE_CHECKING:
     from .world import World
 
-ROLE_CODE = {role: i + 1 for i, role in enumerate(STAFF_ROLES)}
+ROLE_CODE = {role: name_code("role", role, 24) for role in STAFF_ROLES}
+"""A person's id is ``ROLE_CODE[role] << 32 | ordinal`` (creation order within the role): a
+team's draws depend on its name, not on its place in a list of roles."""
 
 
 class People:
@@ -69,13 +72,13 @@ class People:
     def _pod_for_new_ae(self: World) -> str:
         """The segment pod furthest below its share of the AEs currently employed."""
         shares = self.sc.org.pods or {s: 1.0 for s in self.sc.segments}
-        total = sum(shares.values())
+        total = math.fsum(shares.values())  # exact: the same whatever the order of the pods
         counts = {s: 0 for s in shares}
         for w in self.people["ae"]:
             if w.pod in counts:
                 counts[w.pod] += 1
         n = sum(counts.values()) + 1
-        return min(shares, key=lambda s: (counts[s] - n * shares[s] / total, list(shares).index(s)))
+        return min(sorted(shares), key=lambda s: counts[s] - n * shares[s] / total)  # ties: by name
 
     def _leave(self: World, w: Worker) -> None:
         self.people[w.role].remove(w)

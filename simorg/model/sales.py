@@ -25,6 +25,7 @@ import simpy
 from .entities import DISQUALIFIED, LOST, MARKETING, SELF, STALE, WON, Lead
 from .pools import DAYS_PER_MONTH, Worker
 from .records import BONUS, COMMISSION, MARKETING_SPEND
+from .rng import source_codes
 from .traits import BLOCK, SEQ_BITS, SEQ_MASK, LeadTraits
 
 if TYPE_CHECKING:
@@ -50,12 +51,15 @@ class SalesFlow:
     # ------------------------------------------------------------------ marketing
     def _start_marketing(self: World) -> None:
         cost_factor, fit_factor = self.marketing_bias()
-        for ci, (name, ch) in enumerate(self.sc.marketing.channels.items()):
+        channels = self.sc.marketing.channels
+        codes = source_codes("channel", list(channels))
+        for name in sorted(channels):  # by name: the file's order of channels changes nothing
+            ch = channels[name]
             for m in range(self.months):
                 spend = ch.budget_per_month * (1 + ch.budget_growth_per_month) ** m
                 if spend > 0:
                     self.rec.cost(m * DAYS_PER_MONTH, "marketing", MARKETING_SPEND, spend)
-            traits = self.lead_traits(ci + 1, ch.fit, ch.segment_mix, fit_factor)
+            traits = self.lead_traits(codes[name], ch.fit, ch.segment_mix, fit_factor)
             self.env.process(self._channel(name, ch, traits, ch.cost_per_lead * cost_factor))
 
     def _channel(self: World, name: str, ch, traits: LeadTraits, cost_per_lead: float):

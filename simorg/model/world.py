@@ -139,7 +139,7 @@ class World(SalesFlow, CustomerLifecycle, People, Incentives):
         init = self.sc.customers.initial
         if init.count == 0:
             return
-        seg_names = [s for s, v in init.segment_mix.items() if v > 0] or list(self.sc.segments)
+        seg_names = sorted(s for s, v in init.segment_mix.items() if v > 0) or sorted(self.sc.segments)
         shares = np.array([init.segment_mix.get(s, 1.0) for s in seg_names])
         cum = np.cumsum(shares / shares.sum())
         ids = (np.uint64(INITIAL_CODE) << np.uint64(SEQ_BITS)) | np.arange(init.count, dtype=np.uint64)
