@@ -96,7 +96,7 @@ class CustomerLifecycle:
         seg = self.sc.segments[a.segment]
         u = self.streams.u(self.k_onboarding, a.id)
         effort = seg.onboarding_days.ppf(u) * (1.0 + self.sc.behaviour.promise_inflation.effort_uplift * a.promise)
-        self.env.timeout(effort / w.productivity(self.env.now), (a, w, supported)).callbacks.append(self._onboarded)
+        self.env.timeout(effort / w.speed(self.env.now), (a, w, supported)).callbacks.append(self._onboarded)
 
     def _onboard_supported(self: World, a: Account, w: Worker) -> None:
         self._onboard(a, w, True)

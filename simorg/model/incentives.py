@@ -75,12 +75,19 @@ class Incentives:
 
     # ------------------------------------------------------------------ pay priority
     def reference_pay_per_day(self: World) -> float:
-        """Expected commission per AE-day of an average new deal: the zero point of pay priority."""
+        """Expected commission per AE-day of an average new deal: the zero point of pay priority.
+
+        With every win rate at 0 no deal pays anything; the reference is then the pay of a won
+        average deal (a positive scale, so pay priority stays defined: issue 13)."""
         segs = [self.sc.segments[name] for name in sorted(self.sc.segments)]  # sums in name order
         acv = sum(s.acv.mean for s in segs) / len(segs)
         win = sum(s.win_rate for s in segs) / len(segs)
         cycle = sum(s.cycle_days.mean for s in segs) / len(segs)
-        return max(self.sc.teams.ae.commission_rate, 0.01) * acv * win / max(cycle, 1e-6)
+        rate = max(self.sc.teams.ae.commission_rate, 0.01)
+        ref = rate * acv * win / max(cycle, 1e-6)
+        if ref > 0:
+            return ref
+        return rate * max(acv, 1.0) / max(cycle, 1e-6)
 
     def expected_pay_per_day(self: World, item) -> float:
         """What working ``item`` pays its worker per day of effort, as the worker sees it."""
@@ -106,12 +113,14 @@ class Incentives:
 
     # ------------------------------------------------------------------ paying people
     def pay_ae(self: World, w: Worker | None, amount: float, rate: float, counts_to_quota: bool,
-               acquisition: bool = True) -> None:
+               acquisition: bool = True) -> float:
         """Commission on ``amount`` at ``rate``, with the plan's accelerator and cap.
 
-        ``acquisition``: new business (counts in S&M for CAC) or retention/expansion pay."""
+        ``acquisition``: new business (counts in S&M for CAC) or retention/expansion pay.
+        Returns the commissionable amount (``amount`` within the cap, times the accelerator):
+        a claw-back takes back at most the rate on that, so the cap holds net of claw-backs."""
         if w is None or amount <= 0:
-            return
+            return 0.0
         comp = self.sc.teams.ae.comp
         now = self.env.now
         mult = 1.0
@@ -129,6 +138,8 @@ class Incentives:
         pay = rate * paid * mult
         if pay > 0:
             self.rec.cost(now, "ae", COMMISSION if acquisition else RETENTION_COMMISSION, pay)
+            w.commission += pay
+        return paid * mult
 
     def in_credit_window(self: World, a: Account) -> bool:
         return (not a.initial) and self.env.now - a.signed <= self.sc.org.credit_window_months * DAYS_PER_MONTH
@@ -172,12 +183,13 @@ class Incentives:
             self.rec.cost(self.env.now, role, BONUS, amount)
 
     # ------------------------------------------------------------------ attribution
-    def record_source(self: World, lead: Lead) -> None:
-        """At the win: the rep records the lead's source (and may re-label it)."""
+    def record_source(self: World, lead: Lead) -> bool:
+        """At the win: the rep records the lead's source (and may re-label it). True when the
+        deal was re-labelled and audits may check it."""
         if lead.true_source == MARKETING and self.streams.u(self.k_relabel, lead.id) < self.relabel_share():
             lead.recorded_source = SELF
-            if self.sc.behaviour.attribution_gaming.audit:  # kept for the monthly audits
-                self.relabelled.append(lead)
+            return self.sc.behaviour.attribution_gaming.audit
+        return False
 
     def _audits(self: World):
         """Monthly audit of lead sources: catches a share of re-labelled deals and claws back."""
@@ -188,11 +200,15 @@ class Incentives:
             yield env.timeout(m * DAYS_PER_MONTH - env.now)
             self.rec.cost(env.now, "ae", AUDIT, g.audit_cost_per_month)
             still = []
-            for lead in self.relabelled:
+            for entry in self.relabelled:
+                lead, commissioned, rep = entry
                 if self.streams.u(self.k_audit, lead.id, m) < g.audit_catch_rate:
                     lead.recorded_source = MARKETING
-                    if premium > 0:
-                        self.rec.cost(env.now, "ae", COMMISSION, -premium * lead.acv)
+                    # the premium on what was commissioned (within the cap), never more
+                    clawback = premium * commissioned
+                    if clawback > 0:
+                        self.rec.cost(env.now, "ae", COMMISSION, -clawback)
+                        rep.commission -= clawback
                 else:
-                    still.append(lead)
+                    still.append(entry)
             self.relabelled = still

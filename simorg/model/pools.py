@@ -26,6 +26,8 @@ import simpy
 from .policies.routing import LEAD_ROUTING, LeastLoaded
 
 DAYS_PER_MONTH = 365.25 / 12
+MIN_SPEED = 0.05
+"""Slowest pace of a person on a task (a fraction of full productivity): see :meth:`Worker.speed`."""
 
 
 def _booking_time(b: tuple[float, float]) -> float:
@@ -38,7 +40,7 @@ class Worker:
     __slots__ = (
         "id", "role", "ordinal", "start", "end", "capacity", "load", "salary",
         "ramp_days", "ramp_start", "initial", "bookings", "book_arr", "leaving", "quota_per_year",
-        "pod", "_year0", "_year_booked",
+        "pod", "_year0", "_year_booked", "commission",
     )
 
     def __init__(self, wid: int, role: str, ordinal: int, start: float, capacity: int,
@@ -61,6 +63,7 @@ class Worker:
         self.pod: str | None = None  # segment pod of an AE under segment_pods routing
         self._year0 = float("nan")  # plan year whose bookings _year_booked sums
         self._year_booked = 0.0
+        self.commission = 0.0  # commission paid to this person, net of claw-backs
 
     def booked_since_year_start(self, year0: float) -> float:
         """Bookings at or after ``year0`` (the current plan year's start), summed in time order.
@@ -91,6 +94,13 @@ class Worker:
         if tenure >= self.ramp_days:
             return 1.0
         return self.ramp_start + (1.0 - self.ramp_start) * max(tenure, 0.0) / self.ramp_days
+
+    def speed(self, now: float) -> float:
+        """How fast this person works a task started now: their productivity, but at least
+        :data:`MIN_SPEED` (with ``ramp_start: 0`` a new hire would otherwise never finish
+        their first task; assumption: on day one a hire does at least 5% of a full pace)."""
+        p = self.productivity(now)
+        return p if p > MIN_SPEED else MIN_SPEED
 
     def ramped_years(self, t0: float, t1: float) -> float:
         """Integral of productivity over [t0, t1] in years: the quota a ramping person carries."""

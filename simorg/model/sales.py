@@ -124,7 +124,7 @@ class SalesFlow:
         now = env.now
         lead.first_touch = now
         lead.worker_sdr = w.id
-        env.timeout(self.sdr_work() / w.productivity(now), (lead, w)).callbacks.append(self._lead_worked)
+        env.timeout(self.sdr_work() / w.speed(now), (lead, w)).callbacks.append(self._lead_worked)
 
     def _lead_worked(self: World, done: simpy.Timeout) -> None:
         """The first touch is done: the lead qualifies or not."""
@@ -229,8 +229,10 @@ class SalesFlow:
 
     def _book_new_deal(self: World, lead: Lead, ae: Worker) -> None:
         """Signature: the rep records the source, commissions and variable pay are due."""
-        self.record_source(lead)
-        self.pay_ae(ae, lead.acv, self.new_rate(lead.recorded_source), counts_to_quota=True)
+        audited = self.record_source(lead)
+        commissioned = self.pay_ae(ae, lead.acv, self.new_rate(lead.recorded_source), counts_to_quota=True)
+        if audited:  # kept for the monthly audits, with what its claw-back may take back
+            self.relabelled.append((lead, commissioned, ae))
         sdr = self.sc.teams.sdr
         if lead.worker_sdr >= 0 and self.has_sdr and sdr.pay_basis == "qualified_plus_revenue":
             self.rec.cost(self.env.now, "sdr", COMMISSION, sdr.revenue_share * lead.acv)
@@ -265,5 +267,5 @@ class SalesFlow:
         return ps.win_boost * (1.0 + self.sc.behaviour.promise_inflation.win_uplift * lead.promise)
 
     def _presales_work(self: World, w: Worker):
-        yield self.env.timeout(self.presales_effort() / w.productivity(self.env.now))
+        yield self.env.timeout(self.presales_effort() / w.speed(self.env.now))
         self.pools["presales"].release(w)

@@ -50,7 +50,7 @@ class World(SalesFlow, CustomerLifecycle, People, Incentives):
         self.arr_total = 0.0
         self.worker_by_id: dict[int, Worker] = {}
         self.books: defaultdict[int, dict[int, Account]] = defaultdict(dict)  # CSM/AM id -> accounts in their book
-        self.relabelled: list[Lead] = []
+        self.relabelled: list[tuple[Lead, float, Worker]] = []  # re-labelled deals audits may catch
 
         teams = scenario.teams
         self.has_sdr = self._ever_staffed("sdr")
