@@ -137,7 +137,7 @@ def test_key_accounts_get_account_managers_who_own_their_renewals():
                    "org": {"key_account_arr": 60000, "renewals": "am"}})
     world = World(sc, seed=2)
     rec = world.run()
-    key = [a for a in world.accounts if isinstance(a.am, type(world.staff[0]))]
+    key = [a for a in world.base.accounts if isinstance(a.am, type(world.staff[0]))]
     assert key and all(a.arr >= 60000 * 0.8 for a in key)  # contraction may have shrunk one a little
     assert rec.costs["amount"][rec.costs["role"] == "am"].sum() > 0  # AM bonus on renewals
 
@@ -147,7 +147,7 @@ def test_csm_tiers_give_big_accounts_more_touches():
     sc = scenario({**SHORT, **tiers})
     world = World(sc, seed=5)
     world.run()
-    live = [a for a in world.active.values() if a.live_t < world.horizon - 60]
+    live = [a for a in world.base.active.values() if a.live_t < world.horizon - 60]
     big = np.mean([a.health for a in live if a.arr >= 40000])
     small = np.mean([a.health for a in live if a.arr < 40000])
     assert big > small + 0.05

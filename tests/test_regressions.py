@@ -29,17 +29,17 @@ def test_departed_csms_hand_their_book_over():
     world.run()
     left = [w for w in world.staff if w.role == "csm" and w.leaving]
     assert left, "the test needs CSM departures"
-    for a in world.active.values():
+    for a in world.base.active.values():
         if isinstance(a.csm, Worker):
             assert not a.csm.leaving, "an account is still served by a CSM who left"
     assert all(w.load == 0 for w in left)
     # each worker's book (kept for hand-overs) is exactly the accounts they serve
     for role in ("csm", "am"):
         served: dict[int, set[int]] = {}
-        for a in world.active.values():
+        for a in world.base.active.values():
             if isinstance(getattr(a, role), Worker):
                 served.setdefault(getattr(a, role).id, set()).add(a.id)
-        books = {w: set(b) for w, b in world.books.items() if b and world.worker_by_id[w].role == role}
+        books = {w: set(b) for w, b in world.teams[role].books.items() if b}
         assert books == served
         for wid, ids in served.items():
             assert world.worker_by_id[wid].load == len(ids)
