@@ -117,8 +117,8 @@ class CompPlan:
                 # The owner is paid on the renewal whether or not they work it, so what
                 # working it adds is the rise in renewal chance: small renewals "that one
                 # phone call cannot save" pay little for the time (article 004).
-                rate = (comp.renewal_rate if item.pool == "ae"
-                        else self.sc.teams.renewal_specialist.bonus_rate)
+                specialists = self.sc.teams.renewal_specialist
+                rate = comp.renewal_rate if item.pool == "ae" or specialists is None else specialists.bonus_rate
                 effort = self.sc.org.renewal_effort_days.mean
                 renewal_probability = self.world.csm.renewal_probability
                 gain = renewal_probability(a, True) - renewal_probability(a, False)
@@ -178,6 +178,7 @@ class CompPlan:
 
     def credit_renewal(self, a: Account, owner: str, worker: Worker | None) -> None:
         """Pay for a renewal goes to whoever owns the motion."""
+        teams = self.sc.teams
         if owner == "ae":
             # paid to the AE who worked it, else to the account's own AE if still here
             if worker is None:
@@ -186,10 +187,10 @@ class CompPlan:
             counts = self.sc.org.renewals_count_toward_quota
             self.pay_ae(worker, a.arr, self.sc.teams.ae.comp.renewal_rate, counts_to_quota=counts,
                         acquisition=False)
-        elif owner == "renewal_specialist" and worker is not None:
-            self.bonus("renewal_specialist", self.sc.teams.renewal_specialist.bonus_rate * a.arr)
-        elif owner == "am" and isinstance(a.am, Worker):
-            self.bonus("am", self.sc.teams.am.bonus_rate * a.arr)
+        elif owner == "renewal_specialist" and worker is not None and teams.renewal_specialist is not None:
+            self.bonus("renewal_specialist", teams.renewal_specialist.bonus_rate * a.arr)
+        elif owner == "am" and isinstance(a.am, Worker) and teams.am is not None:
+            self.bonus("am", teams.am.bonus_rate * a.arr)
         elif owner == "csm" and isinstance(a.csm, Worker):
             csm = self.sc.teams.csm
             self.bonus("csm", csm.bonus_rate * a.arr + csm.bonus_per_renewal)

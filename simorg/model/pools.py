@@ -30,6 +30,14 @@ MIN_SPEED = 0.05
 """Slowest pace of a person on a task (a fraction of full productivity): see :meth:`Worker.speed`."""
 
 
+def schedule(env: simpy.Environment, delay: float, value: Any, callback: Callable[[simpy.Event], None]) -> None:
+    """Call ``callback(event)`` after ``delay`` days, ``event.value`` being ``value``: a
+    timeout with a callback instead of a process (cheaper for work that only ends)."""
+    callbacks = env.timeout(delay, value).callbacks
+    assert callbacks is not None  # a new event's callbacks are a list until it is processed
+    callbacks.append(callback)
+
+
 def _booking_time(b: tuple[float, float]) -> float:
     return b[0]
 
@@ -351,6 +359,7 @@ class Pool:
     def _least_loaded(self) -> Worker:
         """The free worker :class:`LeastLoaded` would pick, from the heap (needs free_slots > 0)."""
         heap = self._free_heap
+        assert heap is not None
         while True:
             _, _, _, load, w = heap[0]
             if load == w.load and not w.leaving:
@@ -393,10 +402,11 @@ class Pool:
             if freed is not None:
                 w, freed = freed, None
             else:
-                w = self._pick(req.item)
-                if w is None:  # no worker this item may go to is free: let the next item try
+                picked = self._pick(req.item)
+                if picked is None:  # no worker this item may go to is free: let the next item try
                     skipped.append(heapq.heappop(queue))
                     continue
+                w = picked
             heapq.heappop(queue)
             self._grant(req, w, now)
         if freed is not None:  # everything queued had been cancelled or gone stale

@@ -11,7 +11,7 @@ for salaries and per month for marketing budgets.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias
 
 from pydantic import (
     BaseModel,
@@ -69,7 +69,10 @@ Share = Annotated[float, Field(ge=0.0, le=1.0)]
 # policy registered there is a name the schema accepts, and an unknown name is an error that
 # lists the registered ones.
 if TYPE_CHECKING:
-    LeadRouting = WorkOrder = RenewalOwnerName = ExpansionOwnerName = str
+    LeadRouting: TypeAlias = str
+    WorkOrder: TypeAlias = str
+    RenewalOwnerName: TypeAlias = str
+    ExpansionOwnerName: TypeAlias = str
 else:
     LeadRouting = LEAD_ROUTING.literal()
     WorkOrder = WORK_PRIORITY.literal(where=lambda cls: not cls.reads_pay)  # SDRs are not paid per lead worked

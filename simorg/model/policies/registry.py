@@ -66,7 +66,7 @@ class Registry(Generic[T]):
         """``Literal[name, ...]`` of the registered names (those ``where`` accepts): the
         schema's field type, so that validation, the JSON schema and the generated reference
         list exactly these names."""
-        return Literal[self.names(where)]  # type: ignore[valid-type]
+        return Literal[self.names(where)]
 
     def __contains__(self, name: object) -> bool:
         return isinstance(name, str) and self._aliases.get(name, name) in self._classes

@@ -22,7 +22,7 @@ import simpy
 from ...scenario.schema import AETeam
 from ..entities import LOST, SELF, WON, Account, Lead, Task
 from ..policies import WORK_PRIORITY
-from ..pools import DAYS_PER_MONTH, Pool, Worker
+from ..pools import DAYS_PER_MONTH, Pool, Worker, schedule
 from ..records import BONUS, COMMISSION
 from ..traits import SEQ_BITS, SEQ_MASK, Sampler
 from .base import Process, TeamComponent
@@ -56,10 +56,11 @@ class AE(TeamComponent):
         self.by_pay = WORK_PRIORITY.create("pay_per_day" if pp.responsiveness > 0 else "oldest_first",
                                            pp.responsiveness, pp.days_per_doubling).queue_key(world)
         has_sdr = world.sdr.ever_staffed
-        self.queue = self.pool = Pool(
+        self.queue: Pool = Pool(
             self.env, "ae", self.sc.org.lead_routing, priority=self.by_pay,
             max_wait=None if has_sdr else self.sc.teams.sdr.max_lead_age_days,
             expires=lambda item: isinstance(item, Lead))  # leads go stale, tasks do not
+        self.pool = self.queue
         self.self_delivery = Sampler(cfg.self_delivery_days, self.streams.generator("ae.self_delivery"))
 
     def wire(self) -> None:
@@ -165,12 +166,13 @@ class AE(TeamComponent):
             p *= team.orphan_win_factor
         return min(1.0, max(0.0, p))
 
-    def opportunity(self, lead: Lead, ae: Worker) -> None:
+    def opportunity(self, lead: Lead, ae: Worker | None) -> None:
         """An AE takes the opportunity (from the AE queue, or one they sourced themselves).
 
         An opportunity is not a process: the sales cycle is a timeout that calls
         :meth:`_decision`. Only a deal that asks for presales gets a process, because it may
         wait for a presales consultant."""
+        assert ae is not None  # with SDRs a qualified lead has no shelf life in the AE queue
         lead.assigned_t = self.env.now
         lead.owner = ae.id
         if self.presales.needed(lead):
@@ -185,11 +187,11 @@ class AE(TeamComponent):
     def _sales_cycle(self, lead: Lead, ae: Worker, support: float) -> None:
         lid = lead.id
         cycle, u_win = self.world.traits_by_code[lid >> SEQ_BITS].opportunity(lid & SEQ_MASK)
-        self.env.timeout(cycle, (lead, ae, support, u_win)).callbacks.append(self._decision)
+        schedule(self.env, cycle, (lead, ae, support, u_win), self._decision)
 
     def _decision(self, done: simpy.Event) -> None:
         """The buyer decides: lost (the AE's slot is free again) or won (signature, delivery)."""
-        lead, ae, support, u_win = done.value
+        lead, ae, support, u_win = done.value  # type: ignore[misc]  # simpy types a value as Optional
         lead.closed_t = self.env.now
         if u_win >= self.win_probability(lead, ae, support):
             lead.state = LOST
@@ -220,10 +222,10 @@ class AE(TeamComponent):
 
     def deliver_myself(self, a: Account, ae: Worker, supported: bool) -> None:
         """The AE delivers a small deal, keeping the deal's slot meanwhile."""
-        self.env.timeout(self.self_delivery(), (a, ae, supported)).callbacks.append(self._self_delivered)
+        schedule(self.env, self.self_delivery(), (a, ae, supported), self._self_delivered)
 
     def _self_delivered(self, done: simpy.Event) -> None:
-        a, ae, supported = done.value
+        a, ae, supported = done.value  # type: ignore[misc]  # simpy types a value as Optional
         self.queue.release(ae)
         self.implementation.go_live(a, supported)
 

@@ -28,7 +28,7 @@ from ...scenario.distributions import Distribution
 from ...scenario.schema import CSMTeam
 from ..entities import Account
 from ..policies import EXPANSION_OWNERS, RENEWAL_OWNERS, Owner
-from ..pools import DAYS_PER_MONTH, Pool, Worker
+from ..pools import DAYS_PER_MONTH, Pool, Worker, schedule
 from ..records import CONTRACTION, EXPANSION
 from ..traits import Sampler
 from .base import BookTeam, Process
@@ -170,10 +170,10 @@ class CustomerSuccess(BookTeam):
         a.renewals += len(renewed)
         self.rec.renewed_terms(renewed, a.id, a.arr)
         if churns:
-            self.env.timeout(now - self.env.now, (a, now)).callbacks.append(self._fixed_churn)
+            schedule(self.env, now - self.env.now, (a, now), self._fixed_churn)
 
     def _fixed_churn(self, ev: simpy.Event) -> None:
-        a, t = ev.value
+        a, t = ev.value  # type: ignore[misc]  # simpy types a value as Optional
         self.rec.renewal(t, a.id, False, a.arr, 0.0, False)
         self.base.churn(a, t)
 

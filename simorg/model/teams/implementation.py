@@ -18,7 +18,7 @@ import simpy
 
 from ...scenario.schema import ImplementationTeam
 from ..entities import Account, Lead
-from ..pools import Pool, Worker
+from ..pools import Pool, Worker, schedule
 from .base import TeamComponent
 
 if TYPE_CHECKING:
@@ -63,14 +63,14 @@ class Implementation(TeamComponent):
         assert w is not None  # the implementation queue has no shelf life
         seg = self.sc.segments[a.segment]
         u = self.streams.u(self.k_onboarding, a.id)
-        effort = seg.onboarding_days.ppf(u) * (1.0 + self.sc.behaviour.promise_inflation.effort_uplift * a.promise)
-        self.env.timeout(effort / w.speed(self.env.now), (a, w, supported)).callbacks.append(self._onboarded)
+        effort = float(seg.onboarding_days.ppf(u)) * (1.0 + self.sc.behaviour.promise_inflation.effort_uplift * a.promise)
+        schedule(self.env, effort / w.speed(self.env.now), (a, w, supported), self._onboarded)
 
     def _onboard_supported(self, a: Account, w: Worker | None) -> None:
         self._onboard(a, w, True)
 
     def _onboarded(self, done: simpy.Event) -> None:
-        a, w, supported = done.value
+        a, w, supported = done.value  # type: ignore[misc]  # simpy types a value as Optional
         assert self.pool is not None
         self.pool.release(w)
         self.go_live(a, supported)

@@ -54,7 +54,9 @@ class Presales(TeamComponent):
             return ps.unsupported_win_factor
         lead.presales = "supported"
         lead.promise = self.world.pay.promise_inflation()
-        self.env.process(self._work(req.value))
+        w = req.value
+        assert w is not None  # the presales queue has no shelf life
+        self.env.process(self._work(w))
         return ps.win_boost * (1.0 + self.sc.behaviour.promise_inflation.win_uplift * lead.promise)
 
     def _work(self, w: Worker) -> Process:

@@ -22,7 +22,7 @@ import simpy
 from ...scenario.schema import SDRTeam
 from ..entities import DISQUALIFIED, STALE, Lead
 from ..policies import WORK_PRIORITY
-from ..pools import Pool, Worker
+from ..pools import Pool, Worker, schedule
 from ..records import COMMISSION
 from ..traits import Sampler
 from .base import TeamComponent
@@ -42,15 +42,16 @@ class SDR(TeamComponent):
         super().__init__(world, cfg)
         pp = self.sc.behaviour.pay_priority
         order = WORK_PRIORITY.create(cfg.work_order, pp.responsiveness, pp.days_per_doubling)
-        self.pool = Pool(self.env, "sdr", "least_loaded", max_wait=cfg.max_lead_age_days,
-                         priority=order.queue_key(world))
+        self.own_queue = Pool(self.env, "sdr", "least_loaded", max_wait=cfg.max_lead_age_days,
+                              priority=order.queue_key(world))
+        self.pool = self.own_queue
         self.work = Sampler(cfg.work_days, self.streams.generator("sdr.work"))
         self.qualify_params = (cfg.response_floor, cfg.response_half_life_hours, cfg.qualify_rate)
 
     def wire(self) -> None:
         self.ae: AE = self.world.ae
         # With an SDR team, SDRs work leads; without one, AEs work them in their own slots.
-        self.desk: Pool = self.pool if self.ever_staffed else self.ae.queue
+        self.desk: Pool = self.own_queue if self.ever_staffed else self.ae.queue
         self.extra = self.world.pay.sdr_extra_qualify() if self.ever_staffed else 0.0
         self._submit = self.desk.submit
 
@@ -75,11 +76,11 @@ class SDR(TeamComponent):
         now = env.now
         lead.first_touch = now
         lead.worker_sdr = w.id
-        env.timeout(self.work() / w.speed(now), (lead, w)).callbacks.append(self._worked)
+        schedule(env, self.work() / w.speed(now), (lead, w), self._worked)
 
     def _worked(self, done: simpy.Event) -> None:
         """The first touch is done: the lead qualifies or not."""
-        lead, w = done.value
+        lead, w = done.value  # type: ignore[misc]  # simpy types a value as Optional
         env = self.env
         desk = self.desk
         p = self.qualify_probability(lead, lead.first_touch - lead.created)
