@@ -96,18 +96,19 @@ def name_code(kind: str, name: str, bits: int = NAME_CODE_BITS) -> int:
     return zlib.crc32(f"{kind}:{name}".encode()) & ((1 << bits) - 1)
 
 
-def source_codes(kind: str, names: list[str]) -> dict[str, int]:
-    """Id codes of named lead sources (channels, partners): ``2**22 + name_code``. Two names
-    whose codes collide (about one pair in eight million) are separated by probing upward in
-    sorted-name order, so the codes still depend on the set of names, never on their order."""
+def source_codes(sources: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    """Id codes of named lead sources, ``(kind, name)`` pairs (kind "channel" or "partner"):
+    ``2**22 + name_code``. Two sources whose codes collide (about one pair in four million)
+    are separated by probing upward in sorted order, so the codes depend on the set of
+    sources, never on their order in the file."""
     taken: set[int] = set()
-    out: dict[str, int] = {}
-    for name in sorted(names):
+    out: dict[tuple[str, str], int] = {}
+    for kind, name in sorted(sources):
         code = name_code(kind, name)
         while code in taken:
             code = (code + 1) % NAMED_SOURCE
         taken.add(code)
-        out[name] = NAMED_SOURCE | code
+        out[kind, name] = NAMED_SOURCE | code
     return out
 
 

@@ -24,7 +24,7 @@ from .entities import OPEN, STALE, Account
 from .pay import CompPlan
 from .pools import DAYS_PER_MONTH, Worker
 from .records import INITIAL, Recorder, Records
-from .rng import RandomStreams
+from .rng import RandomStreams, source_codes
 from .teams import (
     AE,
     SDR,
@@ -37,6 +37,7 @@ from .teams import (
     TeamComponent,
 )
 from .teams.base import Process
+from .teams.partners import Partners
 from .traits import BLOCK, SEQ_BITS, LeadTraits
 
 INITIAL_CODE = 250
@@ -58,6 +59,8 @@ class World:
         self.departures: dict[str, int] = defaultdict(int)
         self.traits_by_code: dict[int, LeadTraits] = {}  # a lead's traits: see traits.py
         self.k_attrition = self.streams.key("people.attrition")
+        self.source_codes = source_codes([("channel", n) for n in scenario.marketing.channels]
+                                         + [("partner", n) for n in scenario.partners])
 
         teams = scenario.teams
         self.pay = CompPlan(self)
@@ -70,11 +73,13 @@ class World:
         self.csm = CustomerSuccess(self, teams.csm)
         self.am = AccountManagement(self, teams.am)
         self.renewal_specialist = RenewalSpecialists(self, teams.renewal_specialist)
+        self.partners = Partners(self)
         self.teams: dict[str, TeamComponent] = {
             t.role: t for t in (self.marketing, self.sdr, self.ae, self.presales, self.implementation,
                                 self.csm, self.am, self.renewal_specialist)}
         for team in self.teams.values():
             team.wire()
+        self.partners.wire()
 
     # ---- what work priority policies read (policies.priority.PriorityContext)
     def now(self) -> float:
@@ -189,6 +194,7 @@ class World:
         self._initial_customers()
         initial_arr = self.base.arr_total
         self.marketing.start()
+        self.partners.start()
         self.env.process(self._people())
         self.csm.start()
         self.env.process(self._monitor())

@@ -125,6 +125,30 @@ class Channel(Strict):
         return self
 
 
+class Partner(Strict):
+    """A reseller or referral partner: sources deals straight into the AE queue, for a commission."""
+
+    deals_per_month: float = Field(ge=0, le=100000, description="deals the partner brings per month at month 0 (deals/month)")
+    deals_growth_per_month: float = Field(
+        default=0.0, ge=-0.5, le=0.5, description="compound growth of the partner's deal rate per month (fraction)"
+    )
+    start_month: int = Field(default=0, ge=0, description="month the partnership starts bringing deals")
+    fit: Dist = Field(description="fit of partner-sourced deals, 0 (poor) to 1 (ideal customer)")
+    segment_mix: dict[str, Share] = Field(
+        description="share of this partner's deals in each segment; shares must sum to 1"
+    )
+    commission: Share = Field(
+        default=0.2, description="paid to the partner at signature: a share of the deal's first-year ARR (fraction)"
+    )
+
+    @model_validator(mode="after")
+    def _mix_sums_to_one(self) -> Partner:
+        total = sum(self.segment_mix.values())
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"segment_mix shares must sum to 1, found {total:g}")
+        return self
+
+
 class Marketing(Strict):
     channels: dict[str, Channel] = Field(description="marketing channels by name")
     measured_on: Literal["pipeline", "volume"] = Field(
@@ -488,6 +512,9 @@ class Scenario(Strict):
     customers: Customers = Field(default_factory=Customers)
     org: Org = Field(default_factory=Org)
     behaviour: Behaviour = Field(default_factory=Behaviour)
+    partners: dict[str, Partner] = Field(
+        default_factory=dict, description="partner channels by name (none by default): deals into the AE queue"
+    )
 
     @model_validator(mode="after")
     def _owners_staffed(self) -> Scenario:
@@ -503,6 +530,7 @@ class Scenario(Strict):
     def _segments_known(self) -> Scenario:
         known = set(self.segments)
         mixes = [(f"marketing.channels.{n}.segment_mix", c.segment_mix) for n, c in self.marketing.channels.items()]
+        mixes += [(f"partners.{n}.segment_mix", p.segment_mix) for n, p in self.partners.items()]
         mixes.append(("teams.ae.self_source_segment_mix", self.teams.ae.self_source_segment_mix))
         mixes.append(("customers.initial.segment_mix", self.customers.initial.segment_mix))
         mixes.append(("org.pods", self.org.pods))

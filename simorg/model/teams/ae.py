@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import simpy
 
 from ...scenario.schema import AETeam
-from ..entities import LOST, SELF, WON, Account, Lead, Task
+from ..entities import LOST, PARTNER, SELF, STALE, WON, Account, Lead, Task
 from ..policies import WORK_PRIORITY
 from ..pools import DAYS_PER_MONTH, Pool, Worker, schedule
 from ..records import BONUS, COMMISSION
@@ -124,8 +124,18 @@ class AE(TeamComponent):
 
     # ---- opportunities
     def submit(self, lead: Lead) -> None:
-        """A qualified lead joins the AE queue as an opportunity."""
-        self.queue.submit(lead, self.opportunity)
+        """A qualified lead (or a partner's deal) joins the AE queue as an opportunity."""
+        self.queue.submit(lead, self._taken)
+
+    def _taken(self, lead: Lead, ae: Worker | None) -> None:
+        """An AE takes the opportunity; ``None``: it waited past the queue's shelf life (only
+        without an SDR team, when the AE queue holds leads for at most ``max_lead_age_days``)."""
+        if ae is None:
+            lead.state = STALE
+            lead.closed_t = self.env.now
+            self.rec.leads.close(lead)
+            return
+        self.opportunity(lead, ae)
 
     def release(self, w: Worker) -> None:
         """``w`` is done with an item (a lost deal, a delivered one, a task)."""
@@ -166,13 +176,12 @@ class AE(TeamComponent):
             p *= team.orphan_win_factor
         return min(1.0, max(0.0, p))
 
-    def opportunity(self, lead: Lead, ae: Worker | None) -> None:
+    def opportunity(self, lead: Lead, ae: Worker) -> None:
         """An AE takes the opportunity (from the AE queue, or one they sourced themselves).
 
         An opportunity is not a process: the sales cycle is a timeout that calls
         :meth:`_decision`. Only a deal that asks for presales gets a process, because it may
         wait for a presales consultant."""
-        assert ae is not None  # with SDRs a qualified lead has no shelf life in the AE queue
         lead.assigned_t = self.env.now
         lead.owner = ae.id
         if self.presales.needed(lead):
@@ -214,6 +223,8 @@ class AE(TeamComponent):
         sdr = self.sc.teams.sdr
         if lead.worker_sdr >= 0 and self.world.sdr.ever_staffed and sdr.pay_basis == "qualified_plus_revenue":
             self.rec.cost(self.env.now, "sdr", COMMISSION, sdr.revenue_share * lead.acv)
+        if lead.true_source == PARTNER:
+            self.world.partners.deal_won(lead)
         if lead.presales == "supported":
             ps = self.sc.teams.presales
             amount = ps.variable_pay_per_deal * ps.win_share

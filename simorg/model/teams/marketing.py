@@ -18,7 +18,6 @@ from ...scenario.schema import Channel
 from ..entities import MARKETING, Lead
 from ..pools import DAYS_PER_MONTH
 from ..records import MARKETING_SPEND
-from ..rng import source_codes
 from ..traits import LeadTraits
 from .base import Process, TeamComponent
 
@@ -39,14 +38,14 @@ class Marketing(TeamComponent):
         world = self.world
         cost_factor, fit_factor = world.pay.marketing_bias()
         channels = self.sc.marketing.channels
-        codes = source_codes("channel", list(channels))
+        codes = world.source_codes
         for name in sorted(channels):  # by name: the file's order of channels changes nothing
             ch = channels[name]
             for m in range(world.months):
                 spend = ch.budget_per_month * (1 + ch.budget_growth_per_month) ** m
                 if spend > 0:
                     self.rec.cost(m * DAYS_PER_MONTH, "marketing", MARKETING_SPEND, spend)
-            traits = world.lead_traits(codes[name], ch.fit, ch.segment_mix, fit_factor)
+            traits = world.lead_traits(codes["channel", name], ch.fit, ch.segment_mix, fit_factor)
             self.env.process(self._channel(name, ch, traits, ch.cost_per_lead * cost_factor))
 
     def _channel(self, name: str, ch: Channel, traits: LeadTraits, cost_per_lead: float) -> Process:
