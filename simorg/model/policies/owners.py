@@ -3,7 +3,7 @@
 
 An owner policy names its team and the team that stands in for an account that team does not
 cover (account managers own only key accounts: the others stay with their CSM). Pay for the
-motion goes to the owner (see ``incentives.py``).
+motion goes to the owner (see ``pay.py``).
 """
 
 from __future__ import annotations
