@@ -33,6 +33,9 @@ def _reorder(doc: dict) -> dict:
         customers["initial"] = {**customers["initial"],
                                 "segment_mix": _reversed(customers["initial"].get("segment_mix", {}))}
     out["customers"] = customers
+    if doc.get("partners"):
+        out["partners"] = {name: {**p, "segment_mix": _reversed(p["segment_mix"])}
+                           for name, p in _reversed(doc["partners"]).items()}
     if doc.get("org", {}).get("pods"):
         out["org"] = {**doc["org"], "pods": _reversed(doc["org"]["pods"])}
     return out
@@ -56,6 +59,8 @@ def _kpis_equal(a: dict, b: dict) -> None:
 @pytest.mark.parametrize("changes", [
     SHORT,
     {**SHORT, "org": {"lead_routing": "segment_pods", "pods": {"smb": 0.5, "mid": 0.3, "ent": 0.2}}},
+    {**SHORT, "partners": {"reseller": {"deals_per_month": 6, "fit": 0.5, "segment_mix": {"smb": 0.5, "mid": 0.5}},
+                           "alliance": {"deals_per_month": 2, "fit": 0.6, "segment_mix": {"ent": 0.7, "mid": 0.3}}}},
 ])
 def test_reordering_the_file_changes_nothing(changes):
     doc = deep_update(baseline_doc(), changes)

@@ -225,14 +225,6 @@ class Pool:
         self._advance()
         return self.busy_area, self.capacity_area, self.queue_area, self.wait_sum, self.wait_count
 
-    @property
-    def queue_length(self) -> int:
-        return len(self._queue)
-
-    @property
-    def active(self) -> list[Worker]:
-        return [w for w in self.workers if not w.leaving]
-
     # ---- staffing
     def add(self, worker: Worker) -> None:
         self._advance()

@@ -205,11 +205,6 @@ class BookTeam(TeamComponent):
             self.pool.cancel(held)
         self.set_holder(a, None)
 
-    def holder(self, a: Account) -> Worker | None:
-        """The person whose book holds ``a`` (None while unassigned or waiting)."""
-        held = getattr(a, self.role)
-        return held if isinstance(held, Worker) else None
-
 
 def _order(a: Account) -> int:
     return a.order
