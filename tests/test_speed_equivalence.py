@@ -4,7 +4,9 @@
   set of seeded runs, recorded with the model as it was *before* the optimizations (commit
   b650d69; re-recorded from 1730459, the model before the speed work plus the review fixes
   to CSM assignment and books; re-recorded from 1251df5, whose KPIs are bit-identical to
-  1730459's, with the record digests and five more cases), must come out bit-identical. The
+  1730459's, with the record digests and five more cases; re-recorded once more at commit 0372e95,
+  where common random numbers became keyed by names instead of YAML positions, issue 12), must
+  come out bit-identical. The
   cases cover each code path the optimizations touched: SDR and AE queues served by
   callbacks, presales waits, AE self-delivery, implementation, renewals worked by AEs,
   account managers, segment pods, round-robin routing, AEs working leads without SDRs and
