@@ -4,7 +4,9 @@
   set of seeded runs, recorded with the model as it was *before* the optimizations (commit
   b650d69; re-recorded from 1730459, the model before the speed work plus the review fixes
   to CSM assignment and books; re-recorded from 1251df5, whose KPIs are bit-identical to
-  1730459's, with the record digests and five more cases), must come out bit-identical. The
+  1730459's, with the record digests and five more cases; re-recorded once more at commit 0372e95,
+  where common random numbers became keyed by names instead of YAML positions, issue 12), must
+  come out bit-identical. The
   cases cover each code path the optimizations touched: SDR and AE queues served by
   callbacks, presales waits, AE self-delivery, implementation, renewals worked by AEs,
   account managers, segment pods, round-robin routing, AEs working leads without SDRs and
@@ -171,9 +173,9 @@ def test_renewals_decided_at_signature_equal_the_monthly_motion():
     sc = load(REFERENCE, overrides={"horizon_months": 18, "customers.renewal.p_at_zero_health": 0.9,
                                     "customers.renewal.p_at_full_health": 0.9})
     fast = World(sc, 3)
-    assert fast.renewals_fixed
+    assert fast.csm.renewals_fixed
     slow = World(sc, 3)
-    slow.renewals_fixed = False
+    slow.csm.renewals_fixed = False
     rf, rs = fast.run(), slow.run()
     assert len(rs.renewals["t"]) > 1000 and (~rs.renewals["renewed"]).sum() > 100
     # the renewal rows are written per account instead of in time order
@@ -191,10 +193,10 @@ def test_fixed_renewals_reach_every_contract_end_in_the_horizon(contract_start: 
     sc = load(REFERENCE, overrides={"horizon_months": 3, "customers.renewal.p_at_zero_health": 1.0,
                                     "customers.renewal.p_at_full_health": 1.0})
     world = World(sc, 1)
-    assert world.renewals_fixed and world.horizon == 91.3125
+    assert world.csm.renewals_fixed and world.horizon == 91.3125
     a = Account(7, "only", 1000.0, 0.0, "y1", 1.0, True)
     a.contract_start = contract_start
-    world._fixed_renewals(a)
+    world.csm._fixed_renewals(a)
     ends, end = [], contract_start
     while end + 30.4375 <= world.horizon:
         end += 30.4375
@@ -209,13 +211,13 @@ def test_renewals_are_fixed_only_when_nothing_can_change_them():
 
     from .helpers import scenario
 
-    assert not World(scenario(), 1).renewals_fixed  # CSMs work renewals, health matters
+    assert not World(scenario(), 1).csm.renewals_fixed  # CSMs work renewals, health matters
     flat = {"customers": {"renewal": {"p_at_zero_health": 0.9, "p_at_full_health": 0.9,
                                       "contraction_chance": 0.0},
                           "expansion": {"upsell_per_year": 0, "cross_sell_per_year": 0}}}
-    assert not World(scenario(flat), 1).renewals_fixed  # CSMs still own and work renewals
+    assert not World(scenario(flat), 1).csm.renewals_fixed  # CSMs still own and work renewals
     no_csm = {**flat, "teams": {"csm": {"headcount": 0, "plan": []}}}
-    assert World(scenario(no_csm), 1).renewals_fixed
+    assert World(scenario(no_csm), 1).csm.renewals_fixed
 
 
 def test_least_loaded_heap_picks_who_scanning_the_team_picks(monkeypatch):
@@ -280,15 +282,15 @@ def test_csm_touches_per_book_equal_the_loop_per_account(tiers):
     world = World(sc, 4)
     world._initial_staff()
     world._initial_customers()
-    world._start_marketing()
+    world.marketing.start()
     world.env.process(world._people())
-    world.env.process(world._customer_success())
+    world.csm.start()
     checked = 0
     for month in (0.7, 9.3, 23.6):
         world.env.run(until=month * 30.4375)
         now = world.env.now
-        accs = [a for a in world.active.values() if a.live_t <= now]
-        touches, assigned = world._csm_touches(accs, now)
+        accs = [a for a in world.base.active.values() if a.live_t <= now]
+        touches, assigned = world.csm.touches(accs, now)
         expected = _touches_account_by_account(world, accs, now)
         assert np.array_equal(touches, expected)
         assert assigned.sum() == np.count_nonzero(expected) > 50
@@ -297,7 +299,7 @@ def test_csm_touches_per_book_equal_the_loop_per_account(tiers):
 
 
 def test_self_sourced_ids_never_collide_with_initial_customers():
-    from simorg.model.sales import self_source_code
+    from simorg.model.teams.ae import self_source_code
     from simorg.model.world import INITIAL_CODE
 
     codes = [self_source_code(i) for i in range(5000)]

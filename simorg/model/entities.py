@@ -14,7 +14,7 @@ from __future__ import annotations
 OPEN, STALE, DISQUALIFIED, LOST, WON = "open", "stale", "disqualified", "lost", "won"
 LEAD_STATES = (OPEN, STALE, DISQUALIFIED, LOST, WON)
 
-MARKETING, SELF = "marketing", "self"
+MARKETING, SELF, PARTNER = "marketing", "self", "partner"
 
 NAN = float("nan")
 """One shared NaN for times not reached yet (a new float per lead and time cost ~100 bytes a lead)."""

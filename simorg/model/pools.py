@@ -23,7 +23,19 @@ from typing import Any
 
 import simpy
 
+from .policies.routing import LEAD_ROUTING, LeastLoaded
+
 DAYS_PER_MONTH = 365.25 / 12
+MIN_SPEED = 0.05
+"""Slowest pace of a person on a task (a fraction of full productivity): see :meth:`Worker.speed`."""
+
+
+def schedule(env: simpy.Environment, delay: float, value: Any, callback: Callable[[simpy.Event], None]) -> None:
+    """Call ``callback(event)`` after ``delay`` days, ``event.value`` being ``value``: a
+    timeout with a callback instead of a process (cheaper for work that only ends)."""
+    callbacks = env.timeout(delay, value).callbacks
+    assert callbacks is not None  # a new event's callbacks are a list until it is processed
+    callbacks.append(callback)
 
 
 def _booking_time(b: tuple[float, float]) -> float:
@@ -36,7 +48,7 @@ class Worker:
     __slots__ = (
         "id", "role", "ordinal", "start", "end", "capacity", "load", "salary",
         "ramp_days", "ramp_start", "initial", "bookings", "book_arr", "leaving", "quota_per_year",
-        "pod", "_year0", "_year_booked",
+        "pod", "_year0", "_year_booked", "commission",
     )
 
     def __init__(self, wid: int, role: str, ordinal: int, start: float, capacity: int,
@@ -59,6 +71,7 @@ class Worker:
         self.pod: str | None = None  # segment pod of an AE under segment_pods routing
         self._year0 = float("nan")  # plan year whose bookings _year_booked sums
         self._year_booked = 0.0
+        self.commission = 0.0  # commission paid to this person, net of claw-backs
 
     def booked_since_year_start(self, year0: float) -> float:
         """Bookings at or after ``year0`` (the current plan year's start), summed in time order.
@@ -89,6 +102,13 @@ class Worker:
         if tenure >= self.ramp_days:
             return 1.0
         return self.ramp_start + (1.0 - self.ramp_start) * max(tenure, 0.0) / self.ramp_days
+
+    def speed(self, now: float) -> float:
+        """How fast this person works a task started now: their productivity, but at least
+        :data:`MIN_SPEED` (with ``ramp_start: 0`` a new hire would otherwise never finish
+        their first task; assumption: on day one a hire does at least 5% of a full pace)."""
+        p = self.productivity(now)
+        return p if p > MIN_SPEED else MIN_SPEED
 
     def ramped_years(self, t0: float, t1: float) -> float:
         """Integral of productivity over [t0, t1] in years: the quota a ramping person carries."""
@@ -148,49 +168,6 @@ class Ticket:
         self.granted(self.item, worker)
 
 
-# --------------------------------------------------------------------------- routing strategies
-RoutingStrategy = Callable[["Pool", list[Worker], Any], "Worker | None"]
-ROUTING: dict[str, RoutingStrategy] = {}
-
-
-def routing(name: str):
-    """Register a routing strategy under ``name`` (scenario files refer to it by name)."""
-
-    def deco(fn: RoutingStrategy) -> RoutingStrategy:
-        ROUTING[name] = fn
-        return fn
-
-    return deco
-
-
-@routing("least_loaded")
-def least_loaded(pool: Pool, free: list[Worker], item: Any) -> Worker:
-    """The free worker with the fewest items in hand (ties: longest-serving first)."""
-    return min(free, key=lambda w: (w.load / w.capacity, w.ordinal))
-
-
-@routing("round_robin")
-def round_robin(pool: Pool, free: list[Worker], item: Any) -> Worker:
-    """Next free worker in turn after the one who got the last item."""
-    free.sort(key=lambda w: w.ordinal)
-    for w in free:
-        if w.ordinal > pool.last_ordinal:
-            return w
-    return free[0]
-
-
-@routing("segment_pods")
-def segment_pods(pool: Pool, free: list[Worker], item: Any) -> Worker | None:
-    """Deals go to the least-loaded free AE of their segment's pod (None: the pod is full).
-    Work that belongs to no segment (renewals, expansions) goes to anyone."""
-    segment = getattr(item, "segment", None)
-    if segment is not None:
-        free = [w for w in free if w.pod == segment]
-        if not free:
-            return None
-    return least_loaded(pool, free, item)
-
-
 # --------------------------------------------------------------------------- pool
 class Pool:
     """A team's workers, its queue, and its occupancy accounting.
@@ -205,7 +182,7 @@ class Pool:
                  expires: Callable[[Any], bool] | None = None):
         self.env = env
         self.role = role
-        self.route = ROUTING[strategy]
+        self.route = LEAD_ROUTING.create(strategy)
         self.priority = priority
         self.max_wait = max_wait
         self.expires = expires or (lambda item: True)  # which items ``max_wait`` applies to
@@ -225,7 +202,7 @@ class Pool:
         # load, worker) entries, one pushed whenever a worker's load changes while they have a
         # free slot; an entry whose load is no longer the worker's is skipped when it surfaces.
         self._free_heap: list[tuple[float, int, int, int, Worker]] | None = (
-            [] if self.route is least_loaded else None)
+            [] if isinstance(self.route, LeastLoaded) else None)
         self._heap_tie = itertools.count()
         # waits of items that started service (for monthly queue wait)
         self.wait_sum = 0.0
@@ -247,14 +224,6 @@ class Pool:
         """Cumulative (busy slot-days, available slot-days, queue item-days, wait sum, wait count)."""
         self._advance()
         return self.busy_area, self.capacity_area, self.queue_area, self.wait_sum, self.wait_count
-
-    @property
-    def queue_length(self) -> int:
-        return len(self._queue)
-
-    @property
-    def active(self) -> list[Worker]:
-        return [w for w in self.workers if not w.leaving]
 
     # ---- staffing
     def add(self, worker: Worker) -> None:
@@ -380,8 +349,9 @@ class Pool:
             heapq.heapify(self._free_heap)
 
     def _least_loaded(self) -> Worker:
-        """The free worker :func:`least_loaded` would pick, from the heap (needs free_slots > 0)."""
+        """The free worker :class:`LeastLoaded` would pick, from the heap (needs free_slots > 0)."""
         heap = self._free_heap
+        assert heap is not None
         while True:
             _, _, _, load, w = heap[0]
             if load == w.load and not w.leaving:
@@ -391,7 +361,7 @@ class Pool:
     def _pick(self, item: Any) -> Worker | None:
         if self._free_heap is not None:
             return self._least_loaded()
-        return self.route(self, [w for w in self.workers if w.free > 0], item)
+        return self.route.pick(self, [w for w in self.workers if w.free > 0], item)
 
     def _grant(self, req: Request | Ticket, w: Worker, now: float) -> None:
         w.load += 1
@@ -424,10 +394,11 @@ class Pool:
             if freed is not None:
                 w, freed = freed, None
             else:
-                w = self._pick(req.item)
-                if w is None:  # no worker this item may go to is free: let the next item try
+                picked = self._pick(req.item)
+                if picked is None:  # no worker this item may go to is free: let the next item try
                     skipped.append(heapq.heappop(queue))
                     continue
+                w = picked
             heapq.heappop(queue)
             self._grant(req, w, now)
         if freed is not None:  # everything queued had been cancelled or gone stale

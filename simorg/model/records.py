@@ -173,7 +173,7 @@ class LeadTable:
         for j, name in enumerate(LEAD_COLUMNS, start=1):
             column = np.concatenate([c[j] for c in chunks])[order]
             for c in chunks:
-                c[j] = None  # free each column's chunks once it is built
+                c[j] = None  # type: ignore[call-overload]  # free each column's chunks once it is built
             out[name] = column.astype(str) if column.dtype == object else column
         return out
 

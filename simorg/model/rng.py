@@ -83,6 +83,35 @@ def stream_code(name: str) -> int:
     return zlib.crc32(name.encode())
 
 
+NAME_CODE_BITS = 22
+NAMED_SOURCE = 1 << NAME_CODE_BITS
+"""Codes of named lead sources (channels, partners) lie in [2**22, 2**23) (a lead id, code << 40
+| sequence, stays below 2**63): clear of the
+self-sourced AEs' codes (200-249, then 4096 + ordinal) and the initial customers' (250)."""
+
+
+def name_code(kind: str, name: str, bits: int = NAME_CODE_BITS) -> int:
+    """A stable code for a named thing (``kind`` "channel", "partner", "role"...), from the name
+    alone: ids built from it do not depend on where the name sits in the scenario file."""
+    return zlib.crc32(f"{kind}:{name}".encode()) & ((1 << bits) - 1)
+
+
+def source_codes(sources: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    """Id codes of named lead sources, ``(kind, name)`` pairs (kind "channel" or "partner"):
+    ``2**22 + name_code``. Two sources whose codes collide (about one pair in four million)
+    are separated by probing upward in sorted order, so the codes depend on the set of
+    sources, never on their order in the file."""
+    taken: set[int] = set()
+    out: dict[tuple[str, str], int] = {}
+    for kind, name in sorted(sources):
+        code = name_code(kind, name)
+        while code in taken:
+            code = (code + 1) % NAMED_SOURCE
+        taken.add(code)
+        out[kind, name] = NAMED_SOURCE | code
+    return out
+
+
 class RandomStreams:
     """All randomness of one replication, derived from one integer seed."""
 

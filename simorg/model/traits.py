@@ -34,7 +34,8 @@ class LeadTraits:
         self.block = block  # leads per block: small for a source of few leads (one AE's own deals)
         self.fit = fit
         self.fit_scale = fit_scale
-        self.names = [s for s, share in segment_mix.items() if share > 0] or list(segment_acv)
+        # segments in sorted-name order: a lead's segment does not depend on the mix's key order
+        self.names = sorted(s for s, share in segment_mix.items() if share > 0) or sorted(segment_acv)
         shares = np.array([segment_mix.get(s, 1.0) for s in self.names], dtype=float)
         self.cum = np.cumsum(shares / shares.sum())
         self._names_array = np.array(self.names, dtype=object)

@@ -1,34 +1,50 @@
-"""The SimPy world of one replication: builds teams and processes from a scenario, runs them.
+"""The SimPy world of one replication: wires the team components and runs them.
 
 ``World(scenario, seed).run()`` returns the :class:`~simorg.model.records.Records` of the run.
-The world owns its environment and random streams: no global state, so replications can run
-in any process in any order.
+The world owns only the environment, the random streams (and the lead trait tables built
+from them), the records and the directory of people; everything a team does lives in its
+component (``teams/``), pay in :class:`~simorg.model.pay.CompPlan`, the customer books in
+:class:`~simorg.model.accounts.InstalledBase`. No global state, so replications can run in
+any process in any order.
 """
 
 from __future__ import annotations
 
 import gc
 from collections import defaultdict
+from typing import Any
 
 import numpy as np
 import simpy
 
-from ..scenario.schema import POOL_ROLES, STAFF_ROLES, Scenario
-from .customers import CustomerLifecycle
-from .entities import OPEN, STALE, Account, Lead
-from .incentives import Incentives
-from .people import People
-from .pools import DAYS_PER_MONTH, Pool, Worker
+from ..scenario.distributions import Distribution
+from ..scenario.schema import Scenario
+from .accounts import InstalledBase
+from .entities import OPEN, STALE, Account
+from .pay import CompPlan
+from .pools import DAYS_PER_MONTH, Worker
 from .records import INITIAL, Recorder, Records
-from .rng import RandomStreams
-from .sales import SalesFlow
-from .traits import SEQ_BITS, LeadTraits, Sampler
+from .rng import RandomStreams, source_codes
+from .teams import (
+    AE,
+    SDR,
+    AccountManagement,
+    CustomerSuccess,
+    Implementation,
+    Marketing,
+    Presales,
+    RenewalSpecialists,
+    TeamComponent,
+)
+from .teams.base import Process
+from .teams.partners import Partners
+from .traits import BLOCK, SEQ_BITS, LeadTraits
 
 INITIAL_CODE = 250
 
 
-class World(SalesFlow, CustomerLifecycle, People, Incentives):
-    """One replication's model state and processes."""
+class World:
+    """One replication: the environment, random streams and records, and the components."""
 
     def __init__(self, scenario: Scenario, seed: int):
         self.sc = scenario
@@ -38,90 +54,73 @@ class World(SalesFlow, CustomerLifecycle, People, Incentives):
         self.rec = Recorder()
         self.months = scenario.horizon_months
         self.horizon = self.months * DAYS_PER_MONTH
-        self.accounts: list[Account] = []
-        self.active: dict[int, Account] = {}
-        self.staff: list[Worker] = []
-        self.people: dict[str, list[Worker]] = {r: [] for r in STAFF_ROLES}
-        self.hired: dict[str, int] = defaultdict(int)
-        self.pending: dict[str, int] = defaultdict(int)
-        self.unbackfilled: dict[str, int] = defaultdict(int)
-        self.departures: dict[str, int] = defaultdict(int)
-        self.arr_total = 0.0
+        self.staff: list[Worker] = []            # everyone ever hired, in hiring order
         self.worker_by_id: dict[int, Worker] = {}
-        self.books: defaultdict[int, dict[int, Account]] = defaultdict(dict)  # CSM/AM id -> accounts in their book
-        self.relabelled: list[Lead] = []
+        self.departures: dict[str, int] = defaultdict(int)
+        self.traits_by_code: dict[int, LeadTraits] = {}  # a lead's traits: see traits.py
+        self.k_attrition = self.streams.key("people.attrition")
+        self.source_codes = source_codes([("channel", n) for n in scenario.marketing.channels]
+                                         + [("partner", n) for n in scenario.partners])
 
         teams = scenario.teams
-        self.has_sdr = self._ever_staffed("sdr")
-        self.has_presales = self._ever_staffed("presales")
-        self.has_implementation = self._ever_staffed("implementation")
-        self.has_csm = self._ever_staffed("csm")
-        self.ref_pay = self.reference_pay_per_day()
-        self.renewals_fixed = self.renewals_are_fixed()
-        # constants of the run that every lead looks up
-        self.sdr_extra = self.sdr_extra_qualify()
-        self.qualify_params = (teams.sdr.response_floor, teams.sdr.response_half_life_hours,
-                               teams.sdr.qualify_rate)
-        paid_by_task = self.pay_priority if scenario.behaviour.pay_priority.responsiveness > 0 else None
-        self.pools: dict[str, Pool] = {
-            "sdr": Pool(self.env, "sdr", "least_loaded", max_wait=teams.sdr.max_lead_age_days,
-                        priority=self._newest_first if teams.sdr.work_order == "newest_first" else None),
-            "ae": Pool(self.env, "ae", scenario.org.lead_routing, priority=paid_by_task,
-                       max_wait=None if self.has_sdr else teams.sdr.max_lead_age_days,
-                       expires=lambda item: isinstance(item, Lead)),  # leads go stale, tasks do not
-            "presales": Pool(self.env, "presales", "least_loaded"),
-            "implementation": Pool(self.env, "implementation", "least_loaded"),
-            "csm": Pool(self.env, "csm", "least_loaded"),
-        }
-        # With an SDR team, SDRs work leads; without one, AEs work them in their own slots.
-        self.lead_pool = self.pools["sdr"] if self.has_sdr else self.pools["ae"]
-        if teams.am is not None:
-            self.pools["am"] = Pool(self.env, "am", "least_loaded")
-        if teams.renewal_specialist is not None:
-            self.pools["renewal_specialist"] = Pool(self.env, "renewal_specialist", "least_loaded",
-                                                    priority=paid_by_task)
+        self.pay = CompPlan(self)
+        self.base = InstalledBase(self)
+        self.marketing = Marketing(self, teams.marketing)
+        self.sdr = SDR(self, teams.sdr)
+        self.ae = AE(self, teams.ae)
+        self.presales = Presales(self, teams.presales)
+        self.implementation = Implementation(self, teams.implementation)
+        self.csm = CustomerSuccess(self, teams.csm)
+        self.am = AccountManagement(self, teams.am)
+        self.renewal_specialist = RenewalSpecialists(self, teams.renewal_specialist)
+        self.partners = Partners(self)
+        self.teams: dict[str, TeamComponent] = {
+            t.role: t for t in (self.marketing, self.sdr, self.ae, self.presales, self.implementation,
+                                self.csm, self.am, self.renewal_specialist)}
+        for team in self.teams.values():
+            team.wire()
+        self.partners.wire()
 
-        s = self.streams
-        self.sdr_work = Sampler(teams.sdr.work_days, s.generator("sdr.work"))
-        self.presales_effort = Sampler(teams.presales.effort_days, s.generator("presales.effort"))
-        self.self_delivery = Sampler(teams.ae.self_delivery_days, s.generator("ae.self_delivery"))
-        self.traits_by_code: dict[int, LeadTraits] = {}  # a lead's traits: see traits.py
-        self.k_onboarding = s.key("account.onboarding")
-        self.k_renew = s.key("account.renew")
-        self.k_contract = s.key("account.contract")
-        self.k_noise = s.key("account.health_noise")
-        self.k_upsell = s.key("account.upsell")
-        self.k_cross = s.key("account.cross_sell")
-        self.k_attrition = s.key("people.attrition")
-        self.k_relabel = s.key("lead.relabel")
-        self.k_audit = s.key("lead.audit")
-        self.renewal_effort = Sampler(scenario.org.renewal_effort_days, s.generator("org.renewal_effort"))
-        self.expansion_effort = Sampler(scenario.org.expansion_effort_days, s.generator("org.expansion_effort"))
+    # ---- what work priority policies read (policies.priority.PriorityContext)
+    def now(self) -> float:
+        """The simulation clock (days)."""
+        return self.env.now
 
-    def _newest_first(self, item) -> float:
-        """SDR queue key: the freshest lead first (speed to lead)."""
-        return -self.env.now
+    def pay_per_day(self, item: Any) -> float:
+        """What working ``item`` pays its worker per day of effort."""
+        return self.pay.expected_pay_per_day(item)
 
-    def _ever_staffed(self, role: str) -> bool:
-        team = getattr(self.sc.teams, role)
-        if team is None:
-            return False
-        return team.headcount > 0 or any(step.headcount > 0 for step in team.plan)
+    def reference_pay(self) -> float:
+        """Pay per day of an average new deal: the zero point of pay priority."""
+        return self.pay.ref_pay
+
+    # ---- shared by the components
+    def enrol(self, w: Worker) -> None:
+        """A new person joins the company's directory (the ``staff`` records)."""
+        self.staff.append(w)
+        self.worker_by_id[w.id] = w
+
+    def lead_traits(self, code: int, fit: Distribution, segment_mix: dict[str, float],
+                    fit_scale: float = 1.0, block: int = BLOCK) -> LeadTraits:
+        """The trait tables of the leads with id code ``code`` (a channel, or one AE's own deals)."""
+        segs = self.sc.segments
+        traits = LeadTraits(self.streams, code, fit, segment_mix, {n: s.acv for n, s in segs.items()},
+                            {n: s.cycle_days for n, s in segs.items()}, fit_scale, block)
+        self.traits_by_code[code] = traits
+        return traits
 
     # ------------------------------------------------------------------ setup
     def _initial_staff(self) -> None:
-        for role in STAFF_ROLES:
-            team = self.team(role)
-            if team is None:
-                continue
-            for _ in range(team.headcount):
-                self._hire(role, 0.0, True)
+        for team in self.teams.values():
+            if team.cfg is not None:
+                for _ in range(team.cfg.headcount):
+                    team.hire(0.0, True)
 
     def _initial_customers(self) -> None:
         init = self.sc.customers.initial
         if init.count == 0:
             return
-        seg_names = [s for s, v in init.segment_mix.items() if v > 0] or list(self.sc.segments)
+        seg_names = sorted(s for s, v in init.segment_mix.items() if v > 0) or sorted(self.sc.segments)
         shares = np.array([init.segment_mix.get(s, 1.0) for s in seg_names])
         cum = np.cumsum(shares / shares.sum())
         ids = (np.uint64(INITIAL_CODE) << np.uint64(SEQ_BITS)) | np.arange(init.count, dtype=np.uint64)
@@ -139,22 +138,32 @@ class World(SalesFlow, CustomerLifecycle, People, Incentives):
             a = Account(int(ids[i]), seg, arr, 0.0, "y0", health, True)
             a.live_t = 0.0
             a.contract_start = -u_age[i] * term  # contracts spread over the past term
-            self._sign(a, INITIAL)
-            self._assign_csm(a)
+            self.base.sign(a, INITIAL)
+            self.csm.assign_csm(a)
 
-    # ------------------------------------------------------------------ monitoring
-    def _monitor(self):
+    # ------------------------------------------------------------------ monthly
+    def _people(self) -> Process:
+        """At each month start: every team's HR step (attrition, then hiring toward the plan)."""
+        env = self.env
+        for m in range(self.months):
+            yield env.timeout(m * DAYS_PER_MONTH - env.now)
+            for team in self.teams.values():
+                team.hr_month(m)
+
+    def _monitor(self) -> Process:
         """At each month end: occupancy integrals and headcount per role (from outside role code)."""
         env = self.env
+        pooled = [t for t in self.teams.values() if t.pool is not None]
         for m in range(1, self.months + 1):
             yield env.timeout(m * DAYS_PER_MONTH - env.now)
-            for pool in self.pools.values():
-                pool.purge_stale()
-            for role in POOL_ROLES:
-                if role in self.pools:
-                    self.rec.pool_rows.setdefault(role, []).append(self.pools[role].snapshot())
-            for role in STAFF_ROLES:
-                self.rec.headcount_rows.setdefault(role, []).append(len(self.people[role]))
+            for team in pooled:
+                assert team.pool is not None
+                team.pool.purge_stale()
+            for team in pooled:
+                assert team.pool is not None
+                self.rec.pool_rows.setdefault(team.role, []).append(team.pool.snapshot())
+            for team in self.teams.values():
+                self.rec.headcount_rows.setdefault(team.role, []).append(len(team.people))
 
     def _close_stale_leads(self) -> None:
         """Leads still waiting for a first touch past their shelf life at the horizon are stale."""
@@ -183,27 +192,22 @@ class World(SalesFlow, CustomerLifecycle, People, Incentives):
     def _run(self) -> Records:
         self._initial_staff()
         self._initial_customers()
-        initial_arr = self.arr_total
-        self._start_marketing()
+        initial_arr = self.base.arr_total
+        self.marketing.start()
+        self.partners.start()
         self.env.process(self._people())
-        if not self.renewals_fixed:  # otherwise nothing reads health or expands: see renewals_are_fixed
-            self.env.process(self._customer_success())
+        self.csm.start()
         self.env.process(self._monitor())
         if self.sc.behaviour.attribution_gaming.audit:
-            self.env.process(self._audits())
+            self.env.process(self.pay.audits())
         self.env.run(until=self.horizon + 1e-6)
-        for a in self.active.values():
+        for a in self.base.active.values():
             self.rec.segment(a.id, a.seg_start, self.horizon, a.arr)
         self._close_stale_leads()
-        ae = self.sc.teams.ae
-        attainment = [
-            (w.id, sum(arr for t, arr in w.bookings if t <= self.horizon),
-             ae.quota_per_year * w.ramped_years(0.0, self.horizon), w.initial)
-            for w in self.staff if w.role == "ae" and w.start < self.horizon
-        ]
         for role, n in self.departures.items():
             self.rec.extra[f"departures_{role}"] = float(n)
         return self.rec.finalize(
-            horizon_days=self.horizon, months=self.months, accounts=self.accounts,
-            staff=self.staff, attainment_rows=attainment, initial_arr=initial_arr,
+            horizon_days=self.horizon, months=self.months, accounts=self.base.accounts,
+            staff=self.staff, attainment_rows=self.ae.attainment_rows(self.horizon),
+            initial_arr=initial_arr,
         )

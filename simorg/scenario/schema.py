@@ -11,7 +11,7 @@ for salaries and per month for marketing budgets.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias
 
 from pydantic import (
     AfterValidator,
@@ -26,6 +26,7 @@ from pydantic import (
     model_validator,
 )
 
+from ..model.policies import EXPANSION_OWNERS, LEAD_ROUTING, RENEWAL_OWNERS, WORK_PRIORITY
 from .distributions import Constant, Distribution, Support, parse_distribution
 
 ROLES = ("sdr", "ae", "presales", "implementation", "csm")
@@ -76,6 +77,20 @@ Fraction = Annotated[Dist, AfterValidator(_FRACTION), _FRACTION]
 """A distribution of a 0-1 quantity (fit, health): every draw in [0, 1]."""
 
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
+
+# Policy names come from the registries in simorg/model/policies (modules free of SimPy): a
+# policy registered there is a name the schema accepts, and an unknown name is an error that
+# lists the registered ones.
+if TYPE_CHECKING:
+    LeadRouting: TypeAlias = str
+    WorkOrder: TypeAlias = str
+    RenewalOwnerName: TypeAlias = str
+    ExpansionOwnerName: TypeAlias = str
+else:
+    LeadRouting = LEAD_ROUTING.literal()
+    WorkOrder = WORK_PRIORITY.literal(where=lambda cls: not cls.reads_pay)  # SDRs are not paid per lead worked
+    RenewalOwnerName = RENEWAL_OWNERS.literal()
+    ExpansionOwnerName = EXPANSION_OWNERS.literal()
 Money = Annotated[float, Field(ge=0.0)]
 
 
@@ -166,6 +181,30 @@ class Channel(Strict):
         return self
 
 
+class Partner(Strict):
+    """A reseller or referral partner: sources deals straight into the AE queue, for a commission."""
+
+    deals_per_month: float = Field(ge=0, le=100000, description="deals the partner brings per month at month 0 (deals/month)")
+    deals_growth_per_month: float = Field(
+        default=0.0, ge=-0.5, le=0.5, description="compound growth of the partner's deal rate per month (fraction)"
+    )
+    start_month: int = Field(default=0, ge=0, description="month the partnership starts bringing deals")
+    fit: Fraction = Field(description="fit of partner-sourced deals, 0 (poor) to 1 (ideal customer)")
+    segment_mix: dict[str, Share] = Field(
+        description="share of this partner's deals in each segment; shares must sum to 1"
+    )
+    commission: Share = Field(
+        default=0.2, description="paid to the partner at signature: a share of the deal's first-year ARR (fraction)"
+    )
+
+    @model_validator(mode="after")
+    def _mix_sums_to_one(self) -> Partner:
+        total = sum(self.segment_mix.values())
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"segment_mix shares must sum to 1, found {total:g}")
+        return self
+
+
 class Marketing(Strict):
     channels: dict[str, Channel] = Field(description="marketing channels by name")
     measured_on: Literal["pipeline", "volume"] = Field(
@@ -221,7 +260,7 @@ class SDRTeam(Team):
     max_lead_age_days: float = Field(
         default=14.0, gt=0, description="a lead not touched within this many days goes stale, never followed up"
     )
-    work_order: Literal["newest_first", "oldest_first"] = Field(
+    work_order: WorkOrder = Field(
         default="newest_first",
         description="which waiting lead an SDR takes next: the freshest (speed to lead) or the oldest",
     )
@@ -412,13 +451,14 @@ def _sales_means_ae(value: Any) -> Any:
     return "ae" if value == "sales" else value
 
 
-Owner = Annotated[Literal["csm", "ae", "am"], BeforeValidator(_sales_means_ae)]
+Owner = Annotated[ExpansionOwnerName, BeforeValidator(_sales_means_ae)]
+RenewalOwner = Annotated[RenewalOwnerName, BeforeValidator(_sales_means_ae)]
 
 
 class Org(Strict):
     """Who owns what. Org-design rules are data; unknown policy names are errors."""
 
-    renewals: Annotated[Literal["csm", "ae", "am", "renewal_specialist"], BeforeValidator(_sales_means_ae)] = Field(
+    renewals: RenewalOwner = Field(
         default="csm",
         description="who works renewals: csm, ae (or its alias sales), am (key accounts by their AM, "
         "the rest by CSMs) or renewal_specialist",
@@ -443,7 +483,7 @@ class Org(Strict):
     cs_handover_health_bonus: Share = Field(
         default=0.05, description="health added at go-live when implementation sits under customer success"
     )
-    lead_routing: Literal["round_robin", "least_loaded", "segment_pods"] = Field(
+    lead_routing: LeadRouting = Field(
         default="least_loaded", description="how qualified leads are routed to AEs"
     )
     pods: Mix = Field(
@@ -528,6 +568,9 @@ class Scenario(Strict):
     customers: Customers = Field(default_factory=Customers)
     org: Org = Field(default_factory=Org)
     behaviour: Behaviour = Field(default_factory=Behaviour)
+    partners: dict[str, Partner] = Field(
+        default_factory=dict, description="partner channels by name (none by default): deals into the AE queue"
+    )
 
     @model_validator(mode="after")
     def _owners_staffed(self) -> Scenario:
@@ -543,6 +586,7 @@ class Scenario(Strict):
     def _segments_known(self) -> Scenario:
         known = set(self.segments)
         mixes = [(f"marketing.channels.{n}.segment_mix", c.segment_mix) for n, c in self.marketing.channels.items()]
+        mixes += [(f"partners.{n}.segment_mix", p.segment_mix) for n, p in self.partners.items()]
         mixes.append(("teams.ae.self_source_segment_mix", self.teams.ae.self_source_segment_mix))
         mixes.append(("customers.initial.segment_mix", self.customers.initial.segment_mix))
         mixes.append(("org.pods", self.org.pods))

@@ -28,21 +28,36 @@ from typing import TYPE_CHECKING
 from .entities import MARKETING, SELF, Account, Lead, Task
 from .pools import DAYS_PER_MONTH, Worker
 from .records import AUDIT, BONUS, COMMISSION, RETENTION_COMMISSION
+from .teams.base import Process
 
 if TYPE_CHECKING:
     from .world import World
 
 
-class Incentives:
-    """Mixin of :class:`~simorg.model.world.World`: pay and pay-driven behaviour."""
+class CompPlan:
+    """The company's comp plans: who is paid what, and the behaviour pay causes.
+
+    Teams call it when work pays (:meth:`pay_ae`, :meth:`bonus`, :meth:`credit_renewal`,
+    :meth:`credit_expansion`); it writes every payment to the records."""
+
+    def __init__(self, world: World):
+        self.world = world
+        self.sc = world.sc
+        self.env = world.env
+        self.rec = world.rec
+        self.streams = world.streams
+        self.k_relabel = world.streams.key("lead.relabel")
+        self.k_audit = world.streams.key("lead.audit")
+        self.relabelled: list[tuple[Lead, float, Worker]] = []  # re-labelled deals audits may catch
+        self.ref_pay = self.reference_pay_per_day()
 
     # ------------------------------------------------------------------ rates
-    def new_rate(self: World, source: str) -> float:
+    def new_rate(self, source: str) -> float:
         ae = self.sc.teams.ae
         rate = ae.comp.new_rate_self if source == SELF else ae.comp.new_rate_marketing
         return ae.commission_rate if rate is None else rate
 
-    def relabel_share(self: World) -> float:
+    def relabel_share(self) -> float:
         """Share of won marketing deals a rep records as self-sourced (attribution gaming)."""
         m, s = self.new_rate(MARKETING), self.new_rate(SELF)
         if s <= m:
@@ -50,7 +65,7 @@ class Incentives:
         premium = (s - m) / m if m > 0 else 1.0
         return min(1.0, self.sc.behaviour.attribution_gaming.sensitivity * premium)
 
-    def promise_inflation(self: World) -> float:
+    def promise_inflation(self) -> float:
         """How far presales over-promise, 0 (never) to ~1 (paid on wins alone)."""
         pi = self.sc.behaviour.promise_inflation
         infl = pi.sensitivity * self.sc.teams.presales.win_share
@@ -58,7 +73,7 @@ class Incentives:
             infl *= 1.0 - pi.under_presales_damping
         return infl
 
-    def sdr_extra_qualify(self: World) -> float:
+    def sdr_extra_qualify(self) -> float:
         """Share of would-be rejects an SDR passes when paid per qualified lead only."""
         sdr = self.sc.teams.sdr
         if sdr.pay_basis != "qualified" or sdr.pay_per_qualified <= 0:
@@ -66,7 +81,7 @@ class Incentives:
         b = self.sc.behaviour.sdr_bar_lowering
         return min(1.0, b.sensitivity * b.max_extra_qualify)
 
-    def marketing_bias(self: World) -> tuple[float, float]:
+    def marketing_bias(self) -> tuple[float, float]:
         """(cost-per-lead factor, fit factor) when marketing is measured on volume."""
         if self.sc.marketing.measured_on != "volume":
             return 1.0, 1.0
@@ -74,15 +89,22 @@ class Incentives:
         return max(0.05, 1.0 - b.sensitivity * b.cost_cut), max(0.0, 1.0 - b.sensitivity * b.fit_loss)
 
     # ------------------------------------------------------------------ pay priority
-    def reference_pay_per_day(self: World) -> float:
-        """Expected commission per AE-day of an average new deal: the zero point of pay priority."""
-        segs = list(self.sc.segments.values())
+    def reference_pay_per_day(self) -> float:
+        """Expected commission per AE-day of an average new deal: the zero point of pay priority.
+
+        With every win rate at 0 no deal pays anything; the reference is then the pay of a won
+        average deal (a positive scale, so pay priority stays defined: issue 13)."""
+        segs = [self.sc.segments[name] for name in sorted(self.sc.segments)]  # sums in name order
         acv = sum(s.acv.mean for s in segs) / len(segs)
         win = sum(s.win_rate for s in segs) / len(segs)
         cycle = sum(s.cycle_days.mean for s in segs) / len(segs)
-        return max(self.sc.teams.ae.commission_rate, 0.01) * acv * win / max(cycle, 1e-6)
+        rate = max(self.sc.teams.ae.commission_rate, 0.01)
+        ref = rate * acv * win / max(cycle, 1e-6)
+        if ref > 0:
+            return ref
+        return rate * max(acv, 1.0) / max(cycle, 1e-6)
 
-    def expected_pay_per_day(self: World, item) -> float:
+    def expected_pay_per_day(self, item) -> float:
         """What working ``item`` pays its worker per day of effort, as the worker sees it."""
         comp = self.sc.teams.ae.comp
         if isinstance(item, Lead):
@@ -95,29 +117,26 @@ class Incentives:
                 # The owner is paid on the renewal whether or not they work it, so what
                 # working it adds is the rise in renewal chance: small renewals "that one
                 # phone call cannot save" pay little for the time (article 004).
-                rate = (comp.renewal_rate if item.pool == "ae"
-                        else self.sc.teams.renewal_specialist.bonus_rate)
+                specialists = self.sc.teams.renewal_specialist
+                rate = comp.renewal_rate if item.pool == "ae" or specialists is None else specialists.bonus_rate
                 effort = self.sc.org.renewal_effort_days.mean
-                gain = self.renewal_probability(a, True) - self.renewal_probability(a, False)
+                renewal_probability = self.world.csm.renewal_probability
+                gain = renewal_probability(a, True) - renewal_probability(a, False)
                 return rate * a.arr * gain / max(effort, 1e-6)
             rate = self.new_rate(MARKETING) if self.in_credit_window(a) else comp.expansion_rate
             return rate * item.amount / max(self.sc.org.expansion_effort_days.mean, 1e-6)
         return self.ref_pay
 
-    def pay_priority(self: World, item) -> float:
-        """Queue key (smaller first): arrival time moved earlier by how well the item pays."""
-        pp = self.sc.behaviour.pay_priority
-        pay = max(self.expected_pay_per_day(item), self.ref_pay * 1e-3)
-        return self.env.now - pp.responsiveness * pp.days_per_doubling * math.log2(pay / self.ref_pay)
-
     # ------------------------------------------------------------------ paying people
-    def pay_ae(self: World, w: Worker | None, amount: float, rate: float, counts_to_quota: bool,
-               acquisition: bool = True) -> None:
+    def pay_ae(self, w: Worker | None, amount: float, rate: float, counts_to_quota: bool,
+               acquisition: bool = True) -> float:
         """Commission on ``amount`` at ``rate``, with the plan's accelerator and cap.
 
-        ``acquisition``: new business (counts in S&M for CAC) or retention/expansion pay."""
+        ``acquisition``: new business (counts in S&M for CAC) or retention/expansion pay.
+        Returns the commissionable amount (``amount`` within the cap, times the accelerator):
+        a claw-back takes back at most the rate on that, so the cap holds net of claw-backs."""
         if w is None or amount <= 0:
-            return
+            return 0.0
         comp = self.sc.teams.ae.comp
         now = self.env.now
         mult = 1.0
@@ -135,70 +154,79 @@ class Incentives:
         pay = rate * paid * mult
         if pay > 0:
             self.rec.cost(now, "ae", COMMISSION if acquisition else RETENTION_COMMISSION, pay)
+            w.commission += pay
+        return paid * mult
 
-    def in_credit_window(self: World, a: Account) -> bool:
+    def in_credit_window(self, a: Account) -> bool:
         return (not a.initial) and self.env.now - a.signed <= self.sc.org.credit_window_months * DAYS_PER_MONTH
 
-    def credit_expansion(self: World, a: Account, amount: float, owner: str, worker: Worker | None) -> None:
+    def credit_expansion(self, a: Account, amount: float, owner: str, worker: Worker | None) -> None:
         """Who is paid for an expansion: the deal's AE inside the credit window, else its owner."""
         comp = self.sc.teams.ae.comp
-        original = self.worker_by_id.get(a.ae)
+        original = self.world.worker_by_id.get(a.ae)
         if self.in_credit_window(a):
             self.pay_ae(original, amount, self.new_rate(MARKETING), counts_to_quota=True)
             return
         if owner == "ae":
             self.pay_ae(worker, amount, comp.expansion_rate, counts_to_quota=False, acquisition=False)
         elif owner == "csm" and isinstance(a.csm, Worker):
-            self._bonus("csm", self.sc.teams.csm.expansion_bonus_rate * amount)
+            self.bonus("csm", self.sc.teams.csm.expansion_bonus_rate * amount)
         elif owner == "am" and isinstance(a.am, Worker):
-            self._bonus("am", self.sc.teams.am.bonus_rate * amount)
+            self.bonus("am", self.sc.teams.am.bonus_rate * amount)
         if comp.rate_after_window > 0 and original is not None and not original.leaving:
             self.pay_ae(original, amount, comp.rate_after_window, counts_to_quota=False, acquisition=False)
 
-    def credit_renewal(self: World, a: Account, owner: str, worker: Worker | None) -> None:
+    def credit_renewal(self, a: Account, owner: str, worker: Worker | None) -> None:
         """Pay for a renewal goes to whoever owns the motion."""
+        teams = self.sc.teams
         if owner == "ae":
             # paid to the AE who worked it, else to the account's own AE if still here
             if worker is None:
-                original = self.worker_by_id.get(a.ae)
+                original = self.world.worker_by_id.get(a.ae)
                 worker = original if original is not None and not original.leaving else None
             counts = self.sc.org.renewals_count_toward_quota
             self.pay_ae(worker, a.arr, self.sc.teams.ae.comp.renewal_rate, counts_to_quota=counts,
                         acquisition=False)
-        elif owner == "renewal_specialist" and worker is not None:
-            self._bonus("renewal_specialist", self.sc.teams.renewal_specialist.bonus_rate * a.arr)
-        elif owner == "am" and isinstance(a.am, Worker):
-            self._bonus("am", self.sc.teams.am.bonus_rate * a.arr)
+        elif owner == "renewal_specialist" and worker is not None and teams.renewal_specialist is not None:
+            self.bonus("renewal_specialist", teams.renewal_specialist.bonus_rate * a.arr)
+        elif owner == "am" and isinstance(a.am, Worker) and teams.am is not None:
+            self.bonus("am", teams.am.bonus_rate * a.arr)
         elif owner == "csm" and isinstance(a.csm, Worker):
             csm = self.sc.teams.csm
-            self._bonus("csm", csm.bonus_rate * a.arr + csm.bonus_per_renewal)
+            self.bonus("csm", csm.bonus_rate * a.arr + csm.bonus_per_renewal)
 
-    def _bonus(self: World, role: str, amount: float) -> None:
+    def bonus(self, role: str, amount: float) -> None:
+        """A bonus of ``amount`` to someone in ``role`` (nothing if not positive)."""
         if amount > 0:
             self.rec.cost(self.env.now, role, BONUS, amount)
 
     # ------------------------------------------------------------------ attribution
-    def record_source(self: World, lead: Lead) -> None:
-        """At the win: the rep records the lead's source (and may re-label it)."""
+    def record_source(self, lead: Lead) -> bool:
+        """At the win: the rep records the lead's source (and may re-label it). True when the
+        deal was re-labelled and audits may check it."""
         if lead.true_source == MARKETING and self.streams.u(self.k_relabel, lead.id) < self.relabel_share():
             lead.recorded_source = SELF
-            if self.sc.behaviour.attribution_gaming.audit:  # kept for the monthly audits
-                self.relabelled.append(lead)
+            return self.sc.behaviour.attribution_gaming.audit
+        return False
 
-    def _audits(self: World):
+    def audits(self) -> Process:
         """Monthly audit of lead sources: catches a share of re-labelled deals and claws back."""
         g = self.sc.behaviour.attribution_gaming
         env = self.env
         premium = self.new_rate(SELF) - self.new_rate(MARKETING)
-        for m in range(1, self.months + 1):
+        for m in range(1, self.world.months + 1):
             yield env.timeout(m * DAYS_PER_MONTH - env.now)
             self.rec.cost(env.now, "ae", AUDIT, g.audit_cost_per_month)
             still = []
-            for lead in self.relabelled:
+            for entry in self.relabelled:
+                lead, commissioned, rep = entry
                 if self.streams.u(self.k_audit, lead.id, m) < g.audit_catch_rate:
                     lead.recorded_source = MARKETING
-                    if premium > 0:
-                        self.rec.cost(env.now, "ae", COMMISSION, -premium * lead.acv)
+                    # the premium on what was commissioned (within the cap), never more
+                    clawback = premium * commissioned
+                    if clawback > 0:
+                        self.rec.cost(env.now, "ae", COMMISSION, -clawback)
+                        rep.commission -= clawback
                 else:
-                    still.append(lead)
+                    still.append(entry)
             self.relabelled = still

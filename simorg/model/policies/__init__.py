@@ -1,0 +1,17 @@
+"""Policies: strategy objects in named registries, free of SimPy (the schema reads the names).
+
+* :data:`~.routing.LEAD_ROUTING`: which free AE takes a deal (``org.lead_routing``).
+* :data:`~.owners.RENEWAL_OWNERS`, :data:`~.owners.EXPANSION_OWNERS`: who works renewals,
+  upsell and cross-sell (``org.renewals``, ``org.upsell``, ``org.cross_sell``).
+* :data:`~.priority.WORK_PRIORITY`: in which order a team takes its work (``teams.sdr.work_order``).
+"""
+
+from __future__ import annotations
+
+from .owners import EXPANSION_OWNERS, RENEWAL_OWNERS, Owner
+from .priority import WORK_PRIORITY, WorkPriority
+from .registry import Registry, UnknownPolicyError
+from .routing import LEAD_ROUTING, Routing
+
+__all__ = ["EXPANSION_OWNERS", "LEAD_ROUTING", "RENEWAL_OWNERS", "WORK_PRIORITY", "Owner", "Registry",
+           "Routing", "UnknownPolicyError", "WorkPriority"]

@@ -1,0 +1,279 @@
+"""Account executives: opportunities from qualification (or their own prospecting) to the
+buyer's decision; renewals and expansions when the org rules give them those.
+
+* **AE capacity.** An AE holds at most ``capacity`` open opportunities; more wait in the
+  routing queue, ordered by pay when pay priority is on (``behaviour.pay_priority``) and
+  routed by ``org.lead_routing`` (a policy in ``policies/routing.py``). Win chance:
+  ``win_rate * (1 + fit_win_effect * (fit - 0.5)) * ramp * presales``.
+* **Presales.** Deals that need it ask the presales team (``presales.support(lead)``).
+* **Self-sourcing.** An AE whose pipeline is thin creates opportunities of their own.
+* **Attrition.** An AE whose trailing six-month attainment is below
+  ``low_attainment_threshold`` leaves ``low_attainment_attrition_multiplier`` times as often
+  (AEs far below quota quit: the failure mode of article 001).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import simpy
+
+from ...scenario.schema import AETeam
+from ..entities import LOST, PARTNER, SELF, STALE, WON, Account, Lead, Task
+from ..policies import WORK_PRIORITY
+from ..pools import DAYS_PER_MONTH, Pool, Worker, schedule
+from ..records import BONUS, COMMISSION
+from ..traits import SEQ_BITS, SEQ_MASK, Sampler
+from .base import Process, TeamComponent
+
+if TYPE_CHECKING:
+    from ..world import World
+
+SELF_SOURCE_CODE = 200
+SELF_SOURCE_CODE_LATE = 1 << 12
+
+
+def self_source_code(ordinal: int) -> int:
+    """Id space of the opportunities AE number ``ordinal`` sources (ids are ``code << SEQ_BITS | seq``).
+
+    AEs 0-49 use codes 200-249, as always; later AEs use 4096 + ordinal, clear of the initial
+    customers' code 250 (before, AE 50's first deal got the id of initial customer 0)."""
+    if SELF_SOURCE_CODE + ordinal < 250:
+        return SELF_SOURCE_CODE + ordinal
+    return SELF_SOURCE_CODE_LATE + ordinal
+
+
+class AE(TeamComponent):
+    """The AE team: new business, and the renewals and expansions the org gives it."""
+
+    role = "ae"
+    cfg: AETeam
+
+    def __init__(self, world: World, cfg: AETeam):
+        super().__init__(world, cfg)
+        pp = self.sc.behaviour.pay_priority
+        self.by_pay = WORK_PRIORITY.create("pay_per_day" if pp.responsiveness > 0 else "oldest_first",
+                                           pp.responsiveness, pp.days_per_doubling).queue_key(world)
+        has_sdr = world.sdr.ever_staffed
+        self.queue: Pool = Pool(
+            self.env, "ae", self.sc.org.lead_routing, priority=self.by_pay,
+            max_wait=None if has_sdr else self.sc.teams.sdr.max_lead_age_days,
+            expires=lambda item: isinstance(item, Lead))  # leads go stale, tasks do not
+        self.pool = self.queue
+        self.self_delivery = Sampler(cfg.self_delivery_days, self.streams.generator("ae.self_delivery"))
+
+    def wire(self) -> None:
+        world = self.world
+        self.pay = world.pay
+        self.presales = world.presales
+        self.implementation = world.implementation
+        self.customer_success = world.csm
+
+    # ---- people
+    def hire(self, start: float, initial: bool) -> Worker:
+        w = super().hire(start, initial)
+        w.quota_per_year = self.cfg.quota_per_year
+        return w
+
+    def join(self, w: Worker) -> None:
+        if self.sc.org.lead_routing == "segment_pods":
+            w.pod = self._pod_for_new_ae()
+        super().join(w)
+        if self.cfg.self_source_per_month > 0:
+            self.env.process(self._self_source(w))
+
+    def _pod_for_new_ae(self) -> str:
+        """The segment pod furthest below its share of the AEs currently employed."""
+        shares = self.sc.org.pods or {s: 1.0 for s in self.sc.segments}
+        total = math.fsum(shares.values())  # exact: the same whatever the order of the pods
+        counts = {s: 0 for s in shares}
+        for w in self.people:
+            if w.pod in counts:
+                counts[w.pod] += 1
+        n = sum(counts.values()) + 1
+        return min(sorted(shares), key=lambda s: counts[s] - n * shares[s] / total)  # ties: by name
+
+    def attrition_hazard(self, w: Worker, base: float) -> float:
+        att = self.trailing_attainment(w)
+        if att is not None and att < self.cfg.low_attainment_threshold:
+            return base * self.cfg.low_attainment_attrition_multiplier
+        return base
+
+    def trailing_attainment(self, w: Worker, months: float = 6.0,
+                            min_tenure_months: float = 3.0) -> float | None:
+        """Bookings over the last ``months`` (or the tenure, if shorter) against ramped quota;
+        None in a rep's first ``min_tenure_months``, too early to judge."""
+        now = self.env.now
+        if not w.initial and now - w.start < min_tenure_months * DAYS_PER_MONTH:
+            return None
+        t0 = max(now - months * DAYS_PER_MONTH, w.start if not w.initial else -float("inf"))
+        quota = w.quota_per_year * w.ramped_years(t0, now)
+        if quota <= 0:
+            return None
+        booked = w.booked_since(t0)
+        return booked / quota
+
+    def attainment_rows(self, horizon: float) -> list[tuple[int, float, float, bool]]:
+        """Per AE who started: (id, bookings, ramped quota, initial) over the horizon."""
+        return [
+            (w.id, sum(arr for t, arr in w.bookings if t <= horizon),
+             self.cfg.quota_per_year * w.ramped_years(0.0, horizon), w.initial)
+            for w in self.world.staff if w.role == "ae" and w.start < horizon
+        ]
+
+    # ---- opportunities
+    def submit(self, lead: Lead) -> None:
+        """A qualified lead (or a partner's deal) joins the AE queue as an opportunity."""
+        self.queue.submit(lead, self._taken)
+
+    def _taken(self, lead: Lead, ae: Worker | None) -> None:
+        """An AE takes the opportunity; ``None``: it waited past the queue's shelf life (only
+        without an SDR team, when the AE queue holds leads for at most ``max_lead_age_days``)."""
+        if ae is None:
+            lead.state = STALE
+            lead.closed_t = self.env.now
+            self.rec.leads.close(lead)
+            return
+        self.opportunity(lead, ae)
+
+    def release(self, w: Worker) -> None:
+        """``w`` is done with an item (a lost deal, a delivered one, a task)."""
+        self.queue.release(w)
+
+    def _self_source(self, ae: Worker) -> Process:
+        """A thin pipeline makes an AE prospect: opportunities at a rate, while below the bar."""
+        team = self.cfg
+        env = self.env
+        gen = self.streams.generator(f"self_source.{ae.ordinal}")
+        mix = team.self_source_segment_mix or {s: 1.0 for s in self.sc.segments}
+        if ae.pod is not None:  # a pod AE prospects in the pod's segment
+            mix = {ae.pod: 1.0}
+        traits = self.world.lead_traits(self_source_code(ae.ordinal), team.self_source_fit, mix, block=32)
+        rate = team.self_source_per_month / DAYS_PER_MONTH
+        seq = 0
+        while True:
+            yield env.timeout(gen.standard_exponential() / rate)
+            if ae.leaving:
+                return
+            lid, seg, fit, acv, uq = traits.get(seq)
+            seq += 1  # the draw is used up whether or not it becomes a deal (common random numbers)
+            if ae.load >= team.self_source_below * ae.capacity or not self.queue.take(ae):
+                continue
+            lead = Lead(lid, "self_sourced", seg, fit, acv, env.now, SELF, uq)
+            lead.first_touch = lead.qualified_t = env.now
+            self.rec.leads.add(lead)
+            self.opportunity(lead, ae)
+
+    def win_probability(self, lead: Lead, ae: Worker, support: float) -> float:
+        team = self.cfg
+        seg = self.sc.segments[lead.segment]
+        p = seg.win_rate * (1 + team.fit_win_effect * (lead.fit - 0.5)) * support
+        p *= ae.productivity(self.env.now)
+        if not ae.initial:
+            p *= team.new_team_win_factor
+        if ae.leaving:
+            p *= team.orphan_win_factor
+        return min(1.0, max(0.0, p))
+
+    def opportunity(self, lead: Lead, ae: Worker) -> None:
+        """An AE takes the opportunity (from the AE queue, or one they sourced themselves).
+
+        An opportunity is not a process: the sales cycle is a timeout that calls
+        :meth:`_decision`. Only a deal that asks for presales gets a process, because it may
+        wait for a presales consultant."""
+        lead.assigned_t = self.env.now
+        lead.owner = ae.id
+        if self.presales.needed(lead):
+            self.env.process(self._with_presales(lead, ae))
+        else:
+            self._sales_cycle(lead, ae, 1.0)
+
+    def _with_presales(self, lead: Lead, ae: Worker) -> Process:
+        support = yield from self.presales.support(lead)
+        self._sales_cycle(lead, ae, support)
+
+    def _sales_cycle(self, lead: Lead, ae: Worker, support: float) -> None:
+        lid = lead.id
+        cycle, u_win = self.world.traits_by_code[lid >> SEQ_BITS].opportunity(lid & SEQ_MASK)
+        schedule(self.env, cycle, (lead, ae, support, u_win), self._decision)
+
+    def _decision(self, done: simpy.Event) -> None:
+        """The buyer decides: lost (the AE's slot is free again) or won (signature, delivery)."""
+        lead, ae, support, u_win = done.value  # type: ignore[misc]  # simpy types a value as Optional
+        lead.closed_t = self.env.now
+        if u_win >= self.win_probability(lead, ae, support):
+            lead.state = LOST
+            self.rec.leads.close(lead)
+            self.queue.release(ae)
+            return
+        lead.state = WON
+        self._book_new_deal(lead, ae)
+        if not self.sc.behaviour.attribution_gaming.audit:  # else an audit may still re-label it
+            self.rec.leads.close(lead)
+        self.implementation.deal_won(lead, ae)
+
+    def _book_new_deal(self, lead: Lead, ae: Worker) -> None:
+        """Signature: the rep records the source, commissions and variable pay are due."""
+        pay = self.pay
+        audited = pay.record_source(lead)
+        commissioned = pay.pay_ae(ae, lead.acv, pay.new_rate(lead.recorded_source), counts_to_quota=True)
+        if audited:  # kept for the monthly audits, with what its claw-back may take back
+            pay.relabelled.append((lead, commissioned, ae))
+        sdr = self.sc.teams.sdr
+        if lead.worker_sdr >= 0 and self.world.sdr.ever_staffed and sdr.pay_basis == "qualified_plus_revenue":
+            self.rec.cost(self.env.now, "sdr", COMMISSION, sdr.revenue_share * lead.acv)
+        if lead.true_source == PARTNER:
+            self.world.partners.deal_won(lead)
+        if lead.presales == "supported":
+            ps = self.sc.teams.presales
+            amount = ps.variable_pay_per_deal * ps.win_share
+            if amount > 0:
+                self.rec.cost(self.env.now, "presales", BONUS, amount)
+
+    def deliver_myself(self, a: Account, ae: Worker, supported: bool) -> None:
+        """The AE delivers a small deal, keeping the deal's slot meanwhile."""
+        schedule(self.env, self.self_delivery(), (a, ae, supported), self._self_delivered)
+
+    def _self_delivered(self, done: simpy.Event) -> None:
+        a, ae, supported = done.value  # type: ignore[misc]  # simpy types a value as Optional
+        self.queue.release(ae)
+        self.implementation.go_live(a, supported)
+
+    # ---- work on existing accounts
+    def work_renewal(self, a: Account, end: float, effort: Sampler) -> Process:
+        """The renewal waits in the AE queue; returns who worked it (None: lapsed unworked)."""
+        return work_task(self.queue, self.env, Task("renewal", a, a.arr, "ae"), end, effort)
+
+    def expansion(self, a: Account, amount: float, effort: Sampler) -> None:
+        """An expansion opportunity joins the AE queue."""
+        self.env.process(self._expansion(a, amount, effort))
+
+    def _expansion(self, a: Account, amount: float, effort: Sampler) -> Process:
+        """Lost if nobody picks it up within ``org.expansion_max_wait_days``."""
+        pool = self.queue
+        req = pool.request(Task("expansion", a, amount, "ae"))
+        if not req.triggered:
+            yield req | self.env.timeout(self.sc.org.expansion_max_wait_days)
+        if not req.triggered or req.value is None:
+            pool.cancel(req)
+            return
+        w = req.value
+        yield self.env.timeout(effort())
+        pool.release(w)
+        if a.active:
+            self.customer_success.close_expansion(a, amount, "ae", w)
+
+
+def work_task(pool: Pool, env: simpy.Environment, task: Task, end: float, effort: Sampler) -> Process:
+    """A task from a team queue: taken before ``end`` or not at all; returns who worked it."""
+    req = pool.request(task)
+    if not req.triggered and end > env.now:
+        yield req | env.timeout(end - env.now)
+    if not req.triggered or req.value is None:
+        pool.cancel(req)
+        return None
+    w = req.value
+    yield env.timeout(effort())
+    pool.release(w)
+    return w

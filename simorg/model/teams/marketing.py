@@ -1,0 +1,81 @@
+"""Marketing: programme spend buys leads, channel by channel.
+
+* **Marketing spend -> leads.** A channel's monthly budget buys ``budget / cost_per_lead``
+  leads, arriving as a Poisson stream ``lag_days`` after the spend. Each lead goes to sales
+  development (``sdr.submit(lead)``).
+* **Marketing volume bias** (``behaviour.marketing_volume_bias``): marketing measured on lead
+  volume buys cheaper, lower-fit leads (see ``pay.py``).
+
+Channels start in name order and a channel's leads are numbered in an id space hashed from
+its name: the file's order of channels, or another channel added, changes no lead's traits.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ...scenario.schema import Channel
+from ..entities import MARKETING, Lead
+from ..pools import DAYS_PER_MONTH
+from ..records import MARKETING_SPEND
+from ..traits import LeadTraits
+from .base import Process, TeamComponent
+
+if TYPE_CHECKING:
+    from .sdr import SDR
+
+
+class Marketing(TeamComponent):
+    """Marketing staff (salary only) and the channels their budget runs."""
+
+    role = "marketing"
+
+    def wire(self) -> None:
+        self.sdr: SDR = self.world.sdr
+
+    def start(self) -> None:
+        """Book each channel's spend and start its lead arrivals."""
+        world = self.world
+        cost_factor, fit_factor = world.pay.marketing_bias()
+        channels = self.sc.marketing.channels
+        codes = world.source_codes
+        for name in sorted(channels):  # by name: the file's order of channels changes nothing
+            ch = channels[name]
+            for m in range(world.months):
+                spend = ch.budget_per_month * (1 + ch.budget_growth_per_month) ** m
+                if spend > 0:
+                    self.rec.cost(m * DAYS_PER_MONTH, "marketing", MARKETING_SPEND, spend)
+            traits = world.lead_traits(codes["channel", name], ch.fit, ch.segment_mix, fit_factor)
+            self.env.process(self._channel(name, ch, traits, ch.cost_per_lead * cost_factor))
+
+    def _channel(self, name: str, ch: Channel, traits: LeadTraits, cost_per_lead: float) -> Process:
+        """Poisson arrivals, piecewise constant by month of spend, shifted by the lag."""
+        env = self.env
+        exp = self.streams.generator(f"arrivals.{name}")
+        buf: list[float] = []
+        seq = 0
+        horizon, add = self.world.horizon, self.rec.leads.add
+        submit = self.sdr.submit
+        for m in range(self.world.months):
+            start = m * DAYS_PER_MONTH + ch.lag_days
+            if start >= horizon:
+                return
+            end = start + DAYS_PER_MONTH
+            rate = ch.budget_per_month * (1 + ch.budget_growth_per_month) ** m / cost_per_lead / DAYS_PER_MONTH
+            if rate <= 0:
+                continue
+            t = start
+            while True:
+                if not buf:
+                    buf = exp.standard_exponential(512).tolist()
+                t += buf.pop() / rate
+                if t >= end:
+                    break  # memoryless: the next month's window starts afresh
+                if t >= horizon:
+                    return
+                yield env.timeout(t - env.now)
+                lid, seg, fit, acv, uq = traits.get(seq)
+                lead = Lead(lid, name, seg, fit, acv, env.now, MARKETING, uq)
+                seq += 1
+                add(lead)
+                submit(lead)  # to the SDR queue (with no SDR team, the AE queue)

@@ -1,0 +1,102 @@
+"""Sales development: the first touch of every marketing lead, and qualification.
+
+* **Lead response decay.** The chance a lead qualifies falls with the wait before first touch:
+  ``qualify_rate * (0.5 + fit) * (floor + (1 - floor) * 0.5 ** (wait_h / half_life))``
+  (Oldroyd et al., HBR 2011: leads touched within an hour qualify far more often). A lead
+  nobody touches within ``max_lead_age_days`` goes stale (Sabnis et al. 2013: most marketing
+  leads are never followed up).
+* **SDR bar lowering** (``behaviour.sdr_bar_lowering``): SDRs paid per qualified lead pass a
+  share of would-be rejects, whose fit is only ``fit_factor`` of what it seemed.
+
+Without an SDR team the AEs work leads in their own slots (the lead desk is the AE pool).
+A lead is not a process: the pool calls :meth:`SDR._touched` when someone takes it, and the
+end of the work is a timeout that calls :meth:`SDR._worked` (two events per lead).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import simpy
+
+from ...scenario.schema import SDRTeam
+from ..entities import DISQUALIFIED, STALE, Lead
+from ..policies import WORK_PRIORITY
+from ..pools import Pool, Worker, schedule
+from ..records import COMMISSION
+from ..traits import Sampler
+from .base import TeamComponent
+
+if TYPE_CHECKING:
+    from ..world import World
+    from .ae import AE
+
+
+class SDR(TeamComponent):
+    """The SDR team: the lead desk of marketing leads."""
+
+    role = "sdr"
+    cfg: SDRTeam
+
+    def __init__(self, world: World, cfg: SDRTeam):
+        super().__init__(world, cfg)
+        pp = self.sc.behaviour.pay_priority
+        order = WORK_PRIORITY.create(cfg.work_order, pp.responsiveness, pp.days_per_doubling)
+        self.own_queue = Pool(self.env, "sdr", "least_loaded", max_wait=cfg.max_lead_age_days,
+                              priority=order.queue_key(world))
+        self.pool = self.own_queue
+        self.work = Sampler(cfg.work_days, self.streams.generator("sdr.work"))
+        self.qualify_params = (cfg.response_floor, cfg.response_half_life_hours, cfg.qualify_rate)
+
+    def wire(self) -> None:
+        self.ae: AE = self.world.ae
+        # With an SDR team, SDRs work leads; without one, AEs work them in their own slots.
+        self.desk: Pool = self.own_queue if self.ever_staffed else self.ae.queue
+        self.extra = self.world.pay.sdr_extra_qualify() if self.ever_staffed else 0.0
+        self._submit = self.desk.submit
+
+    def submit(self, lead: Lead) -> None:
+        """A new marketing lead joins the desk's queue."""
+        self._submit(lead, self._touched)
+
+    def qualify_probability(self, lead: Lead, wait_days: float) -> float:
+        """Chance the lead qualifies after waiting ``wait_days`` for its first touch."""
+        floor, half_life, rate = self.qualify_params
+        decay = floor + (1 - floor) * 0.5 ** (wait_days * 24.0 / half_life)
+        return min(1.0, rate * (0.5 + lead.fit) * decay)
+
+    def _touched(self, lead: Lead, w: Worker | None) -> None:
+        """Someone takes the lead (``None``: nobody touched it within its shelf life)."""
+        env = self.env
+        if w is None:
+            lead.state = STALE
+            lead.closed_t = min(env.now, lead.created + self.cfg.max_lead_age_days)
+            self.rec.leads.close(lead)
+            return
+        now = env.now
+        lead.first_touch = now
+        lead.worker_sdr = w.id
+        schedule(env, self.work() / w.speed(now), (lead, w), self._worked)
+
+    def _worked(self, done: simpy.Event) -> None:
+        """The first touch is done: the lead qualifies or not."""
+        lead, w = done.value  # type: ignore[misc]  # simpy types a value as Optional
+        env = self.env
+        desk = self.desk
+        p = self.qualify_probability(lead, lead.first_touch - lead.created)
+        extra = self.extra
+        if lead.u_qualify >= p + extra * (1.0 - p):
+            desk.release(w)
+            lead.state, lead.closed_t = DISQUALIFIED, env.now
+            self.rec.leads.close(lead)
+            return
+        if lead.u_qualify >= p:  # passed below the bar: the fit was not really there
+            lead.fit *= self.sc.behaviour.sdr_bar_lowering.fit_factor
+        lead.qualified_t = env.now
+        if self.ever_staffed:
+            if self.cfg.pay_per_qualified > 0:
+                self.rec.cost(env.now, "sdr", COMMISSION, self.cfg.pay_per_qualified)
+            desk.release(w)
+            self.ae.submit(lead)
+        else:
+            self.ae.opportunity(lead, w)
