@@ -12,6 +12,7 @@ with matplotlib's headless Agg backend, saved under ``DIR/figures/`` and embedde
 from __future__ import annotations
 
 import re
+from html import escape
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -139,7 +140,8 @@ def write_report(out_dir: Path | str) -> Path:
         title = "simorg comparison: " + " vs ".join(arms)
         sections.append(("answer", "The answer", f"<div class='headline'>{compare_headline(res)}</div>"
                          + reading_guide(res)))
-        tables = "".join((f"<h3>{c['b']} vs {c['a']}</h3>" if len(res.comparisons()) > 1 else "")
+        tables = "".join((f"<h3>{escape(str(c.get('b')))} vs {escape(str(c.get('a')))}</h3>"
+                          if len(res.comparisons()) > 1 else "")
                          + compare_kpi_table(c, [res.scenarios.get(c["a"], {}), res.scenarios.get(c["b"], {})])
                          for c in res.comparisons())
         sections.append(("kpis", "KPIs", tables))
@@ -148,7 +150,7 @@ def write_report(out_dir: Path | str) -> Path:
         for arm in arms:
             if arm in res.scenarios:
                 assump += (f"<details{' open' if arm == arms[0] else ''}><summary>All key assumptions of "
-                           f"{arm}</summary>{assumptions_html(res.scenarios[arm])}</details>")
+                           f"{escape(arm)}</summary>{assumptions_html(res.scenarios[arm])}</details>")
         sections.append(("assumptions", "Assumptions", assump or "<p>No scenario files saved.</p>"))
         sections.append(("comparison", "Comparison figures", fig_block("Comparison")))
         for arm in arms:

@@ -162,8 +162,9 @@ def fig_funnel(res: Results, scenario: str) -> FigureOut | None:
         s = mean_ci(v)
         jitter = np.random.default_rng(0).uniform(-0.15, 0.15, len(v))
         tax.scatter(v, jitter, s=10, color="#999", alpha=0.7, zorder=2)
-        tax.errorbar([s["mean"]], [0], xerr=[[s["mean"] - s["ci95"][0]], [s["ci95"][1] - s["mean"]]],
-                     fmt="none", ecolor="#c62828", capsize=4, zorder=3)
+        if np.isfinite(s["ci95"]).all():
+            tax.errorbar([s["mean"]], [0], xerr=[[s["mean"] - s["ci95"][0]], [s["ci95"][1] - s["mean"]]],
+                         fmt="none", ecolor="#c62828", capsize=4, zorder=3)
         (mk,) = tax.plot([s["mean"]], [0], "D", color="#c62828", zorder=4)
         mk.set_gid(f"time_{k}")
         tax.set_yticks([])
