@@ -42,8 +42,9 @@ class Results:
     @property
     def reps(self) -> int:
         """Replications per scenario (or per sweep point)."""
-        if "reps" in self.result:
-            return int(self.result["reps"])
+        reps = self.result.get("reps")
+        if isinstance(reps, int | float) and not isinstance(reps, bool) and np.isfinite(reps):
+            return int(reps)
         if not self.kpis.empty and "rep" in self.kpis:
             return int(self.kpis["rep"].nunique())
         return 0

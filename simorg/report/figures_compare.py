@@ -103,7 +103,7 @@ def fig_forest(res: Results) -> FigureOut | None:
     if not kpis:
         return None
     n = len(kpis)
-    fig, ax = plt.subplots(figsize=(11, 1.2 + 0.3 * n * max(1, 0.6 * len(comps))))
+    fig, ax = plt.subplots(figsize=(11, max(2.6, 1.2 + 0.3 * n * max(1, 0.6 * len(comps)))))
     exts = np.array([max(abs(r["lo"]), abs(r["hi"])) for rows in per for r in rows])
     exts = exts[np.isfinite(exts)]
     # a robust axis: most intervals fit, a few outliers get an arrow at the edge

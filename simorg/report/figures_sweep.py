@@ -136,7 +136,8 @@ def _num(x: Any) -> str:
     """A parameter value, compact: 20k, 0.35, 6 (non-numbers as written)."""
     if isinstance(x, bool) or not isinstance(x, int | float | np.number):
         return str(x)
-    return fmt_money(float(x), trim=True) if abs(x) >= 1000 else f"{float(x):g}"
+    f = float(x)
+    return fmt_money(f, trim=True) if abs(f) >= 1000 else f"{f:g}"
 
 
 def _positions_in(values: pd.Series, every: pd.Series) -> np.ndarray:
@@ -224,7 +225,19 @@ def fig_tornado(res: Results) -> FigureOut | None:
     torn = res.result.get("tornado") or []
     if not torn:
         return None
-    df = pd.DataFrame(torn)
+    df = pd.DataFrame([t for t in torn if isinstance(t, dict)])
+    if df.empty or not {"kpi", "parameter", "low_value", "high_value"} <= set(df.columns):
+        return None
+    for c in ("low_value", "high_value", "base_value"):
+        if c in df:
+            df[c] = pd.to_numeric(df[c], errors="coerce").astype(float)
+    for side in ("low", "high"):
+        if f"{side}_diff_ci95" in df:
+            df[f"{side}_diff_ci95"] = df[f"{side}_diff_ci95"].map(_pair)
+        df[side] = df[side].map(param_text) if side in df else ""
+    df = df[np.isfinite(df["low_value"]) | np.isfinite(df["high_value"])]
+    if df.empty:
+        return None
     kpis = list(dict.fromkeys(df["kpi"]))
     tab = points_table(res)
     base = base_values(res)
@@ -239,7 +252,7 @@ def fig_tornado(res: Results) -> FigureOut | None:
             if len(at):
                 ref = float(at["mean"].iloc[0])
         if not np.isfinite(ref):
-            ref = float(np.median(np.r_[sub["low_value"], sub["high_value"]]))
+            ref = float(np.nanmedian(np.r_[sub["low_value"], sub["high_value"]]))
         sub["swing"] = (sub["high_value"] - sub["low_value"]).abs()
         sub = sub.sort_values("swing")
         y = np.arange(len(sub))
@@ -251,7 +264,7 @@ def fig_tornado(res: Results) -> FigureOut | None:
                 ax.barh(yi, val - ref, left=ref, color=color, height=0.6,
                         gid=f"tornado_{k}_{r['parameter']}_{side}")
                 ci = r.get(f"{side}_diff_ci95")
-                if isinstance(ci, list | tuple) and len(ci) == 2 and np.all(np.isfinite(ci)):
+                if isinstance(ci, list) and np.all(np.isfinite(ci)):
                     (w,) = ax.plot([ref + ci[0], ref + ci[1]], [yi, yi], color="#222", lw=1.1, zorder=3)
                     w.set_gid(f"tornado_ci_{k}_{r['parameter']}_{side}")
             ax.text(1.01, yi, f"low {fmt_value(r['low_value'], unit)}", color="#4e79a7", fontsize=8,
@@ -286,6 +299,13 @@ def fig_tornado(res: Results) -> FigureOut | None:
     return FigureOut("tornado", "Tornado", caption, fig, section="Sweep")
 
 
+def _pair(ci: Any) -> list[float] | None:
+    """A ``[lo, hi]`` pair of floats (NaN where missing), or ``None`` when it is not a pair."""
+    if not isinstance(ci, list | tuple) or len(ci) != 2:
+        return None
+    return [float(x) if isinstance(x, int | float) and not isinstance(x, bool) else np.nan for x in ci]
+
+
 def _fmt_axis_x(ax, kpi: str) -> None:
     unit = kpi_info(kpi).unit
     if unit in ("money", "arr"):
@@ -304,7 +324,7 @@ def fig_sweep_arr(res: Results) -> FigureOut | None:
     arr = m[m["metric"] == "arr"]
     med = arr.groupby(["point", "month"])["value"].median().unstack("point")
     fig, ax = plt.subplots(figsize=(10, 4.6))
-    first = params[0] if params else None
+    first = params[0] if params else ""
     seen = [point_value(pts[p], first) for p in med.columns if p in pts] if first else []
     vals = list(dict.fromkeys(seen))
     if is_numeric(vals):

@@ -246,27 +246,30 @@ def sweep_headline(res: Results) -> str:
             changed = [p for p in params if not base or r[p] != base.get(p)]
             if not changed:
                 return "base"
-            return ", ".join(f"{names[p]} = {_num(r[p])}" for p in changed)
+            return escape(", ".join(f"{names[p]} = {_num(r[p])}" for p in changed))
 
         lines.append(f"<p>{escape(kpi_info(k).label)} ranges from <b>{fmt_value(lo['mean'], unit)}</b> ({at(lo)}) "
                      f"to <b>{fmt_value(hi['mean'], unit)}</b> ({at(hi)}).</p>")
-    torn = res.result.get("tornado") or []
-    if torn:
+    torn = [t for t in (res.result.get("tornado") or []) if isinstance(t, dict) and "kpi" in t]
+    swings = [(t, abs(num(t.get("high_value")) - num(t.get("low_value")))) for t in torn]
+    if swings:
         target = res.result.get("target")
         first = target if any(t["kpi"] == target for t in torn) else torn[0]["kpi"]
-        sub = [t for t in torn if t["kpi"] == first]
-        top = max(sub, key=lambda t: abs(t["high_value"] - t["low_value"]))
-        unit = kpi_info(first).unit
-        lines.append(f"<p>The parameter that moves {escape(kpi_info(first).label)} most is "
-                     f"<b>{escape(top['parameter'])}</b>: {fmt_value(top['low_value'], unit)} at {_num(top['low'])} vs "
-                     f"{fmt_value(top['high_value'], unit)} at {_num(top['high'])}.</p>")
+        sub = [(t, w) for t, w in swings if t["kpi"] == first and math.isfinite(w)]
+        if sub:
+            top = max(sub, key=lambda tw: tw[1])[0]
+            unit = kpi_info(str(first)).unit
+            lines.append(f"<p>The parameter that moves {escape(kpi_info(str(first)).label)} most is "
+                         f"<b>{escape(str(top.get('parameter')))}</b>: {fmt_value(num(top.get('low_value')), unit)} at "
+                         f"{escape(_num(top.get('low')))} vs {fmt_value(num(top.get('high_value')), unit)} at "
+                         f"{escape(_num(top.get('high')))}.</p>")
     return "".join(lines)
 
 
 # --------------------------------------------------------------------------- KPI tables
 def relevant_kpis(names: list[str], docs: list[dict[str, Any]]) -> list[str]:
     """Leave out role KPIs of teams no scenario defines (e.g. account managers when there are none)."""
-    teams = [d.get("teams") for d in docs if isinstance(d.get("teams"), dict)]
+    teams: list[dict[str, Any]] = [t for d in docs if isinstance(d, dict) and isinstance(t := d.get("teams"), dict)]
     if not teams:
         return list(names)
 
@@ -414,7 +417,7 @@ def failed_warning(res: Results) -> str:
     """A visible warning when replications failed."""
     failed = res.result.get("failed") or 0
     if failed:
-        return (f"<p class='warn'><b>{failed} replication(s) failed</b> and are not in these results; "
+        return (f"<p class='warn'><b>{escape(str(failed))} replication(s) failed</b> and are not in these results; "
                 "check the run's log before relying on the numbers.</p>")
     return ""
 
