@@ -158,7 +158,7 @@ def fig_sweep_grid(res: Results) -> FigureOut | None:
     mode = res.result.get("mode", "grid")
     base = base_values(res)
     names = short_names(params)
-    fig, axes = plt.subplots(len(kpis), len(params), figsize=(4.6 * len(params) + 0.6, 2.7 * len(kpis) + 0.6),
+    fig, axes = plt.subplots(len(kpis), len(params), figsize=(max(8.0, 4.6 * len(params) + 0.6), 2.7 * len(kpis) + 0.6),
                              squeeze=False)
     for i, k in enumerate(kpis):
         sub = tab[tab["kpi"] == k]
@@ -185,16 +185,18 @@ def fig_sweep_grid(res: Results) -> FigureOut | None:
                 g = g.assign(_x=_positions_in(g[p], sub[p])).sort_values("_x")
                 color = ARM_COLORS[gi % len(ARM_COLORS)]
                 x = g["_x"].to_numpy(dtype=float)
-                if mode == "lhs":
+                if mode == "lhs" or not is_numeric(sub[p]):  # categories: no line between them
                     ax.errorbar(x, g["mean"], yerr=[g["mean"] - g["lo"], g["hi"] - g["mean"]], fmt="o",
                                 ms=4, color=color, capsize=2, lw=1, gid=f"sweep_{k}_{p}")
                 else:
                     ax.fill_between(x, g["lo"], g["hi"], color=color, alpha=0.18, lw=0)
                     (ln,) = ax.plot(x, g["mean"], "o-", color=color, ms=4, lw=1.6, label=label)
                     ln.set_gid(f"sweep_{k}_{p}_{gi}")
-            if 0 < len(ticks) <= 8 or not is_numeric(sub[p]):
-                ax.set_xticks(ticks, tick_labels, fontsize=8 if is_numeric(sub[p]) else 7,
-                              rotation=0 if is_numeric(sub[p]) else 20)
+            if not is_numeric(sub[p]):
+                ax.set_xticks(ticks, [t.replace(", ", ",\n") if len(t) > 14 else t for t in tick_labels], fontsize=7)
+                ax.set_xlim(-0.5, len(ticks) - 0.5)
+            elif 0 < len(ticks) <= 8:
+                ax.set_xticks(ticks, tick_labels)
             else:
                 ax.xaxis.set_major_formatter(lambda x, _p: _num(x))
             if i == 0:

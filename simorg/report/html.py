@@ -172,9 +172,37 @@ def verdict_line(b: str, kpi: str, d: dict[str, Any]) -> str:
         size = f", above the {e.threshold:.0%} practical threshold"
     else:
         size = f", but below the {e.threshold:.0%} practical threshold: too small to matter"
+        cls = "neutral"  # a real but small change is not what the decision turns on
     return (f'<li><span class="{cls}">{escape(b)} has {word} {label}</span>: '
             f"{fmt_diff(diff, info.unit)} ({rel_txt}95% CI {_ci(d.get('diff_ci95'), info.unit, diff=True)}{q_txt})"
             f" — {escape(cat)}{size}</li>")
+
+
+def _decision_summary(b: str, kpis: dict[str, dict[str, Any]]) -> str:
+    """One sentence: which decision KPIs move by more than their practical threshold, and how."""
+    big: dict[str, list[str]] = {"better": [], "worse": [], "different": []}
+    small = 0
+    for k, d in kpis.items():
+        cat = category(d)
+        if cat not in ("better", "worse") and not cat.startswith("different"):
+            continue
+        rel = _rel(d)
+        if math.isfinite(rel) and abs(rel) >= registry.entry(k).threshold:
+            big["different" if cat.startswith("different") else cat].append(kpi_info(k).label)
+        else:
+            small += 1
+    parts = []
+    if big["better"]:
+        parts.append(f'<span class="good">better on {escape(", ".join(big["better"]))}</span>')
+    if big["worse"]:
+        parts.append(f'<span class="bad">worse on {escape(", ".join(big["worse"]))}</span>')
+    if big["different"]:
+        parts.append(f'<span class="diff">different on {escape(", ".join(big["different"]))}</span>')
+    text = (f"<b>Bottom line:</b> {escape(b)} is " + "; ".join(parts) if parts
+            else f"<b>Bottom line:</b> no decision KPI of {escape(b)} changes by more than its practical threshold")
+    if small:
+        text += f" ({small} more decision KPI{'s' if small > 1 else ''} changed detectably but by less than that)"
+    return text + "."
 
 
 def compare_headline(res: Results) -> str:
@@ -194,6 +222,7 @@ def compare_headline(res: Results) -> str:
                    "common random numbers). The decisions rest on these KPIs:</p>")
         decision = [k for k in DECISION_KPIS if k in kpis]
         if decision:
+            out.append(f"<p>{_decision_summary(b, {k: kpis[k] for k in decision})}</p>")
             out.append("<ul>" + "".join(verdict_line(b, k, kpis[k]) for k in decision) + "</ul>")
         else:
             out.append("<p class='neutral'>The results hold none of the decision KPIs "
