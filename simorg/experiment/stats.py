@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from scipy import stats as _st
@@ -111,7 +112,7 @@ def paired(a: Sequence[float] | np.ndarray, b: Sequence[float] | np.ndarray) -> 
     return out
 
 
-def verdict(kpi: str, diff_ci95: Sequence[float | None], q_value: float | None = None) -> str:
+def verdict(kpi: str, diff_ci95: Any, q_value: float | None = None) -> str:
     """``better`` / ``worse`` / ``higher`` / ``lower`` / ``no detectable difference``.
 
     Without ``q_value`` a difference counts when its 95% interval excludes zero. With the
@@ -120,8 +121,10 @@ def verdict(kpi: str, diff_ci95: Sequence[float | None], q_value: float | None =
     ``better`` and ``worse`` use the KPI's direction from the KPI registry; KPIs where
     neither direction is better by itself (headcount, utilization) get ``higher`` / ``lower``.
     """
+    if not isinstance(diff_ci95, Sequence) or len(diff_ci95) != 2:
+        return "not enough data"
     lo, hi = diff_ci95
-    if lo is None or hi is None or not (math.isfinite(lo) and math.isfinite(hi)):
+    if not all(isinstance(x, int | float) and math.isfinite(x) for x in (lo, hi)):
         return "not enough data"
     if lo <= 0.0 <= hi:
         return "no detectable difference"
@@ -170,7 +173,7 @@ def add_q_values(summary: dict[str, dict[str, object]]) -> dict[str, dict[str, o
     return summary
 
 
-def unpaired_halfwidth(a: Sequence[float], b: Sequence[float]) -> float:
+def unpaired_halfwidth(a: Sequence[float] | np.ndarray, b: Sequence[float] | np.ndarray) -> float:
     """Half-width of the 95% Welch interval of ``mean(b) - mean(a)`` treating arms as independent.
 
     Used to show (and test) how much common random numbers narrow the paired interval.
