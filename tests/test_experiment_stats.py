@@ -93,3 +93,40 @@ def test_unpaired_halfwidth_is_welch() -> None:
     res = sst.ttest_ind(b, a, equal_var=False)
     lo, hi = res.confidence_interval(0.95)
     assert unpaired_halfwidth(a, b) == pytest.approx((hi - lo) / 2)
+
+
+def test_q_values_are_benjamini_hochberg() -> None:
+    """BH by hand: sorted p (0.01, 0.02, 0.03, 0.04) x m/rank -> (0.04, 0.04, 0.04, 0.04); None kept."""
+    from simorg.experiment.stats import q_values
+
+    q = q_values([0.04, None, 0.01, 0.03, 0.02])
+    assert q[1] is None
+    assert q[0] == pytest.approx(0.04) and q[2] == pytest.approx(0.04)
+    assert q_values([0.001, 0.5]) == [pytest.approx(0.002), pytest.approx(0.5)]
+    assert q_values([]) == [] and q_values([None]) == [None]
+
+
+def test_verdicts_use_the_fdr_adjusted_q_value() -> None:
+    """p = 0.03 alone is a finding; among 20 KPIs with nothing else going on it is not."""
+    from simorg.experiment.stats import add_q_values
+
+    one = {"arr_end": {"p_value": 0.03, "diff_ci95": [1.0, 2.0]}}
+    assert add_q_values(one)["arr_end"]["verdict"] == "better"
+    many = {f"k{i}": {"p_value": 0.9, "diff_ci95": [-1.0, 1.0]} for i in range(19)}
+    many["arr_end"] = {"p_value": 0.03, "diff_ci95": [1.0, 2.0]}
+    out = add_q_values(many)
+    assert out["arr_end"]["q_value"] == pytest.approx(0.6)
+    assert out["arr_end"]["verdict"] == "no detectable difference"
+    assert verdict("gtm_cost", [1.0, 2.0], q_value=0.01) == "worse"
+    assert verdict("gtm_cost", [1.0, 2.0], q_value=0.2) == "no detectable difference"
+
+
+def test_one_interval_everywhere() -> None:
+    """The report's mean_ci is the t interval of the tables, not 1.96 x SE."""
+    from simorg.experiment.stats import summarize, t_interval
+    from simorg.report.data import mean_ci
+
+    v = np.array([1.0, 2.0, 4.0, 7.0])
+    m, lo, hi = t_interval(v)
+    assert mean_ci(v)["ci95"] == [lo, hi] == summarize(v)["ci95"]
+    assert hi - m == pytest.approx(3.182446 * np.std(v, ddof=1) / 2, rel=1e-6)  # t(0.975, 3)

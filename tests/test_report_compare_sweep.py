@@ -105,13 +105,21 @@ def test_compare_headline_states_verdicts(cmp_dir: Path, cmp_report: str) -> Non
 
 
 def test_verdict_line_wording() -> None:
-    line = verdict_line("B", "new_logos", {"diff_mean": -12.3, "diff_ci95": [-18.1, -6.5],
+    line = verdict_line("B", "new_logos", {"a_mean": 100.0, "diff_mean": -12.3, "diff_ci95": [-18.1, -6.5],
                                            "p_value": 0.0012, "verdict": "worse"})
-    assert "B has fewer new logos</span>: -12.3 (95% CI -18.1 to -6.5, p = 0.0012)" in line
-    line = verdict_line("B", "nrr", {"diff_mean": 0.021, "diff_ci95": [0.01, 0.03], "verdict": "better"})
-    assert "B has higher NRR" in line and "+2.1 pp" in line
+    assert "B has fewer new logos</span>: -12.3 (-12.3%; 95% CI -18.1 to -6.5; p = 0.0012)" in line
+    assert "above the 5% practical threshold" in line
+    line = verdict_line("B", "nrr", {"a_mean": 1.05, "diff_mean": 0.021, "diff_ci95": [0.01, 0.03],
+                                     "q_value": 0.004, "verdict": "better"})
+    assert "B has higher NRR" in line and "+2.1 pp" in line and "q = 0.004" in line
     line = verdict_line("B", "cac", {"diff_mean": 10.0, "diff_ci95": [5, 15], "p_value": 1e-9, "verdict": "worse"})
     assert "p < 0.001" in line
+    # significant but small: the answer says it is below the practical threshold
+    line = verdict_line("B", "arr_end", {"a_mean": 10e6, "diff_mean": 50e3, "diff_ci95": [20e3, 80e3],
+                                         "q_value": 0.01, "verdict": "better"})
+    assert "+0.5%" in line and "below the 2% practical threshold: too small to matter" in line
+    # missing numbers never raise
+    assert "not enough data" in verdict_line("B", "grr", {"diff_mean": None, "diff_ci95": [None, None]})
 
 
 def test_compare_report_lists_setting_differences(cmp_report: str) -> None:

@@ -42,6 +42,8 @@ def clean_json(obj: Any) -> Any:
     if isinstance(obj, float | np.floating):
         f = float(obj)
         return f if math.isfinite(f) else None
+    if hasattr(obj, "model_dump"):  # a schema object as a swept value (e.g. a hiring plan step)
+        return clean_json(obj.model_dump(mode="json"))
     return obj
 
 

@@ -17,7 +17,7 @@ import pandas as pd
 
 from .directions import describe, kpi_order
 from .runner import RepRecord
-from .stats import paired, summarize, unpaired_halfwidth, verdict
+from .stats import add_q_values, paired, summarize, unpaired_halfwidth, verdict
 
 KPI_COLUMNS = ["scenario", "rep", "seed", "kpi", "value"]
 MONTHLY_COLUMNS = ["scenario", "rep", "month", "metric", "value"]
@@ -159,7 +159,7 @@ class ComparisonResult:
             s["verdict"] = verdict(k, s["diff_ci95"])
             s["direction"] = describe(k)
             out[k] = s
-        return out
+        return add_q_values(out)  # verdicts on Benjamini-Hochberg q-values across the KPIs
 
     def unpaired_halfwidth(self, kpi: str) -> float:
         """What the 95% half-width of the difference would be without pairing (for contrast)."""

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from scipy import stats as _st
 
-from .directions import direction
+from ..metrics.registry import direction
 
 ALPHA = 0.05
 """Two-sided level of every interval and test (95% intervals)."""
@@ -32,12 +33,26 @@ def _num(x: float) -> float | None:
 
 
 def t_halfwidth(values: Sequence[float] | np.ndarray) -> float:
-    """Half-width of the 95% t interval of the mean (``nan`` with fewer than 2 values)."""
+    """Half-width of the 95% t interval of the mean (``nan`` with fewer than 2 values).
+
+    The one interval of the package: tables, JSON, verdicts and every figure's "95% CI" use it.
+    """
     v = _finite(values)
     if v.size < 2:
         return math.nan
     sd = float(np.std(v, ddof=1))
     return float(_st.t.ppf(1 - ALPHA / 2, v.size - 1) * sd / math.sqrt(v.size))
+
+
+def t_interval(values: Sequence[float] | np.ndarray) -> tuple[float, float, float]:
+    """``(mean, lo, hi)`` of the 95% t interval of the mean over the finite values
+    (all ``nan`` without values; ``lo = hi = nan`` with one)."""
+    v = _finite(values)
+    if v.size == 0:
+        return math.nan, math.nan, math.nan
+    mean = float(np.mean(v))
+    hw = t_halfwidth(v)
+    return mean, mean - hw, mean + hw
 
 
 def summarize(values: Sequence[float] | np.ndarray) -> dict[str, object]:
@@ -97,17 +112,23 @@ def paired(a: Sequence[float] | np.ndarray, b: Sequence[float] | np.ndarray) -> 
     return out
 
 
-def verdict(kpi: str, diff_ci95: Sequence[float | None]) -> str:
+def verdict(kpi: str, diff_ci95: Any, q_value: float | None = None) -> str:
     """``better`` / ``worse`` / ``higher`` / ``lower`` / ``no detectable difference``.
 
-    A difference counts only when its 95% interval excludes zero. ``better`` and ``worse``
-    use the KPI's direction (see :mod:`.directions`); KPIs where neither direction is
-    better by itself (headcount, utilization) get ``higher`` / ``lower``.
+    Without ``q_value`` a difference counts when its 95% interval excludes zero. With the
+    false-discovery-rate adjusted ``q_value`` (see :func:`add_q_values`) it counts only when
+    ``q < 0.05``, so testing many KPIs at once does not turn chance wiggles into findings.
+    ``better`` and ``worse`` use the KPI's direction from the KPI registry; KPIs where
+    neither direction is better by itself (headcount, utilization) get ``higher`` / ``lower``.
     """
+    if not isinstance(diff_ci95, Sequence) or len(diff_ci95) != 2:
+        return "not enough data"
     lo, hi = diff_ci95
-    if lo is None or hi is None:
+    if not all(isinstance(x, int | float) and math.isfinite(x) for x in (lo, hi)):
         return "not enough data"
     if lo <= 0.0 <= hi:
+        return "no detectable difference"
+    if q_value is not None and not q_value < ALPHA:
         return "no detectable difference"
     up = lo > 0.0
     sign = direction(kpi)
@@ -116,7 +137,43 @@ def verdict(kpi: str, diff_ci95: Sequence[float | None]) -> str:
     return "better" if (up == (sign > 0)) else "worse"
 
 
-def unpaired_halfwidth(a: Sequence[float], b: Sequence[float]) -> float:
+def q_values(p_values: Sequence[float | None]) -> list[float | None]:
+    """Benjamini-Hochberg adjusted p-values (q-values) over the finite p-values given.
+
+    ``scipy.stats.false_discovery_control`` (Benjamini & Hochberg, "Controlling the false
+    discovery rate", 1995): declaring every KPI with ``q < 0.05`` different keeps the
+    expected share of false findings among them at or below 5%. ``None`` stays ``None``.
+    """
+    idx = [i for i, p in enumerate(p_values) if p is not None and math.isfinite(p)]
+    out: list[float | None] = [None] * len(p_values)
+    if not idx:
+        return out
+    ps = np.clip(np.array([p_values[i] for i in idx], dtype=float), 0.0, 1.0)
+    qs = _st.false_discovery_control(ps, method="bh")
+    for i, q in zip(idx, np.atleast_1d(qs), strict=True):
+        out[i] = float(q)
+    return out
+
+
+def add_q_values(summary: dict[str, dict[str, object]]) -> dict[str, dict[str, object]]:
+    """Add ``q_value`` to every KPI of a comparison summary and re-decide its verdict with it.
+
+    The correction runs across all KPIs of the summary (one family of tests per comparison).
+    Returns ``summary`` (changed in place).
+    """
+    names = list(summary)
+    ps = [summary[k].get("p_value") for k in names]
+    qs = q_values([p if isinstance(p, int | float) else None for p in ps])
+    for k, q in zip(names, qs, strict=True):
+        s = summary[k]
+        s["q_value"] = q
+        ci = s.get("diff_ci95")
+        ci_pair = list(ci) if isinstance(ci, list | tuple) and len(ci) == 2 else [None, None]
+        s["verdict"] = verdict(k, ci_pair, q)
+    return summary
+
+
+def unpaired_halfwidth(a: Sequence[float] | np.ndarray, b: Sequence[float] | np.ndarray) -> float:
     """Half-width of the 95% Welch interval of ``mean(b) - mean(a)`` treating arms as independent.
 
     Used to show (and test) how much common random numbers narrow the paired interval.

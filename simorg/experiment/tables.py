@@ -6,7 +6,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from .directions import HEADLINE_KPIS
+from ..metrics.registry import DECISION_KPIS
 from .results import ComparisonResult, ReplicationResult
 from .stats import ALPHA
 
@@ -85,17 +85,17 @@ def compare_table(cmp: ComparisonResult) -> str:
         elif s["diff_ci95"] == [0.0, 0.0]:
             verdict = "identical in every replication"
         rows.append((k, fmt(s["a_mean"]), fmt(s["b_mean"]), fmt(s["diff_mean"]),
-                     fmt_ci(s["diff_ci95"]), fmt_p(s["p_value"]), verdict))
+                     fmt_ci(s["diff_ci95"]), fmt_p(s["p_value"]), fmt_p(s.get("q_value")), verdict))
     a, b = cmp.a.label, cmp.b.label
     n_diff = sum(1 for s in summ.values() if s["verdict"] not in ("no detectable difference", "not enough data"))
     head = (f"{b} vs {a}: diff = {b} - {a}, paired over {len(cmp.seeds)} replications "
             f"with common random numbers (seeds {cmp.a.seed}..{cmp.a.seed + cmp.a.reps - 1})")
-    out = [head, "", grid(("KPI", f"{a}", f"{b}", "diff", "95% CI of diff", "p", "verdict"), rows,
-                          right=[False, True, True, True, True, True, False])]
+    out = [head, "", grid(("KPI", f"{a}", f"{b}", "diff", "95% CI of diff", "p", "q", "verdict"), rows,
+                          right=[False, True, True, True, True, True, True, False])]
     out.append("")
-    out.append(f"Verdict: the 95% CI of the paired difference excludes 0 ({n_diff} of {len(summ)} KPIs). "
-               f"Testing {len(summ)} KPIs at {ALPHA:g}, about {ALPHA * len(summ):.0f} may differ by chance; "
-               f"trust the headline KPIs ({', '.join(HEADLINE_KPIS)}) and small p-values.")
+    out.append(f"Verdict: a difference counts when its Benjamini-Hochberg q-value (p adjusted for testing "
+               f"{len(summ)} KPIs at once) is below {ALPHA:g} ({n_diff} of {len(summ)} KPIs); the decision "
+               f"KPIs are {', '.join(k for k in DECISION_KPIS if k in summ)}.")
     for arm in (cmp.a, cmp.b):
         out += _failure_lines(arm)
     return "\n".join(out)

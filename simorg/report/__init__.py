@@ -12,7 +12,10 @@ with matplotlib's headless Agg backend, saved under ``DIR/figures/`` and embedde
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from html import escape
 from pathlib import Path
+from typing import Any
 
 import matplotlib.pyplot as plt
 
@@ -43,18 +46,42 @@ def _safe(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", name)
 
 
-def _make_figures(res: Results) -> tuple[list[FigureOut], list[str], dict[str, Path]]:
+class _Guard:
+    """Calls report parts; unless ``strict``, a part that fails on these results becomes a
+    visible note instead of losing the whole report (tests run strict to find such bugs)."""
+
+    def __init__(self, strict: bool) -> None:
+        self.strict = strict
+        self.failed: list[str] = []
+        self.failed_notes: set[str] = set()
+
+    def __call__(self, f: Callable[..., Any], *args: Any, default: Any = None) -> Any:
+        try:
+            return f(*args)
+        except Exception as exc:  # noqa: BLE001 - any failure of one part must not lose the report
+            plt.close("all")
+            if self.strict:
+                raise
+            what = _note(f)
+            self.failed_notes.add(what)
+            self.failed.append(f"{what} (could not be built from these results: {type(exc).__name__}: {exc})")
+            return default
+
+
+def _note(f: Callable[..., Any]) -> str:
+    return f.__doc__.splitlines()[0] if f.__doc__ else getattr(f, "__name__", "part")
+
+
+def _make_figures(res: Results, guard: _Guard | None = None) -> tuple[list[FigureOut], list[str], dict[str, Path]]:
     """Draw, save and close every figure the results support, in report order.
 
     Returns the figure records, notes on figures without data, and key -> saved PNG path.
     Each group is saved and closed before the next is drawn, so memory stays flat.
     """
+    draw = guard or _Guard(strict=True)
     figs: list[FigureOut] = []
     missing: list[str] = []
     paths: dict[str, Path] = {}
-
-    def note(f) -> str:
-        return f.__doc__.splitlines()[0] if f.__doc__ else f.__name__
 
     def keep(group: list[FigureOut]) -> None:
         figs.extend(group)
@@ -63,35 +90,35 @@ def _make_figures(res: Results) -> tuple[list[FigureOut], list[str], dict[str, P
     if res.kind == "compare":
         group = []
         for f in (fig_compare_fans, fig_forest):
-            out = f(res)
+            out = draw(f, res)
             if out is None:
-                missing.append(note(f))
+                missing.append(_note(f))
             else:
                 group.append(out)
         keep(group)
         for arm in res.arms():
-            arm_figs, arm_missing = run_figures(res, arm)
+            arm_figs, arm_missing = run_figures(res, arm, draw)
             for fo in arm_figs:
                 fo.key = f"{_safe(arm)}__{fo.key}"
                 fo.section = arm
             keep(arm_figs)
-            missing += [f"{arm}: {m}" for m in arm_missing]
+            missing += [f"{arm}: {m}" for m in arm_missing if m not in draw.failed_notes]
     elif res.kind == "sweep":
         group = []
         for f in SWEEP_FIGURES:
-            out = f(res)
+            out = draw(f, res)
             if out is None:
                 if f.__name__ != "fig_tornado" or res.result.get("mode") == "oat":
-                    missing.append(note(f))
+                    missing.append(_note(f))
             else:
                 group.append(out)
         keep(group)
     else:
         arms = res.arms()
         if arms:
-            group, missing = run_figures(res, arms[0])
+            group, missing = run_figures(res, arms[0], draw)
             keep(group)
-    return figs, missing, paths
+    return figs, [m for m in missing if m not in draw.failed_notes], paths
 
 
 def _save(figs: list[FigureOut], out_dir: Path) -> dict[str, Path]:
@@ -119,36 +146,46 @@ def build_figures(out_dir: Path | str) -> dict[str, Path]:
     return paths
 
 
-def write_report(out_dir: Path | str) -> Path:
+def write_report(out_dir: Path | str, strict: bool = False) -> Path:
     """Write ``out_dir/report.html`` (self-contained) and ``out_dir/figures/*.png``; return the HTML path.
 
-    Raises :class:`ReportError` when ``out_dir`` is not a results directory.
+    The report is written whatever the numbers hold (NaN, missing KPIs or monthly series,
+    empty teams, non-numeric swept values): a part that cannot be built from them is replaced
+    by a visible note saying why (``strict=True`` raises instead; the tests use it).
+    Raises :class:`ReportError` when ``out_dir`` is not a results directory or the report
+    cannot be written; the command line turns that into a non-zero exit with the reason.
     """
     res = load_results(out_dir)
-    figs, missing, paths = _make_figures(res)
+    guard = _Guard(strict)
+    figs, missing, paths = _make_figures(res, guard)
+
+    def part(f: Callable[..., str], *args: Any) -> str:
+        return str(guard(f, *args, default=""))
 
     def fig_block(section: str | None = None) -> str:
         return "".join(figure_html(fo.key, fo.title, fo.caption, paths[fo.key], f"figures/{paths[fo.key].name}")
                        for fo in figs if section is None or fo.section == section)
 
     missing_html = ("<p class='neutral'>Not drawn (no data in these results): "
-                    + "; ".join(missing) + ".</p>") if missing else ""
+                    + escape("; ".join(missing)) + ".</p>") if missing else ""
     sections: list[tuple[str, str, str]] = []
     arms = res.arms()
     if res.kind == "compare":
         title = "simorg comparison: " + " vs ".join(arms)
-        sections.append(("answer", "The answer", f"<div class='headline'>{compare_headline(res)}</div>"
+        sections.append(("answer", "The answer", f"<div class='headline'>{part(compare_headline, res)}</div>"
                          + reading_guide(res)))
-        tables = "".join((f"<h3>{c['b']} vs {c['a']}</h3>" if len(res.comparisons()) > 1 else "")
-                         + compare_kpi_table(c, [res.scenarios.get(c["a"], {}), res.scenarios.get(c["b"], {})])
+        tables = "".join((f"<h3>{escape(str(c.get('b')))} vs {escape(str(c.get('a')))}</h3>"
+                          if len(res.comparisons()) > 1 else "")
+                         + part(compare_kpi_table, c, [res.scenarios.get(str(c.get("a")), {}),
+                                                       res.scenarios.get(str(c.get("b")), {})])
                          for c in res.comparisons())
         sections.append(("kpis", "KPIs", tables))
-        diff = differences_html(res.scenarios, arms)
+        diff = part(differences_html, res.scenarios, arms)
         assump = (f"<h3>What differs between the arms</h3>{diff}" if diff else "")
         for arm in arms:
             if arm in res.scenarios:
                 assump += (f"<details{' open' if arm == arms[0] else ''}><summary>All key assumptions of "
-                           f"{arm}</summary>{assumptions_html(res.scenarios[arm])}</details>")
+                           f"{escape(arm)}</summary>{part(assumptions_html, res.scenarios[arm])}</details>")
         sections.append(("assumptions", "Assumptions", assump or "<p>No scenario files saved.</p>"))
         sections.append(("comparison", "Comparison figures", fig_block("Comparison")))
         for arm in arms:
@@ -158,24 +195,31 @@ def write_report(out_dir: Path | str) -> Path:
     elif res.kind == "sweep":
         base = str(res.result.get("base", ""))
         title = f"simorg sweep: {base}"
-        sections.append(("answer", "The answer", f"<div class='headline'>{sweep_headline(res)}</div>"
+        sections.append(("answer", "The answer", f"<div class='headline'>{part(sweep_headline, res)}</div>"
                          + reading_guide(res)))
-        sections.append(("kpis", "KPIs at each point", sweep_kpi_table(res)))
+        sections.append(("kpis", "KPIs at each point", part(sweep_kpi_table, res)))
         doc = res.scenarios.get(base) or next(iter(res.scenarios.values()), None)
         sections.append(("assumptions", "Assumptions (base scenario)",
-                         assumptions_html(doc) if doc else "<p>No scenario file saved.</p>"))
+                         part(assumptions_html, doc) if doc else "<p>No scenario file saved.</p>"))
         sections.append(("figures", "Figures", fig_block() + missing_html))
     else:
         scenario = arms[0] if arms else "?"
         title = f"simorg run: {scenario}"
-        sections.append(("answer", "The answer", f"<div class='headline'>{run_headline(res, scenario)}</div>"
+        sections.append(("answer", "The answer", f"<div class='headline'>{part(run_headline, res, scenario)}</div>"
                          + reading_guide(res)))
-        sections.append(("kpis", "KPIs", run_kpi_table(res, scenario)))
+        sections.append(("kpis", "KPIs", part(run_kpi_table, res, scenario)))
         doc = res.scenarios.get(scenario)
         sections.append(("assumptions", "Key assumptions",
-                         assumptions_html(doc) if doc else "<p>No scenario file saved.</p>"))
+                         part(assumptions_html, doc) if doc else "<p>No scenario file saved.</p>"))
         sections.append(("figures", "Figures", fig_block() + missing_html))
-    html = page(title, meta_line(res), sections, failed_warning(res))
+    warning = failed_warning(res)
+    if guard.failed:
+        warning += ("<p class='warn'><b>Parts of this report could not be built from these results:</b> "
+                    + escape("; ".join(guard.failed)) + "</p>")
+    html = page(title, meta_line(res), sections, warning)
     out = res.out_dir / "report.html"
-    out.write_text(html, encoding="utf-8")
+    try:
+        out.write_text(html, encoding="utf-8")
+    except OSError as exc:
+        raise ReportError(f"{out}: cannot write the report ({exc.strerror or exc})") from None
     return out

@@ -134,7 +134,7 @@ def assumptions_html(doc: dict[str, Any]) -> str:
                     extra.append(f"bonus {t['bonus_rate']:.0%} of renewed ARR")
             if "capacity" in t and role != "marketing":
                 extra.append(f"capacity {t['capacity']} at once")
-            rows.append([ROLE_LABELS.get(role, role), str(t.get("headcount", "")), escape(_plan_text(t)),
+            rows.append([escape(ROLE_LABELS.get(role, role)), escape(str(t.get("headcount", ""))), escape(_plan_text(t)),
                          fmt_money(t["salary"]) if isinstance(t.get("salary"), int | float) else "",
                          f"{t.get('ramp_months', 0):g}", f"{t.get('attrition_per_year', 0):.0%}",
                          escape("; ".join(extra))])

@@ -16,6 +16,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from ..experiment.stats import t_interval
+
 
 class ReportError(Exception):
     """A results directory that cannot be turned into a report, with the reason."""
@@ -40,8 +42,9 @@ class Results:
     @property
     def reps(self) -> int:
         """Replications per scenario (or per sweep point)."""
-        if "reps" in self.result:
-            return int(self.result["reps"])
+        reps = self.result.get("reps")
+        if isinstance(reps, int | float) and not isinstance(reps, bool) and np.isfinite(reps):
+            return int(reps)
         if not self.kpis.empty and "rep" in self.kpis:
             return int(self.kpis["rep"].nunique())
         return 0
@@ -127,15 +130,10 @@ class Results:
 
 
 def mean_ci(values: np.ndarray) -> dict[str, Any]:
-    """Mean and a normal-approximation 95% CI of the mean (for summaries result.json lacks)."""
-    n = len(values)
-    if n == 0:
-        return {"mean": float("nan"), "ci95": [float("nan"), float("nan")]}
-    mean = float(np.mean(values))
-    if n == 1:
-        return {"mean": mean, "ci95": [mean, mean]}
-    half = 1.96 * float(np.std(values, ddof=1)) / np.sqrt(n)
-    return {"mean": mean, "ci95": [mean - half, mean + half]}
+    """Mean and the 95% t interval of the mean (the package's one interval,
+    :func:`simorg.experiment.stats.t_interval`); NaN where it cannot be computed."""
+    mean, lo, hi = t_interval(values)
+    return {"mean": mean, "ci95": [lo, hi]}
 
 
 def _read_table(out_dir: Path, stem: str, required: tuple[str, ...]) -> pd.DataFrame:

@@ -16,21 +16,42 @@ VERDICT_COLORS = {"better": "#2e7d32", "worse": "#c62828", "different (no better
                   "no detectable difference": "#8a8a8a"}
 
 
+def num(x: Any) -> float:
+    """A JSON number as a float; ``None``, text and other non-numbers become NaN."""
+    if isinstance(x, bool) or not isinstance(x, int | float):
+        return math.nan
+    return float(x)
+
+
+def ci_of(d: dict[str, Any]) -> tuple[float, float]:
+    """The ``diff_ci95`` pair as floats (NaN where missing)."""
+    ci = d.get("diff_ci95")
+    if not isinstance(ci, list | tuple) or len(ci) != 2:
+        return math.nan, math.nan
+    return num(ci[0]), num(ci[1])
+
+
 def category(d: dict[str, Any]) -> str:
-    """The result's verdict, or 'different' when the CI excludes zero on a KPI with no good direction."""
-    verdict = d.get("verdict", "no detectable difference")
+    """How a KPI comparison reads: better / worse / different with no better-or-worse sense /
+    no detectable difference / not enough data, from the result's (FDR-adjusted) verdict."""
+    verdict = d.get("verdict")
     if verdict in ("better", "worse"):
-        return verdict
-    lo, hi = d.get("diff_ci95", [math.nan, math.nan])
-    if (lo > 0 or hi < 0) and verdict != "better" and verdict != "worse":
+        return str(verdict)
+    if verdict in ("higher", "lower"):
         return "different (no better/worse sense)"
+    if verdict is None:  # an older result without verdicts: read the interval
+        lo, hi = ci_of(d)
+        if lo > 0 or hi < 0:
+            return "different (no better/worse sense)"
+    if verdict == "not enough data" or not all(math.isfinite(x) for x in ci_of(d)):
+        return "not enough data"
     return "no detectable difference"
 
 
 def identical(d: dict[str, Any]) -> bool:
     """Both arms gave the same value in every replication (difference and its CI all zero)."""
-    lo, hi = d.get("diff_ci95", [math.nan, math.nan])
-    return d.get("diff_mean") == 0 and lo == 0 and hi == 0
+    lo, hi = ci_of(d)
+    return num(d.get("diff_mean")) == 0 and lo == 0 and hi == 0
 
 
 def fig_compare_fans(res: Results) -> FigureOut | None:
@@ -62,14 +83,13 @@ def forest_rows(comp: dict[str, Any]) -> list[dict[str, Any]]:
     kpis = comp.get("kpis", {})
     for k in kpi_order(list(kpis)):
         d = kpis[k]
-        a = d.get("a_mean")
-        lo, hi = d.get("diff_ci95", [math.nan, math.nan])
-        if a is None or not math.isfinite(a) or abs(a) < 1e-12 or identical(d):
+        a, diff = num(d.get("a_mean")), num(d.get("diff_mean"))
+        lo, hi = ci_of(d)
+        if not all(math.isfinite(x) for x in (a, diff, lo, hi)) or abs(a) < 1e-12 or identical(d):
             continue
         scale = abs(a)
-        rows.append({"kpi": k, "rel": d["diff_mean"] / scale, "lo": lo / scale, "hi": hi / scale,
-                     "verdict": category(d), "diff": d["diff_mean"],
-                     "ci": (lo, hi)})
+        rows.append({"kpi": k, "rel": diff / scale, "lo": lo / scale, "hi": hi / scale,
+                     "verdict": category(d), "diff": diff, "ci": (lo, hi)})
     return rows
 
 
@@ -83,7 +103,7 @@ def fig_forest(res: Results) -> FigureOut | None:
     if not kpis:
         return None
     n = len(kpis)
-    fig, ax = plt.subplots(figsize=(11, 1.2 + 0.3 * n * max(1, 0.6 * len(comps))))
+    fig, ax = plt.subplots(figsize=(11, max(2.6, 1.2 + 0.3 * n * max(1, 0.6 * len(comps)))))
     exts = np.array([max(abs(r["lo"]), abs(r["hi"])) for rows in per for r in rows])
     exts = exts[np.isfinite(exts)]
     # a robust axis: most intervals fit, a few outliers get an arrow at the edge
@@ -144,14 +164,16 @@ def fig_forest(res: Results) -> FigureOut | None:
     all_kpis = {k for c in comps for k in c.get("kpis", {})}
     same = sorted(k for k in all_kpis - set(kpis) if all(identical(c["kpis"][k]) for c in comps if k in c["kpis"]))
     dropped = sorted(all_kpis - set(kpis) - set(same))
+    caption_dropped = "reference mean is zero or not enough data"
     caption = ("Each row is one KPI: the mean paired difference between arms (replication by "
                "replication, common random numbers) and its 95% confidence interval, divided by the "
                "reference arm's mean so every KPI shares one axis. Green: better, red: worse (in the "
                "KPI's own sense; lower cost is better), blue: a clear difference on a KPI that is neither "
-               "good nor bad in itself (headcount, utilization), grey: the CI includes zero. "
+               "good nor bad in itself (headcount, utilization), grey: no detectable difference after "
+               "the false-discovery-rate correction (Benjamini-Hochberg q >= 0.05). "
                f"Axis clipped at ±{lim:.0%}; arrows mark intervals that run further.")
     if same:
         caption += f" Identical in every replication of both arms, so not shown: {', '.join(same)}."
     if dropped:
-        caption += f" Not shown (reference mean is zero): {', '.join(dropped)}."
+        caption += f" Not shown ({caption_dropped}): {', '.join(dropped)}."
     return FigureOut("forest", "KPI differences", caption, fig, section="Comparison")

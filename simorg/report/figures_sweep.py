@@ -42,24 +42,63 @@ def short_names(params: list[str]) -> dict[str, str]:
     return out
 
 
+def param_text(v: Any) -> Any:
+    """A swept value as a table and axis can hold it: numbers, text and booleans as they are,
+    anything else (a hiring plan, a mix) as compact text, so a categorical axis can show it."""
+    if v is None or isinstance(v, bool | str | int | float | np.number):
+        return v
+    if isinstance(v, dict):
+        return "{" + ", ".join(f"{k}: {param_text(x)}" for k, x in v.items()) + "}"
+    if isinstance(v, list | tuple):
+        return "[" + ", ".join(str(param_text(x)) for x in v) + "]"
+    return str(v)
+
+
 def point_value(pt: dict[str, Any], param: str) -> Any:
-    """A point's setting of ``param``, whether stored flat or under ``params``."""
+    """A point's setting of ``param`` (see :func:`param_text`), whether stored flat or under ``params``."""
     params = pt.get("params")
     if isinstance(params, dict) and param in params:
-        return params[param]
-    return pt.get(param)
+        return param_text(params[param])
+    return param_text(pt.get(param))
+
+
+def is_numeric(values: Any) -> bool:
+    """Whether every value of a swept parameter is a number (else its axis is categorical)."""
+    return all(isinstance(v, int | float | np.number) and not isinstance(v, bool) for v in values)
+
+
+def _positions(values: pd.Series) -> tuple[np.ndarray, list[Any], list[str]]:
+    """x positions of a parameter's values: the values themselves when numeric, else the rank
+    of each category in order of first appearance; also tick positions and labels."""
+    vals = list(values)
+    if is_numeric(vals):
+        x = np.asarray(vals, dtype=float)
+        uniq = np.unique(x[np.isfinite(x)])
+        return x, list(uniq), [_num(v) for v in uniq]
+    cats = list(dict.fromkeys(str(v) for v in vals))
+    return (np.array([cats.index(str(v)) for v in vals], dtype=float), list(range(len(cats))),
+            [c if len(c) <= 28 else c[:26] + "…" for c in cats])
 
 
 def points_table(res: Results) -> pd.DataFrame:
     """One row per (point, KPI): parameter values, mean and CI bounds."""
     params = sweep_parameters(res)
     rows = []
-    for p in res.result.get("points", []):
-        for k, s in p.get("kpis", {}).items():
-            lo, hi = s.get("ci95", [np.nan, np.nan])
+    for p in res.result.get("points") or []:
+        if not isinstance(p, dict):
+            continue
+        for k, s in (p.get("kpis") or {}).items():
+            if not isinstance(s, dict):
+                continue
+            ci = s.get("ci95")
+            lo, hi = ci if isinstance(ci, list | tuple) and len(ci) == 2 else (np.nan, np.nan)
             rows.append({"point": p.get("point"), **{q: point_value(p, q) for q in params}, "kpi": k,
                          "mean": s.get("mean"), "lo": lo, "hi": hi})
-    return pd.DataFrame(rows)
+    df = pd.DataFrame(rows)
+    for c in ("mean", "lo", "hi"):
+        if c in df:
+            df[c] = pd.to_numeric(df[c], errors="coerce").astype(float)
+    return df
 
 
 def base_values(res: Results) -> dict[str, Any]:
@@ -97,16 +136,16 @@ def _num(x: Any) -> str:
     """A parameter value, compact: 20k, 0.35, 6 (non-numbers as written)."""
     if isinstance(x, bool) or not isinstance(x, int | float | np.number):
         return str(x)
-    return fmt_money(float(x), trim=True) if abs(x) >= 1000 else f"{float(x):g}"
+    f = float(x)
+    return fmt_money(f, trim=True) if abs(f) >= 1000 else f"{f:g}"
 
 
-def _param_ticks(ax, values: np.ndarray) -> None:
-    """Ticks at the swept values when there are few, compact labels (20k, not 20000) always."""
-    uniq = np.unique(values[np.isfinite(values)])
-    if 0 < len(uniq) <= 8:
-        ax.set_xticks(uniq, [_num(v) for v in uniq])
-    else:
-        ax.xaxis.set_major_formatter(lambda x, _p: _num(x))
+def _positions_in(values: pd.Series, every: pd.Series) -> np.ndarray:
+    """x positions of ``values`` on the axis that :func:`_positions` builds for ``every``."""
+    if is_numeric(every):
+        return np.asarray(list(values), dtype=float)
+    cats = list(dict.fromkeys(str(v) for v in every))
+    return np.array([cats.index(str(v)) for v in values], dtype=float)
 
 
 def fig_sweep_grid(res: Results) -> FigureOut | None:
@@ -119,7 +158,7 @@ def fig_sweep_grid(res: Results) -> FigureOut | None:
     mode = res.result.get("mode", "grid")
     base = base_values(res)
     names = short_names(params)
-    fig, axes = plt.subplots(len(kpis), len(params), figsize=(4.6 * len(params) + 0.6, 2.7 * len(kpis) + 0.6),
+    fig, axes = plt.subplots(len(kpis), len(params), figsize=(max(8.0, 4.6 * len(params) + 0.6), 2.7 * len(kpis) + 0.6),
                              squeeze=False)
     for i, k in enumerate(kpis):
         sub = tab[tab["kpi"] == k]
@@ -137,22 +176,29 @@ def fig_sweep_grid(res: Results) -> FigureOut | None:
                                sub[np.logical_and.reduce([sub[q] == v for q, v in zip(others, c, strict=True)])]
                                if others else sub) for c in combos]
                 else:
-                    g = sub.groupby(p, as_index=False)[["mean", "lo", "hi"]].mean()
+                    g = sub.groupby(p, as_index=False, sort=False)[["mean", "lo", "hi"]].mean()
                     groups = [("averaged over other parameters", g)]
             else:
                 groups = [("sampled points", sub)]
+            _allx, ticks, tick_labels = _positions(sub[p])
             for gi, (label, g) in enumerate(groups):
-                g = g.sort_values(p)
+                g = g.assign(_x=_positions_in(g[p], sub[p])).sort_values("_x")
                 color = ARM_COLORS[gi % len(ARM_COLORS)]
-                x = g[p].to_numpy(dtype=float)
-                if mode == "lhs":
+                x = g["_x"].to_numpy(dtype=float)
+                if mode == "lhs" or not is_numeric(sub[p]):  # categories: no line between them
                     ax.errorbar(x, g["mean"], yerr=[g["mean"] - g["lo"], g["hi"] - g["mean"]], fmt="o",
                                 ms=4, color=color, capsize=2, lw=1, gid=f"sweep_{k}_{p}")
                 else:
                     ax.fill_between(x, g["lo"], g["hi"], color=color, alpha=0.18, lw=0)
                     (ln,) = ax.plot(x, g["mean"], "o-", color=color, ms=4, lw=1.6, label=label)
                     ln.set_gid(f"sweep_{k}_{p}_{gi}")
-            _param_ticks(ax, sub[p].to_numpy(dtype=float))
+            if not is_numeric(sub[p]):
+                ax.set_xticks(ticks, [t.replace(", ", ",\n") if len(t) > 14 else t for t in tick_labels], fontsize=7)
+                ax.set_xlim(-0.5, len(ticks) - 0.5)
+            elif 0 < len(ticks) <= 8:
+                ax.set_xticks(ticks, tick_labels)
+            else:
+                ax.xaxis.set_major_formatter(lambda x, _p: _num(x))
             if i == 0:
                 short = ", ".join(names[q] for q in others)
                 how = {"oat": "others at base" if others else "",
@@ -181,7 +227,19 @@ def fig_tornado(res: Results) -> FigureOut | None:
     torn = res.result.get("tornado") or []
     if not torn:
         return None
-    df = pd.DataFrame(torn)
+    df = pd.DataFrame([t for t in torn if isinstance(t, dict)])
+    if df.empty or not {"kpi", "parameter", "low_value", "high_value"} <= set(df.columns):
+        return None
+    for c in ("low_value", "high_value", "base_value"):
+        if c in df:
+            df[c] = pd.to_numeric(df[c], errors="coerce").astype(float)
+    for side in ("low", "high"):
+        if f"{side}_diff_ci95" in df:
+            df[f"{side}_diff_ci95"] = df[f"{side}_diff_ci95"].map(_pair)
+        df[side] = df[side].map(param_text) if side in df else ""
+    df = df[np.isfinite(df["low_value"]) | np.isfinite(df["high_value"])]
+    if df.empty:
+        return None
     kpis = list(dict.fromkeys(df["kpi"]))
     tab = points_table(res)
     base = base_values(res)
@@ -196,7 +254,7 @@ def fig_tornado(res: Results) -> FigureOut | None:
             if len(at):
                 ref = float(at["mean"].iloc[0])
         if not np.isfinite(ref):
-            ref = float(np.median(np.r_[sub["low_value"], sub["high_value"]]))
+            ref = float(np.nanmedian(np.r_[sub["low_value"], sub["high_value"]]))
         sub["swing"] = (sub["high_value"] - sub["low_value"]).abs()
         sub = sub.sort_values("swing")
         y = np.arange(len(sub))
@@ -208,7 +266,7 @@ def fig_tornado(res: Results) -> FigureOut | None:
                 ax.barh(yi, val - ref, left=ref, color=color, height=0.6,
                         gid=f"tornado_{k}_{r['parameter']}_{side}")
                 ci = r.get(f"{side}_diff_ci95")
-                if isinstance(ci, list | tuple) and len(ci) == 2 and np.all(np.isfinite(ci)):
+                if isinstance(ci, list) and np.all(np.isfinite(ci)):
                     (w,) = ax.plot([ref + ci[0], ref + ci[1]], [yi, yi], color="#222", lw=1.1, zorder=3)
                     w.set_gid(f"tornado_ci_{k}_{r['parameter']}_{side}")
             ax.text(1.01, yi, f"low {fmt_value(r['low_value'], unit)}", color="#4e79a7", fontsize=8,
@@ -243,6 +301,13 @@ def fig_tornado(res: Results) -> FigureOut | None:
     return FigureOut("tornado", "Tornado", caption, fig, section="Sweep")
 
 
+def _pair(ci: Any) -> list[float] | None:
+    """A ``[lo, hi]`` pair of floats (NaN where missing), or ``None`` when it is not a pair."""
+    if not isinstance(ci, list | tuple) or len(ci) != 2:
+        return None
+    return [float(x) if isinstance(x, int | float) and not isinstance(x, bool) else np.nan for x in ci]
+
+
 def _fmt_axis_x(ax, kpi: str) -> None:
     unit = kpi_info(kpi).unit
     if unit in ("money", "arr"):
@@ -261,16 +326,19 @@ def fig_sweep_arr(res: Results) -> FigureOut | None:
     arr = m[m["metric"] == "arr"]
     med = arr.groupby(["point", "month"])["value"].median().unstack("point")
     fig, ax = plt.subplots(figsize=(10, 4.6))
-    first = params[0] if params else None
-    vals = sorted({point_value(pts[p], first) for p in med.columns if p in pts}) if first else []
+    first = params[0] if params else ""
+    seen = [point_value(pts[p], first) for p in med.columns if p in pts] if first else []
+    vals = list(dict.fromkeys(seen))
+    if is_numeric(vals):
+        vals = sorted(vals)
     cmap = plt.get_cmap("viridis")
     for p in med.columns:
         v = point_value(pts.get(p, {}), first)
         color = cmap(vals.index(v) / max(len(vals) - 1, 1) * 0.9) if v in vals else "#888"
         ax.plot(med.index, med[p], color=color, lw=1.3, alpha=0.85)
     for v in vals:
-        ax.plot([], [], color=cmap(vals.index(v) / max(len(vals) - 1, 1) * 0.9), lw=2, label=f"{v:g}"
-                if isinstance(v, int | float) else str(v))
+        ax.plot([], [], color=cmap(vals.index(v) / max(len(vals) - 1, 1) * 0.9), lw=2,
+                label=_num(v) if is_numeric([v]) else str(v))
     money_axis(ax)
     ax.set_xlabel("month of the simulation")
     ax.set_ylabel("median ARR (currency / year)")

@@ -9,6 +9,7 @@ module: nothing is typed in by hand, so the document cannot drift from the model
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +19,15 @@ from .style import ARM_COLORS, plt
 
 MONTH_AXIS = "month"
 
+
+
+def _change_formatter(kpi: str) -> Callable[[float, float], str]:
+    """Tick labels of a KPI change in the KPI's own unit."""
+
+    def fmt(v: float, _pos: float) -> str:
+        return str(gallery.fmt_change(kpi, v))
+
+    return fmt
 
 def _bands(monthly, metric: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Months, mean, 5th and 95th percentile across replications of one monthly series."""
@@ -55,7 +65,7 @@ def figure(result: gallery.DemoResult, path: Path) -> Path:
         span = max(abs(lo), abs(hi)) * 1.3 or 1.0
         ax.set_xlim(-span, span)
         ax.set_title(f"{s.label}: change (95% CI)", fontsize=9)
-        ax.xaxis.set_major_formatter(lambda v, _pos, kpi=s.kpi: gallery.fmt_change(kpi, v))
+        ax.xaxis.set_major_formatter(_change_formatter(s.kpi))
         ax.tick_params(axis="x", labelsize=8)
     fig.suptitle(f"{mode.title}: baseline vs {mode.name}, {result.reps} paired replications",
                  fontsize=11, fontweight="bold")

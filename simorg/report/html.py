@@ -15,10 +15,12 @@ from typing import Any
 
 import numpy as np
 
+from ..metrics import registry
+from ..metrics.registry import DECISION_KPIS, GROUP_LABELS
 from .assumptions import assumptions_html, differences_html
 from .data import Results
 from .explain import fmt_diff, fmt_value, kpi_info, kpi_order, unit_text
-from .figures_compare import category, identical
+from .figures_compare import category, identical, num
 from .figures_sweep import (
     _num,
     base_values,
@@ -77,41 +79,9 @@ footer { margin-top: 40px; font-size: 12px; color: var(--muted); border-top: 1px
 }
 """
 
-GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("Growth", ("arr_end", "customers_end", "new_logos", "new_arr", "expansion_arr", "contraction_arr",
-                "churned_arr", "arr_growth_last_12m")),
-    ("Cost and efficiency", ("gtm_cost", "sm_cost", "salary_cost", "commission_cost", "bonus_cost",
-                             "marketing_cost", "recruiting_cost", "audit_cost", "cac", "cac_ratio",
-                             "cac_payback_months", "magic_number")),
-    ("Renewal", ("logo_renewal_rate", "grr", "nrr")),
-    ("Funnel", ("leads", "opportunities", "lead_to_opportunity", "lead_qualify_rate", "opportunity_to_win",
-                "win_rate",
-                "sales_cycle_days", "new_deal_acv", "lead_response_hours", "time_to_value_days")),
-    ("People", ("quota_attainment_median", "ae_attrition")),
-    ("Attribution", ("attribution_gap",)),
-)
-
-
-def _group_of(kpi: str) -> str:
-    for name, members in GROUPS:
-        if kpi in members:
-            return name
-    if kpi.startswith("headcount_end_") or kpi.startswith("utilization_"):
-        return "People"
-    return "Other"
-
-
 def _grouped(kpis: list[str]) -> list[tuple[str, list[str]]]:
-    order = [g for g, _ in GROUPS] + ["Other"]
-    ordered = kpi_order(kpis)
-    out = []
-    for g in order:
-        members = [k for k in ordered if _group_of(k) == g]
-        if g == "People":
-            members = sorted(members, key=ordered.index)
-        if members:
-            out.append((g, members))
-    return out
+    """``(group label, members)`` in the KPI registry's group order."""
+    return [(GROUP_LABELS.get(g, g.title()), members) for g, members in registry.grouped(kpis)]
 
 
 def _ci(ci: Any, unit: str, diff: bool = False) -> str:
@@ -159,11 +129,6 @@ def run_headline(res: Results, scenario: str) -> str:
     return "".join(f"<p>{s}</p>" for s in lines)
 
 
-HEADLINE_KPIS = ("arr_end", "new_logos", "new_arr", "nrr", "grr", "customers_end", "churned_arr",
-                 "expansion_arr", "gtm_cost", "cac_ratio", "cac", "win_rate", "sales_cycle_days",
-                 "quota_attainment_median")
-
-
 def fmt_p(p: float) -> str:
     """A p-value as a reader wants it: '< 0.001' or '= 0.023'."""
     if not math.isfinite(p):
@@ -171,47 +136,119 @@ def fmt_p(p: float) -> str:
     return "< 0.001" if p < 0.001 else f"= {p:.2g}"
 
 
+def _rel(d: dict[str, Any]) -> float:
+    """The mean paired difference as a share of the reference arm's mean (NaN if A's mean is 0)."""
+    a, diff = num(d.get("a_mean")), num(d.get("diff_mean"))
+    return diff / abs(a) if math.isfinite(a) and abs(a) > 1e-12 else math.nan
+
+
+def _q(d: dict[str, Any]) -> float:
+    """The FDR-adjusted q-value, or the p-value for results written before q-values existed."""
+    q = num(d.get("q_value"))
+    return q if math.isfinite(q) else num(d.get("p_value"))
+
+
 def verdict_line(b: str, kpi: str, d: dict[str, Any]) -> str:
-    """'B has fewer new logos: −12.3 (95% CI −18.1 to −6.5)', coloured by verdict."""
-    info = kpi_info(kpi)
-    diff = d.get("diff_mean", math.nan)
+    """'B has higher ARR at end: +1.2M (+5.1%; 95% CI ...; q < 0.001) — better, above the 2%
+    practical threshold', coloured by verdict."""
+    info, e = kpi_info(kpi), registry.entry(kpi)
+    diff = num(d.get("diff_mean"))
+    cat = "identical in every replication" if identical(d) else category(d)
+    label = escape(info.label if info.label[:3].isupper() else info.label[0].lower() + info.label[1:])
+    if not math.isfinite(diff):
+        return f'<li><span class="neutral">{label}: not enough data to compare</span></li>'
     more, less = ("more", "fewer") if info.unit in ("count", "people") else ("higher", "lower")
-    word = more if diff > 0 else less
-    verdict = d.get("verdict", "")
-    cls = {"better": "good", "worse": "bad"}.get(verdict, "neutral")
-    p = d.get("p_value")
-    ptxt = f", p {fmt_p(p)}" if isinstance(p, int | float) else ""
-    label = info.label if info.label[:3].isupper() else info.label[0].lower() + info.label[1:]
-    return (f'<li><span class="{cls}">{escape(b)} has {word} {escape(label)}'
-            f"</span>: {fmt_diff(diff, info.unit)} (95% CI {_ci(d.get('diff_ci95'), info.unit, diff=True)}{ptxt})"
-            f" — {escape(verdict)}</li>")
+    word = "the same" if diff == 0 else (more if diff > 0 else less)
+    cls = {"better": "good", "worse": "bad"}.get(cat, "diff" if cat.startswith("different") else "neutral")
+    rel = _rel(d)
+    rel_txt = f"{rel:+.1%}; " if math.isfinite(rel) else ""
+    q = _q(d)
+    q_name = "q" if math.isfinite(num(d.get("q_value"))) else "p"
+    q_txt = f"; {q_name} {fmt_p(q)}" if math.isfinite(q) else ""
+    detectable = cat in ("better", "worse") or cat.startswith("different")
+    if not detectable or not math.isfinite(rel):
+        size = ""
+    elif abs(rel) >= e.threshold:
+        size = f", above the {e.threshold:.0%} practical threshold"
+    else:
+        size = f", but below the {e.threshold:.0%} practical threshold: too small to matter"
+        cls = "neutral"  # a real but small change is not what the decision turns on
+    return (f'<li><span class="{cls}">{escape(b)} has {word} {label}</span>: '
+            f"{fmt_diff(diff, info.unit)} ({rel_txt}95% CI {_ci(d.get('diff_ci95'), info.unit, diff=True)}{q_txt})"
+            f" — {escape(cat)}{size}</li>")
+
+
+def _decision_summary(b: str, kpis: dict[str, dict[str, Any]]) -> str:
+    """One sentence: which decision KPIs move by more than their practical threshold, and how."""
+    big: dict[str, list[str]] = {"better": [], "worse": [], "different": []}
+    small = 0
+    for k, d in kpis.items():
+        cat = category(d)
+        if cat not in ("better", "worse") and not cat.startswith("different"):
+            continue
+        rel = _rel(d)
+        if math.isfinite(rel) and abs(rel) >= registry.entry(k).threshold:
+            big["different" if cat.startswith("different") else cat].append(kpi_info(k).label)
+        else:
+            small += 1
+    parts = []
+    if big["better"]:
+        parts.append(f'<span class="good">better on {escape(", ".join(big["better"]))}</span>')
+    if big["worse"]:
+        parts.append(f'<span class="bad">worse on {escape(", ".join(big["worse"]))}</span>')
+    if big["different"]:
+        parts.append(f'<span class="diff">different on {escape(", ".join(big["different"]))}</span>')
+    text = (f"<b>Bottom line:</b> {escape(b)} is " + "; ".join(parts) if parts
+            else f"<b>Bottom line:</b> no decision KPI of {escape(b)} changes by more than its practical threshold")
+    if small:
+        text += f" ({small} more decision KPI{'s' if small > 1 else ''} changed detectably but by less than that)"
+    return text + "."
 
 
 def compare_headline(res: Results) -> str:
-    """Verdict lines per comparison: detectable differences first, the rest named in one line."""
+    """The answer per comparison: the decision KPIs first (ARR, logos, cost, retention, cash)
+    with their practical size, then how many of all KPIs differ after the FDR correction, and
+    the other differences large enough to matter."""
     out = []
     for comp in res.comparisons():
-        a, b, kpis = comp["a"], comp["b"], comp.get("kpis", {})
-        sig = [k for k in kpi_order(list(kpis)) if kpis[k].get("verdict") in ("better", "worse")]
-        sig.sort(key=lambda k: (HEADLINE_KPIS.index(k) if k in HEADLINE_KPIS else 99))
-        none = [k for k in kpi_order(list(kpis)) if category(kpis[k]) == "no detectable difference"]
-        neutral = [k for k in kpi_order(list(kpis)) if category(kpis[k]).startswith("different")]
-        n_better = sum(kpis[k]["verdict"] == "better" for k in sig)
-        n_worse = len(sig) - n_better
-        neutral_txt = (f', <span class="diff">{len(neutral)} different where neither direction is better</span> '
-                       f"({escape(', '.join(kpi_info(k).label for k in neutral))})" if neutral else "")
-        out.append(f"<p><b>{escape(b)}</b> compared with <b>{escape(a)}</b> ({res.reps} paired replications): "
-                   f'<span class="good">{n_better} KPIs better</span>, <span class="bad">{n_worse} worse</span>'
-                   f"{neutral_txt}, {len(none)} with no detectable difference.</p>")
-        shown = sig[:10]
+        a, b = str(comp.get("a", "A")), str(comp.get("b", "B"))
+        kpis = comp.get("kpis") or {}
+        if not isinstance(kpis, dict):
+            kpis = {}
+        kpis = {str(k): v for k, v in kpis.items() if isinstance(v, dict)}
+        names = kpi_order(list(kpis))
+        cats = {k: category(kpis[k]) for k in names}
+        out.append(f"<p><b>{escape(b)}</b> compared with <b>{escape(a)}</b> ({res.reps} paired replications, "
+                   "common random numbers). The decisions rest on these KPIs:</p>")
+        decision = [k for k in DECISION_KPIS if k in kpis]
+        if decision:
+            out.append(f"<p>{_decision_summary(b, {k: kpis[k] for k in decision})}</p>")
+            out.append("<ul>" + "".join(verdict_line(b, k, kpis[k]) for k in decision) + "</ul>")
+        else:
+            out.append("<p class='neutral'>The results hold none of the decision KPIs "
+                       f"({escape(', '.join(DECISION_KPIS))}).</p>")
+        n_better = sum(c == "better" for c in cats.values())
+        n_worse = sum(c == "worse" for c in cats.values())
+        neutral = [k for k in names if cats[k].startswith("different")]
+        n_none = sum(c == "no detectable difference" for c in cats.values())
+        n_na = sum(c == "not enough data" for c in cats.values())
+        out.append(f"<p>Across all {len(names)} KPIs, after a Benjamini-Hochberg false-discovery-rate correction "
+                   f'(q &lt; 0.05): <span class="good">{n_better} better</span>, <span class="bad">{n_worse} worse</span>'
+                   + (f', <span class="diff">{len(neutral)} different where neither direction is better</span>'
+                      if neutral else "")
+                   + f", {n_none} with no detectable difference"
+                   + (f", {n_na} without enough data" if n_na else "") + ".</p>")
+        other = [k for k in names if k not in decision and (cats[k] in ("better", "worse")
+                 or cats[k].startswith("different"))]
+        big = [k for k in other if math.isfinite(_rel(kpis[k])) and abs(_rel(kpis[k])) >= registry.entry(k).threshold]
+        big.sort(key=lambda k: -abs(_rel(kpis[k])))
+        shown = big[:8]
         if shown:
-            out.append("<ul>" + "".join(verdict_line(b, k, kpis[k]) for k in shown) + "</ul>")
-        if len(sig) > len(shown):
-            out.append(f"<p class='neutral'>…and {len(sig) - len(shown)} more detectable differences in the table below.</p>")
-        key_none = [kpi_info(k).label for k in none if k in HEADLINE_KPIS]
-        if key_none:
-            out.append(f"<p class='neutral'>No detectable difference in: {escape(', '.join(key_none))}"
-                       + (" and others." if len(none) > len(key_none) else ".") + "</p>")
+            out.append("<p>Other differences above their practical threshold:</p><ul>"
+                       + "".join(verdict_line(b, k, kpis[k]) for k in shown) + "</ul>")
+        rest = len(other) - len(shown)
+        if rest > 0:
+            out.append(f"<p class='neutral'>…and {rest} smaller or lesser differences in the table below.</p>")
     return "".join(out) or "<p>No comparison results found.</p>"
 
 
@@ -238,27 +275,30 @@ def sweep_headline(res: Results) -> str:
             changed = [p for p in params if not base or r[p] != base.get(p)]
             if not changed:
                 return "base"
-            return ", ".join(f"{names[p]} = {_num(r[p])}" for p in changed)
+            return escape(", ".join(f"{names[p]} = {_num(r[p])}" for p in changed))
 
         lines.append(f"<p>{escape(kpi_info(k).label)} ranges from <b>{fmt_value(lo['mean'], unit)}</b> ({at(lo)}) "
                      f"to <b>{fmt_value(hi['mean'], unit)}</b> ({at(hi)}).</p>")
-    torn = res.result.get("tornado") or []
-    if torn:
+    torn = [t for t in (res.result.get("tornado") or []) if isinstance(t, dict) and "kpi" in t]
+    swings = [(t, abs(num(t.get("high_value")) - num(t.get("low_value")))) for t in torn]
+    if swings:
         target = res.result.get("target")
         first = target if any(t["kpi"] == target for t in torn) else torn[0]["kpi"]
-        sub = [t for t in torn if t["kpi"] == first]
-        top = max(sub, key=lambda t: abs(t["high_value"] - t["low_value"]))
-        unit = kpi_info(first).unit
-        lines.append(f"<p>The parameter that moves {escape(kpi_info(first).label)} most is "
-                     f"<b>{escape(top['parameter'])}</b>: {fmt_value(top['low_value'], unit)} at {_num(top['low'])} vs "
-                     f"{fmt_value(top['high_value'], unit)} at {_num(top['high'])}.</p>")
+        sub = [(t, w) for t, w in swings if t["kpi"] == first and math.isfinite(w)]
+        if sub:
+            top = max(sub, key=lambda tw: tw[1])[0]
+            unit = kpi_info(str(first)).unit
+            lines.append(f"<p>The parameter that moves {escape(kpi_info(str(first)).label)} most is "
+                         f"<b>{escape(str(top.get('parameter')))}</b>: {fmt_value(num(top.get('low_value')), unit)} at "
+                         f"{escape(_num(top.get('low')))} vs {fmt_value(num(top.get('high_value')), unit)} at "
+                         f"{escape(_num(top.get('high')))}.</p>")
     return "".join(lines)
 
 
 # --------------------------------------------------------------------------- KPI tables
 def relevant_kpis(names: list[str], docs: list[dict[str, Any]]) -> list[str]:
     """Leave out role KPIs of teams no scenario defines (e.g. account managers when there are none)."""
-    teams = [d.get("teams") for d in docs if isinstance(d.get("teams"), dict)]
+    teams: list[dict[str, Any]] = [t for d in docs if isinstance(d, dict) and isinstance(t := d.get("teams"), dict)]
     if not teams:
         return list(names)
 
@@ -301,23 +341,24 @@ def compare_kpi_table(comp: dict[str, Any], docs: list[dict[str, Any]] | None = 
     a, b, kpis = comp["a"], comp["b"], comp.get("kpis", {})
     rows = []
     for group, members in _grouped(relevant_kpis(list(kpis), docs or [])):
-        rows.append(f'<tr><td class="group" colspan="7">{escape(group)}</td></tr>')
+        rows.append(f'<tr><td class="group" colspan="8">{escape(group)}</td></tr>')
         for name in members:
             d, info = kpis[name], kpi_info(name)
             verdict = "identical in every replication" if identical(d) else category(d)
             cls = {"better": "good", "worse": "bad"}.get(verdict, "neutral")
             if verdict.startswith("different"):
                 cls = "diff"
-            p = d.get("p_value")
+            p, q = num(d.get("p_value")), num(d.get("q_value"))
             rows.append(f"<tr><td><b>{escape(info.label)}</b><br><code>{escape(name)}</code></td>"
                         f'<td class="num">{fmt_value(d.get("a_mean"), info.unit)}</td>'
                         f'<td class="num">{fmt_value(d.get("b_mean"), info.unit)}</td>'
                         f'<td class="num">{fmt_diff(d.get("diff_mean"), info.unit)}<br>'
                         f'<small>{_ci(d.get("diff_ci95"), info.unit, diff=True)}</small></td>'
-                        f'<td class="num">{fmt_p(p).removeprefix("= ") if isinstance(p, int | float) else "n/a"}</td>'
+                        f'<td class="num">{fmt_p(p).removeprefix("= ")}</td>'
+                        f'<td class="num">{fmt_p(q).removeprefix("= ")}</td>'
                         f'<td class="{cls}">{escape(verdict)}</td>{_explain_cell(name)}</tr>')
     return (f"<table class='kpis'><thead><tr><th>KPI</th><th>{escape(a)}</th><th>{escape(b)}</th>"
-            f"<th>{escape(b)} − {escape(a)} (95% CI)</th><th>p</th><th>verdict</th>"
+            f"<th>{escape(b)} − {escape(a)} (95% CI)</th><th>p</th><th>q (FDR)</th><th>verdict</th>"
             "<th>what it means (unit)</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
 
 
@@ -405,7 +446,7 @@ def failed_warning(res: Results) -> str:
     """A visible warning when replications failed."""
     failed = res.result.get("failed") or 0
     if failed:
-        return (f"<p class='warn'><b>{failed} replication(s) failed</b> and are not in these results; "
+        return (f"<p class='warn'><b>{escape(str(failed))} replication(s) failed</b> and are not in these results; "
                 "check the run's log before relying on the numbers.</p>")
     return ""
 

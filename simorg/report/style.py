@@ -71,7 +71,7 @@ def money_axis(ax, axis: str = "y") -> None:
     (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(fmt)
 
 
-def percent_axis(ax, axis: str = "y", decimals: int = 0) -> None:
+def percent_axis(ax, axis: str = "y", decimals: int | None = 0) -> None:
     """Format an axis holding fractions as percentages."""
     fmt = PercentFormatter(1.0, decimals=decimals)
     (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(fmt)
