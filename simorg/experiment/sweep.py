@@ -46,10 +46,11 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from ..metrics.registry import ENTRIES, lookup
 from ..scenario.errors import Problem, ScenarioError, describe
 from ..scenario.yamlread import Located, read_yaml
 from .api import DEFAULT_MAX_REPS, ExperimentError, execute
-from .directions import DIRECTIONS, HEADLINE_KPIS
+from .directions import HEADLINE_KPIS
 from .outdir import write_outputs
 from .results import ReplicationResult
 from .runner import SimulateFn
@@ -138,11 +139,11 @@ class Point:
         return f"p{self.index:03d}"
 
 
-def known_kpis() -> frozenset[str]:
-    """Names of the KPIs the model produces (what an experiment's ``kpis`` and ``target``
-    may name). The one place that lists them for experiments: switch it to the KPI
-    registry (simorg/metrics/registry.py) when that lands."""
-    return frozenset(DIRECTIONS)
+def known_kpis() -> list[str]:
+    """Names an experiment's ``kpis`` and ``target`` may use, for "did you mean": the KPI
+    registry's plain entries and its families' patterns (e.g. ``utilization_<role>``).
+    Whether a name is known is the registry's :func:`~simorg.metrics.registry.lookup`."""
+    return sorted(e.name for e in ENTRIES)
 
 
 class ExperimentFileError(ExperimentError, ScenarioError):
@@ -184,13 +185,13 @@ def _schema_problem(err: Mapping[str, Any], doc: Located) -> Problem:
 
 
 def _check_kpis(exp: Experiment, doc: Located) -> list[Problem]:
-    known = sorted(known_kpis())
+    known = known_kpis()
     problems = []
     named: list[tuple[tuple[str | int, ...], str]] = [(("kpis", i), k) for i, k in enumerate(exp.kpis)]
     if exp.target is not None:
         named.append((("target",), exp.target))
     for path, name in named:
-        if name not in known:
+        if lookup(name) is None:
             close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
             hint = f"did you mean '{close[0]}'?" if close else "see the KPI list in docs/model.md"
             problems.append(_located(doc, path, f"unknown KPI '{name}'; {hint}",
