@@ -222,7 +222,12 @@ def test_round_trip_scenario_simulate_export_calibrate(tmp_path):
     keys = ("win_rate", "new_deal_acv", "sales_cycle_days", "logo_renewal_rate")
     orig = {k: np.mean([simorg.simulate(sc, s, keep_records=False).kpis[k] for s in range(20, 24)]) for k in keys}
     new = {k: np.mean([simorg.simulate(replay, s, keep_records=False).kpis[k] for s in range(20, 24)]) for k in keys}
-    assert abs(new["win_rate"] - orig["win_rate"]) < 0.03
+    # The calibration fits ONE exported run: its observed win rate is itself a sample of about
+    # 800 opportunities, so the calibrated company can only match the original within that
+    # sampling error. Tolerance: 3 binomial standard errors of the export's win rate, plus
+    # 0.01 for the calibration's own simulation error (4 correction replications).
+    p, n_opps = run.kpis["win_rate"], run.kpis["opportunities"]
+    assert abs(new["win_rate"] - orig["win_rate"]) < 3 * math.sqrt(p * (1 - p) / n_opps) + 0.01
     assert abs(new["new_deal_acv"] / orig["new_deal_acv"] - 1) < 0.10
     assert abs(new["sales_cycle_days"] / orig["sales_cycle_days"] - 1) < 0.10
     assert abs(new["logo_renewal_rate"] - orig["logo_renewal_rate"]) < 0.04
