@@ -257,3 +257,9 @@ def test_one_path_syntax_for_set_validate_and_sweep(cli, tmp_path: Path, mini_fi
     doc = json.loads(json.dumps(res.to_json()))
     assert [p["params"]["teams.ae.plan"] for p in doc["points"]] == [[], [{"month": 3, "headcount": 9}]]
     assert res.failed == 0
+
+
+def test_nan_is_said_to_be_not_a_number(cli) -> None:
+    r = cli("validate", BASELINE, "--set", "marketing.channels.web.budget_per_month=nan")
+    assert r.exit_code == EXIT_INPUT and "not a number" in r.stderr and "too large" not in r.stderr
+    clean(r)

@@ -283,3 +283,29 @@ def test_sigterm_ends_the_workers_and_keeps_what_finished(tmp_path: Path) -> Non
     assert not (out / LOCK_NAME).exists()
     for path in out.glob("reps/*/*.json"):
         assert json.loads(path.read_text())["error"] is None
+
+
+def test_workers_of_a_parent_killed_with_sigkill_end_too(tmp_path: Path) -> None:
+    """SIGKILL cannot be caught: the pool workers notice their parent is gone and end."""
+    psutil = pytest.importorskip("psutil")
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "simorg", "run", str(ROOT / "scenarios" / "baseline.yaml"),
+           "--set", "horizon_months=6", "--reps", "400", "--workers", "2", "-q", "--out", str(out)]
+    proc = subprocess.Popen(cmd, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    workers: set[int] = set()
+    for _ in range(3000):  # until the pool computes (a replication is stored)
+        workers.update(_children(proc.pid))
+        if proc.poll() is not None or len(list(out.glob("reps/*/*.json"))) >= 2:
+            break
+        time.sleep(0.05)
+    workers.update(_children(proc.pid))
+    assert proc.poll() is None and workers, "the run must be computing in worker processes"
+    proc.kill()
+    proc.wait(timeout=30)
+    procs = [psutil.Process(p) for p in workers if psutil.pid_exists(p)]
+    _, still = psutil.wait_procs(procs, timeout=15)
+    alive = [p.pid for p in still if p.status() != psutil.STATUS_ZOMBIE]
+    for pid in alive:  # do not leave them behind if the test fails
+        psutil.Process(pid).kill()
+    assert not alive, f"workers outlived their killed parent: {alive}"

@@ -128,7 +128,8 @@ class ProcessBackend(Backend):
     def _get_pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
             ctx = multiprocessing.get_context("spawn")
-            self._pool = ProcessPoolExecutor(max_workers=self.slots, mp_context=ctx)
+            self._pool = ProcessPoolExecutor(max_workers=self.slots, mp_context=ctx,
+                                             initializer=_end_with_parent, initargs=(os.getpid(),))
         return self._pool
 
     def worker_pids(self) -> list[int]:
@@ -331,3 +332,20 @@ def make_backend(executor: str = "local", workers: int | None = None,
         return DaskBackend(workers, scheduler)
     n = workers or default_workers()
     return SerialBackend() if n == 1 else ProcessBackend(n)
+
+
+def _end_with_parent(parent_pid: int) -> None:
+    """Pool worker start-up: a daemon thread ends this worker once its parent is gone.
+
+    SIGTERM and Ctrl-C of the parent end the workers in an orderly way; a parent killed with
+    SIGKILL cannot do that, and its workers, re-parented, would go on computing replications
+    nobody will read. The thread checks once a second whether the parent is still the parent."""
+    import threading
+    import time
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="simorg-parent-watch", daemon=True).start()

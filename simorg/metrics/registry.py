@@ -281,7 +281,7 @@ ENTRIES: tuple[KPI, ...] = (
     KPI("salary_cost", "Salary cost", "money", -1, "cost",
         "Fully loaded base pay of every go-to-market role.", _sum("salary_cost")),
     KPI("commission_cost", "Commission cost", "money", -1, "cost",
-        "Variable pay to sales reps on bookings, renewals included.", _sum("commission_cost")),
+        "Commission: AEs' pay on bookings (renewals included), SDRs' pay per qualified lead or revenue share, partners' commission.", _sum("commission_cost")),
     KPI("retention_commission_cost", "Retention commission", "money", -1, "cost",
         "The part of commission paid for renewals and for expansions after the credit window (not in CAC).",
         _sum("retention_commission_cost")),

@@ -429,7 +429,10 @@ def _problem(err: Mapping[str, Any], doc: Located) -> Problem:
         else:
             expected = _EXPECTED[kind]
         if kind == "finite_number" and isinstance(found_value, str):
-            found = f"{found_value} (too large for a number)"
+            low = found_value.strip().lower().lstrip("+-.")
+            found = (f"{found_value} (not a number)" if low == "nan"
+                     else f"{found_value} (too large for a number)" if low not in ("inf", "infinity")
+                     else found_value)
         message = f"expected {expected}, found {found}"
         if kind == "string_type" and isinstance(found_value, int | float | bool):
             message += " (put text that looks like a number in quotes)"
