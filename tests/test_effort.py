@@ -128,3 +128,18 @@ def test_hours_series_by_role_and_work():
     assert a["hours_csm_renewal"].sum() > 0 and "hours_ae_renewal" not in a
     assert b["hours_ae_renewal"].sum() > 0 and "hours_csm_renewal" not in b
     assert b["hours_csm_touch"].sum() > a["hours_csm_touch"].sum()
+
+
+def test_renewal_pressure_lifts_this_renewal_and_costs_arr_and_health():
+    """Sales pressure at renewal (off by default): more renewals now, ARR given away."""
+    sales = {"org": {"renewals": "ae"}, "behaviour": {"effort_follows_pay": {"sensitivity": 0}}}
+    pressed = {"org": {"renewals": "ae"}, "behaviour": {"effort_follows_pay": {"sensitivity": 0},
+                                                        "renewal_pressure": {"discount": {"ae": 0.2}}}}
+    fx = paired_effects(scenario(sales), scenario(pressed), reps=8, seed0=0)
+    assert fx["logo_renewal_rate"][1] > 0, fx["logo_renewal_rate"]
+    assert fx["contraction_arr"][1] > 0, fx["contraction_arr"]
+
+
+def test_renewal_pressure_owner_names_are_checked():
+    with pytest.raises((ValueError,), match="renewal_pressure"):
+        scenario({"behaviour": {"renewal_pressure": {"discount": {"sales_team": 0.1}}}})

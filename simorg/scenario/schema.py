@@ -595,6 +595,26 @@ class EffortFollowsPay(Strict):
     max_hours: float = Field(default=24.0, ge=0, le=400, description="most hours an owner gives one renewal")
 
 
+class RenewalPressure(Strict):
+    """An owner closes a renewal with a discount or pressure: this renewal's chance rises, at
+    the cost of ARR and of the account's health in the next term (article 004: are renewals
+    won by pressure renewals at all?). Off (0) by default for every owner (assumption)."""
+
+    discount: dict[str, Share] = Field(
+        default_factory=dict,
+        description="by owner (ae, csm, am, renewal_specialist): share of ARR given away to close a renewal "
+        "that owner worked (0 = off, the default for every owner)",
+    )
+    lift_per_discount: float = Field(
+        default=1.0, ge=0, le=10,
+        description="the unrenewed share of a worked renewal closed by pressure falls by lift_per_discount x "
+        "discount (assumption: a 10% discount saves a tenth of the renewals that would lapse)",
+    )
+    health_cost: Share = Field(
+        default=0.15, description="health an account pressured into renewing loses for its next term (assumption)"
+    )
+
+
 class QuotaPressure(Strict):
     """Prospecting responds to the gap to quota: reps ahead of plan prospect less."""
 
@@ -615,6 +635,7 @@ class Behaviour(Strict):
     marketing_volume_bias: MarketingVolumeBias = Field(default_factory=MarketingVolumeBias)
     effort_follows_pay: EffortFollowsPay = Field(default_factory=EffortFollowsPay)
     quota_pressure: QuotaPressure = Field(default_factory=QuotaPressure)
+    renewal_pressure: RenewalPressure = Field(default_factory=RenewalPressure)
 
 
 # --------------------------------------------------------------------------- scenario
@@ -637,6 +658,10 @@ class Scenario(Strict):
     @model_validator(mode="after")
     def _owners_staffed(self) -> Scenario:
         org, teams = self.org, self.teams
+        pressured = set(self.behaviour.renewal_pressure.discount) - {"csm", "ae", "am", "renewal_specialist"}
+        if pressured:
+            raise ValueError(f"behaviour.renewal_pressure.discount names unknown owner(s) {sorted(pressured)}; "
+                             "known: ['ae', 'am', 'csm', 'renewal_specialist']")
         unknown = set(org.renewal_owner_shares) - {"csm", "ae", "renewal_specialist"}
         if unknown:
             raise ValueError(f"org.renewal_owner_shares names unknown owner(s) {sorted(unknown)}; "

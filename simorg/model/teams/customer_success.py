@@ -239,7 +239,15 @@ class CustomerSuccess(BookTeam):
         before = a.arr
         worked = worker is not None and hours > 0
         u = self.streams.u(self.k_renew, a.id, a.renewals)
-        if u < self.renewal_probability(a, hours if worked else 0.0):
+        p = self.renewal_probability(a, hours if worked else 0.0)
+        press = self.sc.behaviour.renewal_pressure
+        discount = press.discount.get(owner, 0.0) if worked else 0.0
+        if discount > 0:  # the unrenewed share falls, the price and next term's health pay for it
+            p = 1.0 - (1.0 - p) * max(0.0, 1.0 - press.lift_per_discount * discount)
+        if u < p:
+            if discount > 0:
+                self.base.change_arr(a, CONTRACTION, -discount * a.arr)
+                a.health = max(0.0, a.health - press.health_cost)
             uc = self.streams.u(self.k_contract, a.id, a.renewals)
             if uc < min(1.0, r.contraction_chance * (1.0 - a.health) / 0.2):
                 self.base.change_arr(a, CONTRACTION, -r.contraction_share * a.arr)
