@@ -287,12 +287,13 @@ def _logo_by_arm(c: KPIContext) -> dict[str, float]:
     return out
 
 
-def _split_months(c: KPIContext) -> float:
+def _split_months(c: KPIContext) -> dict[str, float]:
+    """Present only with a two-arm randomized owner split."""
     shares = c.scenario.org.renewal_owner_shares
     arms = sorted(k for k, v in shares.items() if v > 0)
     if len(arms) != 2:
-        return math.nan
-    return split_power(c.records, (arms[0], arms[1]))
+        return {}
+    return {"split_months_to_detect": split_power(c.records, (arms[0], arms[1]))}
 
 
 def _quota(c: KPIContext) -> float:
@@ -398,8 +399,8 @@ ENTRIES: tuple[KPI, ...] = (
         family=_logo_by_arm, pattern=r"logo_renewal_rate_arm_(\w+)", practical=0.01),
     KPI("split_months_to_detect", "Split: months to detect", "months", 0, "retention",
         "With a two-arm randomized renewal-owner split: months of renewals the split needs to "
-        "detect the arms' difference in logo renewal rate at 95% with 80% power (NaN without a split).",
-        _split_months),
+        "detect the arms' difference in logo renewal rate at 95% with 80% power (only with a split).",
+        family=_split_months, pattern=r"split_months_to_(detect)"),
     # funnel
     KPI("leads", "Leads", "count", 1, "funnel", "Marketing leads created over the horizon.",
         lambda c: float(np.sum(c.leads["mkt"]))),
