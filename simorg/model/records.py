@@ -241,7 +241,7 @@ class Recorder:
         c[6].append(owner)
         c[7].append(hours)
 
-    def renewed_terms(self, times: list[float], account: int, arr: float) -> None:
+    def renewed_terms(self, times: list[float], account: int, arr: float, owner: str = "") -> None:
         """Several renewals of one account at unchanged ARR, nobody working them (rows as
         :meth:`renewal` would write them one by one)."""
         n = len(times)
@@ -252,7 +252,7 @@ class Recorder:
         c[3].extend([arr] * n)
         c[4].extend([arr] * n)
         c[5].extend([False] * n)
-        c[6].extend([""] * n)
+        c[6].extend([owner] * n)
         c[7].extend([0.0] * n)
 
     def cost(self, t: float, role: str, kind: str, amount: float) -> None:

@@ -191,7 +191,7 @@ class CustomerSuccess(BookTeam):
             start = end
         a.contract_start = start
         a.renewals += len(renewed)
-        self.rec.renewed_terms(renewed, a.id, a.arr)
+        self.rec.renewed_terms(renewed, a.id, a.arr, self.sc.org.renewals)
         if churns:
             schedule(self.env, now - self.env.now, (a, now), self._fixed_churn)
 
