@@ -5,7 +5,9 @@
   b650d69; re-recorded from 1730459, the model before the speed work plus the review fixes
   to CSM assignment and books; re-recorded from 1251df5, whose KPIs are bit-identical to
   1730459's, with the record digests and five more cases; re-recorded once more at commit 0372e95,
-  where common random numbers became keyed by names instead of YAML positions, issue 12), must
+  where common random numbers became keyed by names instead of YAML positions, issue 12; and
+  re-recorded at the commit after 'time' branch's mechanism commits, where people's time
+  became the capacity and renewal odds respond to the hours worked, issue 14), must
   come out bit-identical. The
   cases cover each code path the optimizations touched: SDR and AE queues served by
   callbacks, presales waits, AE self-delivery, implementation, renewals worked by AEs,
@@ -264,10 +266,14 @@ def _touches_account_by_account(world, accs, now):
     for a, wt in zip(accs, weights, strict=True):
         if isinstance(a.csm, Worker):
             book_weight[a.csm.id] = book_weight.get(a.csm.id, 0.0) + wt
+    from simorg.model.pools import DAYS_PER_MONTH
+
+    per_day = team.hours_per_month / DAYS_PER_MONTH
     touches = np.zeros(len(accs))
     for i, a in enumerate(accs):
         if isinstance(a.csm, Worker):
-            touches[i] = team.touches_per_month * a.csm.productivity(now) * weights[i] / book_weight[a.csm.id]
+            left = max(0.0, 1.0 - a.csm.account_hours / per_day)  # hours renewal and expansion motions leave
+            touches[i] = team.touches_per_month * a.csm.productivity(now) * left * weights[i] / book_weight[a.csm.id]
     return touches
 
 

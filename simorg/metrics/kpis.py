@@ -56,6 +56,76 @@ def retention(records: Records, months_back: int = 12) -> tuple[float, float, fl
     return _ratio(kept, base), _ratio(net, base), logo
 
 
+def retention_by(records: Records, group_of: dict[int, str], months_back: int = 12) -> dict[str, dict[str, float]]:
+    """Trailing retention per group of accounts (``group_of``: account id -> group, e.g. its
+    segment): ``grr``, ``logo`` (logo renewal rate), ``worked`` (share of renewals in the
+    window that someone worked), as :func:`retention` defines them over the group's accounts."""
+    end = records.horizon_days - 1e-6
+    start = max(0.0, end - months_back * DAYS_PER_MONTH)
+    then = account_arr_at(records, start)
+    now = account_arr_at(records, end)
+    base: dict[str, float] = {}
+    kept: dict[str, float] = {}
+    for a, v in then.items():
+        g = group_of.get(a)
+        if g is None:
+            continue
+        base[g] = base.get(g, 0.0) + v
+        kept[g] = kept.get(g, 0.0) + min(now.get(a, 0.0), v)
+    rn = records.renewals
+    out: dict[str, dict[str, float]] = {}
+    groups = sorted(set(group_of.values()))
+    if len(rn["t"]):
+        in_window = rn["t"] > start
+        acc = rn["account"][in_window].tolist()
+        renewed = rn["renewed"][in_window].tolist()
+        worked = rn["worked"][in_window].tolist()
+    else:
+        acc, renewed, worked = [], [], []
+    counts = {g: [0, 0, 0] for g in groups}
+    for a, r, w in zip(acc, renewed, worked, strict=True):
+        g = group_of.get(a)
+        if g is not None:
+            c = counts[g]
+            c[0] += 1
+            c[1] += bool(r)
+            c[2] += bool(w)
+    for g in groups:
+        n, r, w = counts[g]
+        out[g] = {"grr": _ratio(kept.get(g, 0.0), base.get(g, 0.0)), "logo": _ratio(r, n), "worked": _ratio(w, n)}
+    return out
+
+
+def split_power(records: Records, arms: tuple[str, str], alpha: float = 0.05, power: float = 0.8) -> float:
+    """Months of renewals a randomized owner split needs to detect its difference in logo
+    renewal rate at ``1 - alpha`` (two-sided) with ``power``: the two-proportion sample size
+    ``n = (z_a sqrt(2 p q) + z_b sqrt(p1 q1 + p2 q2))^2 / (p1 - p2)^2`` per arm (Fleiss et al.,
+    *Statistical Methods for Rates and Proportions*, 2003), divided by the renewals per month
+    of the smaller arm, with the rates the run measured over the whole horizon. NaN without
+    two arms with renewals; inf when the run shows no difference."""
+    from scipy.stats import norm
+
+    rn = records.renewals
+    if not len(rn["t"]):
+        return float("nan")
+    rates, per_month = [], []
+    months = records.horizon_days / DAYS_PER_MONTH
+    for arm in arms:
+        m = rn["owner"] == arm
+        n = int(np.sum(m))
+        if n == 0:
+            return float("nan")
+        rates.append(float(np.mean(rn["renewed"][m].astype(float))))
+        per_month.append(n / months)
+    p1, p2 = rates
+    if p1 == p2:
+        return float("inf")
+    pbar = (p1 + p2) / 2
+    za, zb = norm.ppf(1 - alpha / 2), norm.ppf(power)
+    n_arm = (za * np.sqrt(2 * pbar * (1 - pbar)) + zb * np.sqrt(p1 * (1 - p1) + p2 * (1 - p2))) ** 2 / (p1 - p2) ** 2
+    return float(n_arm / min(per_month))
+
+
 def quota_attainment(records: Records, quota_per_year: float,
                      min_quota_years: float = 0.25) -> np.ndarray:
     """Bookings / ramped quota for each AE who carried at least a quarter-year of quota."""

@@ -27,7 +27,15 @@ import numpy as np
 
 from ..model.records import Records
 from ..scenario.schema import ROLES, STAFF_ROLES, Scenario
-from .kpis import SALES_AND_MARKETING, _mean, _ratio, quota_attainment, retention
+from .kpis import (
+    SALES_AND_MARKETING,
+    _mean,
+    _ratio,
+    quota_attainment,
+    retention,
+    retention_by,
+    split_power,
+)
 
 GROUPS: tuple[str, ...] = ("growth", "cost", "retention", "funnel", "people", "attribution", "money")
 """KPI groups, in the order tables list them."""
@@ -117,6 +125,13 @@ class KPIContext:
             "qualified": np.isfinite(ld["qualified_t"].astype(float)) if n else empty,
             "touched_mkt": mkt & np.isfinite(ld["first_touch"].astype(float)) if n else mkt,
         }
+
+    @cached_property
+    def by_segment(self) -> dict[str, dict[str, float]]:
+        """Trailing retention per segment (:func:`retention_by`)."""
+        acc = self.records.accounts
+        group = dict(zip(acc["id"].tolist(), acc["segment"].tolist(), strict=True)) if len(acc["id"]) else {}
+        return retention_by(self.records, group)
 
     @property
     def n_leads(self) -> int:
@@ -233,6 +248,54 @@ def _utilizations(c: KPIContext) -> dict[str, float]:
     return out
 
 
+def _segments_of(c: KPIContext) -> list[str]:
+    return sorted(c.scenario.segments)
+
+
+def _logo_by_segment(c: KPIContext) -> dict[str, float]:
+    return {f"logo_renewal_rate_{g}": c.by_segment.get(g, {}).get("logo", math.nan) for g in _segments_of(c)}
+
+
+def _grr_by_segment(c: KPIContext) -> dict[str, float]:
+    return {f"grr_{g}": c.by_segment.get(g, {}).get("grr", math.nan) for g in _segments_of(c)}
+
+
+def _worked_by_segment(c: KPIContext) -> dict[str, float]:
+    return {f"renewals_worked_share_{g}": c.by_segment.get(g, {}).get("worked", math.nan) for g in _segments_of(c)}
+
+
+def _worked_share(c: KPIContext) -> float:
+    rn = c.records.renewals
+    if not len(rn["t"]):
+        return math.nan
+    start = max(0.0, c.records.horizon_days - 1e-6 - 12 * 365.25 / 12)
+    w = rn["t"] > start
+    return _ratio(float(np.sum(rn["worked"][w])), float(np.sum(w)))
+
+
+def _logo_by_arm(c: KPIContext) -> dict[str, float]:
+    """Logo renewal rate per owner arm of a randomized split (none without a split)."""
+    shares = c.scenario.org.renewal_owner_shares
+    if not shares:
+        return {}
+    rn = c.records.renewals
+    start = max(0.0, c.records.horizon_days - 1e-6 - 12 * 365.25 / 12)
+    out = {}
+    for arm in sorted(shares):
+        m = (rn["t"] > start) & (rn["owner"] == arm) if len(rn["t"]) else np.array([], dtype=bool)
+        out[f"logo_renewal_rate_arm_{arm}"] = _ratio(float(np.sum(rn["renewed"][m])), float(np.sum(m))) if len(m) else math.nan
+    return out
+
+
+def _split_months(c: KPIContext) -> dict[str, float]:
+    """Present only with a two-arm randomized owner split."""
+    shares = c.scenario.org.renewal_owner_shares
+    arms = sorted(k for k, v in shares.items() if v > 0)
+    if len(arms) != 2:
+        return {}
+    return {"split_months_to_detect": split_power(c.records, (arms[0], arms[1]))}
+
+
 def _quota(c: KPIContext) -> float:
     att = quota_attainment(c.records, c.scenario.teams.ae.quota_per_year)
     return float(np.median(att)) if len(att) else math.nan
@@ -318,6 +381,26 @@ ENTRIES: tuple[KPI, ...] = (
     KPI("logo_renewal_rate", "Logo renewal rate", "fraction", 1, "retention",
         "Contracts renewed / contracts that came up for renewal in the last 12 months.",
         lambda c: c.retention[2], practical=0.01),
+    KPI("logo_renewal_rate_<segment>", "Logo renewal rate, <Role>", "fraction", 1, "retention",
+        "Logo renewal rate, last 12 months, of the segment's accounts.",
+        family=_logo_by_segment, pattern=r"logo_renewal_rate_(?!arm_)(\w+)", practical=0.01),
+    KPI("grr_<segment>", "GRR, <Role>", "fraction", 1, "retention",
+        "GRR, last 12 months, of the segment's accounts (cohort paying 12 months before the end).",
+        family=_grr_by_segment, pattern=r"grr_(\w+)", practical=0.01),
+    KPI("renewals_worked_share", "Renewals worked", "fraction", 0, "retention",
+        "Share of the contracts up for renewal in the last 12 months that someone worked "
+        "(gave any hours); the rest lapsed to their unworked chance.", _worked_share),
+    KPI("renewals_worked_share_<segment>", "Renewals worked, <Role>", "fraction", 0, "retention",
+        "Share of the segment's renewals in the last 12 months that someone worked.",
+        family=_worked_by_segment, pattern=r"renewals_worked_share_(\w+)"),
+    KPI("logo_renewal_rate_arm_<owner>", "Logo renewal rate, <Role> arm", "fraction", 1, "retention",
+        "With a randomized owner split (org.renewal_owner_shares): logo renewal rate, last 12 "
+        "months, of the renewals the owner's arm worked.",
+        family=_logo_by_arm, pattern=r"logo_renewal_rate_arm_(\w+)", practical=0.01),
+    KPI("split_months_to_detect", "Split: months to detect", "months", 0, "retention",
+        "With a two-arm randomized renewal-owner split: months of renewals the split needs to "
+        "detect the arms' difference in logo renewal rate at 95% with 80% power (only with a split).",
+        family=_split_months, pattern=r"split_months_to_(detect)"),
     # funnel
     KPI("leads", "Leads", "count", 1, "funnel", "Marketing leads created over the horizon.",
         lambda c: float(np.sum(c.leads["mkt"]))),

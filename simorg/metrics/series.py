@@ -146,4 +146,6 @@ def monthly_series(records: Records, scenario: Scenario) -> dict[str, np.ndarray
         wcnt = np.diff(np.concatenate([[0.0], p["wait_count"].astype(float)]))
         out[f"utilization_{role}"] = np.divide(busy, cap, out=np.zeros(months), where=cap > 0)
         out[f"queue_wait_days_{role}"] = np.divide(wsum, wcnt, out=np.zeros(months), where=wcnt > 0)
+    for key in sorted(records.hours):  # hours given per month by role and kind of work
+        out[f"hours_{key}"] = np.asarray(records.hours[key], dtype=float)
     return out

@@ -18,6 +18,13 @@ parameter that turns it off (``behaviour.*`` in the scenario, see docs/model.md)
 * **sdr_bar_lowering**: SDRs paid per qualified lead only pass a share of would-be rejects,
   whose fit is only ``fit_factor`` of what it seemed.
 * **marketing_volume_bias**: marketing measured on lead volume buys cheaper, lower-fit leads.
+* **effort_follows_pay**: a renewal owner paid on absolute bookings (an AE) gives a renewal
+  the hours at which the last hour's expected pay, ``rate * ARR * lift * exp(-h/h0) / h0``,
+  equals the pay per hour of their alternative work (new deals); an owner measured on logo
+  renewal rate (a CSM, a renewal specialist, an AM) values every logo and gives
+  ``org.renewal_hours``. ``sensitivity: 0`` gives every owner ``org.renewal_hours``.
+* **quota_pressure**: a rep prospects at ``1 - sensitivity * pace`` of the full rate (pace:
+  plan-year bookings over quota to date), so renewals counted toward quota slow prospecting.
 """
 
 from __future__ import annotations
@@ -121,11 +128,56 @@ class CompPlan:
                 rate = comp.renewal_rate if item.pool == "ae" or specialists is None else specialists.bonus_rate
                 effort = self.sc.org.renewal_effort_days.mean
                 renewal_probability = self.world.csm.renewal_probability
-                gain = renewal_probability(a, True) - renewal_probability(a, False)
+                gain = renewal_probability(a, self.sc.org.renewal_hours) - renewal_probability(a, 0.0)
                 return rate * a.arr * gain / max(effort, 1e-6)
             rate = self.new_rate(MARKETING) if self.in_credit_window(a) else comp.expansion_rate
             return rate * item.amount / max(self.sc.org.expansion_effort_days.mean, 1e-6)
         return self.ref_pay
+
+    # ------------------------------------------------------------------ effort follows pay
+    def ae_pay_per_hour(self) -> float:
+        """What an AE's hour of selling pays: new-business commission on a quota's worth of
+        bookings over a year's working hours (the alternative an hour on a renewal costs)."""
+        ae = self.sc.teams.ae
+        return self.new_rate(MARKETING) * ae.quota_per_year / (12.0 * ae.hours_per_month)
+
+    def renewal_hours(self, a: Account, owner: str) -> float:
+        """Hours the owner gives this renewal (``behaviour.effort_follows_pay``).
+
+        Measured on logo renewal (CSM, renewal specialist, AM): ``org.renewal_hours``, every
+        logo alike. Paid on absolute bookings (AE): the hours ``h`` maximising
+        ``rate * ARR * lift * (1 - exp(-h / h0)) - pay_per_hour * h``, i.e.
+        ``h0 * ln(rate * ARR * lift / (h0 * pay_per_hour))`` (0 when even the first hour
+        does not pay), at most ``max_hours``; ``lift`` is what working it can add to the
+        renewal chance (base chance x (1 - unworked_factor)). Small renewals that one call
+        cannot save get no hours (article 004)."""
+        org = self.sc.org
+        efp = self.sc.behaviour.effort_follows_pay
+        if owner != "ae" or efp.sensitivity <= 0:
+            return org.renewal_hours
+        r = self.sc.customers.renewal
+        lift = self.world.csm.base_renewal_chance(a) * (1.0 - r.unworked_factor)
+        value = self.sc.teams.ae.comp.renewal_rate * a.arr * lift
+        per_hour = self.ae_pay_per_hour()
+        h0 = r.save_hours
+        best = h0 * math.log(value / (h0 * per_hour)) if per_hour > 0 and value > h0 * per_hour else 0.0
+        if per_hour <= 0:
+            best = efp.max_hours if value > 0 else 0.0
+        best = min(best, efp.max_hours)
+        return (1.0 - efp.sensitivity) * org.renewal_hours + efp.sensitivity * best
+
+    def prospecting_pressure(self, w: Worker) -> float:
+        """Share of the full prospecting rate a rep keeps given their pace to quota
+        (``behaviour.quota_pressure``): ``max(0, 1 - sensitivity * pace)``."""
+        s = self.sc.behaviour.quota_pressure.sensitivity
+        if s <= 0:
+            return 1.0
+        now = self.env.now
+        year0 = math.floor(now / 365.25) * 365.25
+        quota = w.quota_per_year * w.ramped_years(year0, now)
+        if quota <= 0:
+            return 1.0
+        return max(0.0, 1.0 - s * w.booked_since_year_start(year0) / quota)
 
     # ------------------------------------------------------------------ paying people
     def pay_ae(self, w: Worker | None, amount: float, rate: float, counts_to_quota: bool,

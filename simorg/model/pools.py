@@ -48,7 +48,7 @@ class Worker:
     __slots__ = (
         "id", "role", "ordinal", "start", "end", "capacity", "load", "salary",
         "ramp_days", "ramp_start", "initial", "bookings", "book_arr", "leaving", "quota_per_year",
-        "pod", "_year0", "_year_booked", "commission",
+        "pod", "_year0", "_year_booked", "commission", "account_hours", "deal_hours",
     )
 
     def __init__(self, wid: int, role: str, ordinal: int, start: float, capacity: int,
@@ -72,6 +72,8 @@ class Worker:
         self._year0 = float("nan")  # plan year whose bookings _year_booked sums
         self._year_booked = 0.0
         self.commission = 0.0  # commission paid to this person, net of claw-backs
+        self.account_hours = 0.0  # hours a day going to renewal and expansion motions in hand
+        self.deal_hours = 0.0  # hours a day going to open deals (AEs)
 
     def booked_since_year_start(self, year0: float) -> float:
         """Bookings at or after ``year0`` (the current plan year's start), summed in time order.

@@ -10,7 +10,8 @@ Tables
 ``accounts``       one row per account (initial base and won deals)
 ``arr_events``     every change of ARR: t, account, kind, delta
 ``segments``       contract segments of constant ARR: account, start, end, arr
-``renewals``       each contract end: t, account, renewed, arr_before, arr_after, worked
+``renewals``       each contract end: t, account, renewed, arr_before, arr_after, worked, owner, hours
+``hours``          per role and kind of work: hours given in each month
 ``costs``          money out: t, role, kind (salary is derived from ``staff``), amount
 ``staff``          one row per person: role, start, end, salary, initial
 ``pools``          per role and month end: cumulative busy, capacity, queue areas and waits
@@ -90,11 +91,13 @@ class Records:
     attainment: dict[str, np.ndarray]
     initial_arr: float = 0.0
     extra: dict[str, float] = field(default_factory=dict)
+    hours: dict[str, np.ndarray] = field(default_factory=dict)
+    """Hours given per month, by ``<role>_<work>`` (e.g. ``ae_renewal``, ``csm_touch``)."""
 
 
 ARR_COLUMNS = ("t", "account", "kind", "delta")
 SEGMENT_COLUMNS = ("account", "start", "end", "arr")
-RENEWAL_COLUMNS = ("t", "account", "renewed", "arr_before", "arr_after", "worked")
+RENEWAL_COLUMNS = ("t", "account", "renewed", "arr_before", "arr_after", "worked", "owner", "hours")
 COST_COLUMNS = ("t", "role", "kind", "amount")
 
 
@@ -190,6 +193,27 @@ class Recorder:
         self.pool_rows: dict[str, list[tuple]] = {}
         self.headcount_rows: dict[str, list[int]] = {}
         self.extra: dict[str, float] = {}
+        self.hour_rows: dict[str, list[float]] = {}
+        self.months = 0
+
+    def hours(self, key: str, t0: float, t1: float, hours: float) -> None:
+        """``hours`` of work ``key`` (``<role>_<work>``) given evenly over [t0, t1], into months."""
+        if hours <= 0 or self.months <= 0:
+            return
+        row = self.hour_rows.get(key)
+        if row is None:
+            row = self.hour_rows[key] = [0.0] * self.months
+        m_days = 365.25 / 12
+        last = self.months - 1
+        if t1 <= t0:
+            row[min(last, max(0, int(t0 / m_days)))] += hours
+            return
+        rate = hours / (t1 - t0)
+        m0, m1 = max(0, int(t0 / m_days)), min(last, int(t1 / m_days))
+        for m in range(m0, m1 + 1):
+            lo, hi = max(t0, m * m_days), min(t1, (m + 1) * m_days)
+            if hi > lo:
+                row[m] += rate * (hi - lo)
 
     def arr(self, t: float, account: int, kind: str, delta: float) -> None:
         c = self.arr_events
@@ -206,7 +230,7 @@ class Recorder:
         c[3].append(arr)
 
     def renewal(self, t: float, account: int, renewed: bool, before: float, after: float,
-                worked: bool) -> None:
+                worked: bool, owner: str = "", hours: float = 0.0) -> None:
         c = self.renewals
         c[0].append(t)
         c[1].append(account)
@@ -214,8 +238,10 @@ class Recorder:
         c[3].append(before)
         c[4].append(after)
         c[5].append(worked)
+        c[6].append(owner)
+        c[7].append(hours)
 
-    def renewed_terms(self, times: list[float], account: int, arr: float) -> None:
+    def renewed_terms(self, times: list[float], account: int, arr: float, owner: str = "") -> None:
         """Several renewals of one account at unchanged ARR, nobody working them (rows as
         :meth:`renewal` would write them one by one)."""
         n = len(times)
@@ -226,6 +252,8 @@ class Recorder:
         c[3].extend([arr] * n)
         c[4].extend([arr] * n)
         c[5].extend([False] * n)
+        c[6].extend([owner] * n)
+        c[7].extend([0.0] * n)
 
     def cost(self, t: float, role: str, kind: str, amount: float) -> None:
         c = self.costs
@@ -258,4 +286,5 @@ class Recorder:
             attainment=_columns(attainment_rows, ("id", "bookings", "quota", "initial")),
             initial_arr=initial_arr,
             extra=dict(self.extra),
+            hours={k: np.asarray(v) for k, v in self.hour_rows.items()},
         )

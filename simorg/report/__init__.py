@@ -37,6 +37,7 @@ from .html import (
     sweep_headline,
     sweep_kpi_table,
 )
+from .renewals import renewals_html
 from .style import FigureOut
 
 __all__ = ["ReportError", "build_figures", "load_results", "write_report"]
@@ -187,6 +188,9 @@ def write_report(out_dir: Path | str, strict: bool = False) -> Path:
                 assump += (f"<details{' open' if arm == arms[0] else ''}><summary>All key assumptions of "
                            f"{escape(arm)}</summary>{part(assumptions_html, res.scenarios[arm])}</details>")
         sections.append(("assumptions", "Assumptions", assump or "<p>No scenario files saved.</p>"))
+        why = part(renewals_html, res)
+        if why:
+            sections.append(("renewals", "Renewals and hours", why))
         sections.append(("comparison", "Comparison figures", fig_block("Comparison")))
         for arm in arms:
             sections.append((f"arm-{_safe(arm)}", f"Figures: {arm}", fig_block(arm)))
@@ -211,6 +215,9 @@ def write_report(out_dir: Path | str, strict: bool = False) -> Path:
         doc = res.scenarios.get(scenario)
         sections.append(("assumptions", "Key assumptions",
                          part(assumptions_html, doc) if doc else "<p>No scenario file saved.</p>"))
+        why = part(renewals_html, res)
+        if why:
+            sections.append(("renewals", "Renewals and hours", why))
         sections.append(("figures", "Figures", fig_block() + missing_html))
     warning = failed_warning(res)
     if guard.failed:

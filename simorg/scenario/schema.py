@@ -324,6 +324,16 @@ class AETeam(Team):
     self_delivery_days: Duration = Field(
         default=Constant(value=5.0), description="AE time to deliver a deal below the self-delivery threshold (days)"
     )
+    hours_per_month: float = Field(
+        default=48.0, gt=0, le=400,
+        description="selling hours of one AE a month for deals, prospecting and account work (Salesforce, "
+        "State of Sales 5th ed., 2022: reps spend 28% of their week selling; 0.28 x 40 h x 52/12 = 48 h)",
+    )
+    opportunity_hours: float = Field(
+        default=8.0, ge=0, le=400,
+        description="rep hours one opportunity needs over its cycle (assumption); a deal closes when both the "
+        "buyer's cycle has passed and the rep has given these hours, the rep's selling hours shared over their deals",
+    )
 
 
 class PresalesTeam(Team):
@@ -367,6 +377,11 @@ class CSMTeam(Team):
     tiers: list[CSMTier] = Field(
         default_factory=list,
         description="service levels: accounts at or above min_arr get weight x the touches of a weight-1 account",
+    )
+    hours_per_month: float = Field(
+        default=140.0, gt=0, le=400,
+        description="working hours of one CSM a month; touches_per_month is what they make with all of it, "
+        "renewal and expansion motions take their hours out of it (assumption: ~35 h a week)",
     )
 
 
@@ -420,7 +435,13 @@ class Renewal(Strict):
     contraction_chance: Share = Field(default=0.12, description="chance a renewing account shrinks, at average health")
     contraction_share: Share = Field(default=0.2, description="ARR lost when an account contracts (fraction)")
     unworked_factor: Share = Field(
-        default=0.85, description="renewal chance multiplier when nobody works the renewal motion"
+        default=0.85, description="renewal chance multiplier when nobody works the renewal motion "
+        "(assumption, unsourced: the share of renewals that go through with no one asking)"
+    )
+    save_hours: float = Field(
+        default=4.0, gt=0, le=200,
+        description="effort response h0: the worked share of an at-risk renewal's lift is 1 - exp(-hours / h0) "
+        "(assumption: half the lift in ~3 hours, a call and a follow-up)",
     )
 
 
@@ -474,6 +495,24 @@ class Org(Strict):
     )
     renewal_effort_days: Duration = Field(default=Constant(value=10.0), description="owner time to work one renewal (AE or specialist; days)")
     expansion_effort_days: Duration = Field(default=Constant(value=15.0), description="AE time to close one expansion (days)")
+    renewal_hours: float = Field(
+        default=6.0, ge=0, le=200,
+        description="hours an owner measured on logo renewal gives each renewal motion, spread over "
+        "renewal_lead_days (assumption: a health review, a call, the paperwork)",
+    )
+    renewal_admin_hours: float = Field(
+        default=1.0, ge=0, le=100,
+        description="owner hours every renewal takes whether or not anyone tries to save it: the quote, the "
+        "order form, chasing the signature (assumption); they add nothing to the renewal chance",
+    )
+    expansion_hours: float = Field(
+        default=6.0, ge=0, le=200, description="owner hours to close one expansion (assumption)"
+    )
+    renewal_owner_shares: dict[str, Share] = Field(
+        default_factory=dict,
+        description="a randomized split (article 004): shares of accounts whose renewals each owner works, "
+        "e.g. {csm: 0.5, ae: 0.5}, drawn per account; overrides renewals when given",
+    )
     expansion_max_wait_days: float = Field(
         default=45.0, ge=0, description="an expansion nobody picks up within this many days is lost"
     )
@@ -545,6 +584,47 @@ class MarketingVolumeBias(Strict):
     fit_loss: Share = Field(default=0.35, description="share of lead fit lost at full bias")
 
 
+class EffortFollowsPay(Strict):
+    """A renewal owner gives a renewal the hours their plan pays for (article 004)."""
+
+    sensitivity: Share = Field(
+        default=1.0,
+        description="0 = off (every owner gives org.renewal_hours); 1 = an owner paid on bookings gives the "
+        "hours where the last hour's expected pay equals the pay per hour of their alternative work",
+    )
+    max_hours: float = Field(default=24.0, ge=0, le=400, description="most hours an owner gives one renewal")
+
+
+class RenewalPressure(Strict):
+    """An owner closes a renewal with a discount or pressure: this renewal's chance rises, at
+    the cost of ARR and of the account's health in the next term (article 004: are renewals
+    won by pressure renewals at all?). Off (0) by default for every owner (assumption)."""
+
+    discount: dict[str, Share] = Field(
+        default_factory=dict,
+        description="by owner (ae, csm, am, renewal_specialist): share of ARR given away to close a renewal "
+        "that owner worked (0 = off, the default for every owner)",
+    )
+    lift_per_discount: float = Field(
+        default=1.0, ge=0, le=10,
+        description="the unrenewed share of a worked renewal closed by pressure falls by lift_per_discount x "
+        "discount (assumption: a 10% discount saves a tenth of the renewals that would lapse)",
+    )
+    health_cost: Share = Field(
+        default=0.15, description="health an account pressured into renewing loses for its next term (assumption)"
+    )
+
+
+class QuotaPressure(Strict):
+    """Prospecting responds to the gap to quota: reps ahead of plan prospect less."""
+
+    sensitivity: float = Field(
+        default=0.5, ge=0, le=5,
+        description="prospecting rate multiplier 1 - sensitivity * pace (pace: plan-year bookings / "
+        "quota to date), at least 0; 0 = off (assumption)",
+    )
+
+
 class Behaviour(Strict):
     """Incentive-driven behaviour: each mechanism has a parameter that turns it off (docs/model.md)."""
 
@@ -553,6 +633,9 @@ class Behaviour(Strict):
     promise_inflation: PromiseInflation = Field(default_factory=PromiseInflation)
     sdr_bar_lowering: SDRBarLowering = Field(default_factory=SDRBarLowering)
     marketing_volume_bias: MarketingVolumeBias = Field(default_factory=MarketingVolumeBias)
+    effort_follows_pay: EffortFollowsPay = Field(default_factory=EffortFollowsPay)
+    quota_pressure: QuotaPressure = Field(default_factory=QuotaPressure)
+    renewal_pressure: RenewalPressure = Field(default_factory=RenewalPressure)
 
 
 # --------------------------------------------------------------------------- scenario
@@ -575,7 +658,18 @@ class Scenario(Strict):
     @model_validator(mode="after")
     def _owners_staffed(self) -> Scenario:
         org, teams = self.org, self.teams
-        if org.renewals == "renewal_specialist" and teams.renewal_specialist is None:
+        pressured = set(self.behaviour.renewal_pressure.discount) - {"csm", "ae", "am", "renewal_specialist"}
+        if pressured:
+            raise ValueError(f"behaviour.renewal_pressure.discount names unknown owner(s) {sorted(pressured)}; "
+                             "known: ['ae', 'am', 'csm', 'renewal_specialist']")
+        unknown = set(org.renewal_owner_shares) - {"csm", "ae", "renewal_specialist"}
+        if unknown:
+            raise ValueError(f"org.renewal_owner_shares names unknown owner(s) {sorted(unknown)}; "
+                             "known: ['ae', 'csm', 'renewal_specialist']")
+        if org.renewal_owner_shares and sum(org.renewal_owner_shares.values()) <= 0:
+            raise ValueError("org.renewal_owner_shares: every share is 0")
+        owners = set(org.renewal_owner_shares) | {org.renewals}
+        if "renewal_specialist" in owners and teams.renewal_specialist is None:
             raise ValueError("org.renewals is renewal_specialist but teams.renewal_specialist is not defined")
         uses_am = "am" in (org.renewals, org.upsell, org.cross_sell) or org.key_account_arr is not None
         if uses_am and (teams.am is None or org.key_account_arr is None):

@@ -38,11 +38,12 @@ class AccountManagement(BookTeam):
         self.assign(a)
 
     def work_renewal(self, a: Account, end: float, effort: Sampler) -> Process:
-        """The account's AM works the renewal (None: no AM yet)."""
-        return (yield from _holder(a.am))
+        """The account's AM works the renewal for ``org.renewal_hours``; returns (AM, hours),
+        (None, 0) without an AM yet."""
+        return (yield from _holder(a.am, self.sc.org.renewal_hours))
 
 
-def _holder(held: object) -> Process:
-    """A generator that returns at once: ``held`` if it is a person, else None."""
-    return held if isinstance(held, Worker) else None
+def _holder(held: object, hours: float) -> Process:
+    """A generator that returns at once: (``held``, hours) if it is a person, else (None, 0)."""
+    return (held, hours) if isinstance(held, Worker) else (None, 0.0)
     yield  # pragma: no cover  (makes this a generator)

@@ -6,7 +6,11 @@ buyer's decision; renewals and expansions when the org rules give them those.
   routed by ``org.lead_routing`` (a policy in ``policies/routing.py``). Win chance:
   ``win_rate * (1 + fit_win_effect * (fit - 0.5)) * ramp * presales``.
 * **Presales.** Deals that need it ask the presales team (``presales.support(lead)``).
-* **Self-sourcing.** An AE whose pipeline is thin creates opportunities of their own.
+* **Hours.** An AE has ``hours_per_month``; renewal motions take their hours out of them
+  (``account_hours``), the rest is selling time shared over their open deals: a deal closes
+  when both the buyer's cycle has passed and the rep has given it ``opportunity_hours``.
+* **Self-sourcing.** An AE whose pipeline is thin creates opportunities of their own, at a
+  rate scaled by their share of selling hours and by quota pressure (``pay.prospecting_pressure``).
 * **Attrition.** An AE whose trailing six-month attainment is below
   ``low_attainment_threshold`` leaves ``low_attainment_attrition_multiplier`` times as often
   (AEs far below quota quit: the failure mode of article 001).
@@ -62,6 +66,8 @@ class AE(TeamComponent):
             expires=lambda item: isinstance(item, Lead))  # leads go stale, tasks do not
         self.pool = self.queue
         self.self_delivery = Sampler(cfg.self_delivery_days, self.streams.generator("ae.self_delivery"))
+        self.hours_per_day = cfg.hours_per_month / DAYS_PER_MONTH
+        self.k_prospect = self.streams.key("ae.prospect")
 
     def wire(self) -> None:
         world = self.world
@@ -158,7 +164,12 @@ class AE(TeamComponent):
                 return
             lid, seg, fit, acv, uq = traits.get(seq)
             seq += 1  # the draw is used up whether or not it becomes a deal (common random numbers)
-            if ae.load >= team.self_source_below * ae.capacity or not self.queue.take(ae):
+            if ae.load >= team.self_source_below * ae.capacity:
+                continue
+            keep = self.free_share(ae) * self.pay.prospecting_pressure(ae)
+            if keep < 1.0 and self.streams.u(self.k_prospect, ae.id, seq) >= keep:
+                continue  # busy with accounts, or ahead of quota: this prospect is not worked
+            if not self.queue.take(ae):
                 continue
             lead = Lead(lid, "self_sourced", seg, fit, acv, env.now, SELF, uq)
             lead.first_touch = lead.qualified_t = env.now
@@ -193,14 +204,39 @@ class AE(TeamComponent):
         support = yield from self.presales.support(lead)
         self._sales_cycle(lead, ae, support)
 
+    def selling_share(self, ae: Worker) -> float:
+        """Share of the rep's hours not taken by account work (at least 10%)."""
+        left = 1.0 - ae.account_hours / self.hours_per_day
+        return left if left > 0.1 else 0.1
+
+    def free_share(self, ae: Worker) -> float:
+        """Share of the rep's hours neither their open deals nor account work take: the time
+        they can prospect in (``self_source_per_month`` is the rate with all of it free)."""
+        left = 1.0 - (ae.account_hours + ae.deal_hours) / self.hours_per_day
+        return left if left > 0.0 else 0.0
+
     def _sales_cycle(self, lead: Lead, ae: Worker, support: float) -> None:
+        """The deal closes when the buyer's cycle has passed and the rep has given it
+        ``opportunity_hours``, their selling hours shared equally over the deals they hold."""
         lid = lead.id
         cycle, u_win = self.world.traits_by_code[lid >> SEQ_BITS].opportunity(lid & SEQ_MASK)
-        schedule(self.env, cycle, (lead, ae, support, u_win), self._decision)
+        need = self.cfg.opportunity_hours
+        rate = 0.0
+        if need > 0:
+            rep_days = need * ae.load / (self.hours_per_day * self.selling_share(ae))
+            if rep_days > cycle:
+                cycle = rep_days
+            now = self.env.now
+            rate = need / cycle if cycle > 0 else 0.0
+            ae.deal_hours += rate
+            self.rec.hours("ae_selling", now, now + cycle, need)
+        schedule(self.env, cycle, (lead, ae, support, u_win, rate), self._decision)
 
     def _decision(self, done: simpy.Event) -> None:
         """The buyer decides: lost (the AE's slot is free again) or won (signature, delivery)."""
-        lead, ae, support, u_win = done.value  # type: ignore[misc]  # simpy types a value as Optional
+        lead, ae, support, u_win, rate = done.value  # type: ignore[misc]  # simpy types a value as Optional
+        if rate:
+            ae.deal_hours = max(0.0, ae.deal_hours - rate)
         lead.closed_t = self.env.now
         if u_win >= self.win_probability(lead, ae, support):
             lead.state = LOST
@@ -242,8 +278,29 @@ class AE(TeamComponent):
 
     # ---- work on existing accounts
     def work_renewal(self, a: Account, end: float, effort: Sampler) -> Process:
-        """The renewal waits in the AE queue; returns who worked it (None: lapsed unworked)."""
-        return work_task(self.queue, self.env, Task("renewal", a, a.arr, "ae"), end, effort)
+        """An AE works the renewal for the hours their plan makes it worth
+        (``pay.renewal_hours``), spread until the contract ends and taken from their selling
+        hours: the account's own AE if still here, else the AE with the least account work.
+        The owner also spends ``org.renewal_admin_hours`` on the paperwork either way.
+        Returns (AE, hours); (None, 0): nobody tries to save it, it lapses to its unworked chance."""
+        hours = self.pay.renewal_hours(a, "ae")
+        w = self.renewal_rep(a)
+        if w is None:
+            return (yield from _now((None, 0.0)))
+        self.commit_hours(w, "renewal", hours + self.sc.org.renewal_admin_hours, end)
+        if hours <= 0:
+            return (yield from _now((None, 0.0)))
+        return (yield from _now((w, hours)))
+
+    def renewal_rep(self, a: Account) -> Worker | None:
+        """The AE who works an account's renewal (its own AE first)."""
+        own = self.world.worker_by_id.get(a.ae)
+        if own is not None and own.role == "ae" and not own.leaving and own in self.people:
+            return own
+        free = [w for w in self.people if not w.leaving]
+        if not free:
+            return None
+        return min(free, key=lambda w: (w.account_hours, w.ordinal))
 
     def expansion(self, a: Account, amount: float, effort: Sampler) -> None:
         """An expansion opportunity joins the AE queue."""
@@ -263,6 +320,12 @@ class AE(TeamComponent):
         pool.release(w)
         if a.active:
             self.customer_success.close_expansion(a, amount, "ae", w)
+
+
+def _now(value: object) -> Process:
+    """A process step that returns ``value`` at once."""
+    return value
+    yield  # pragma: no cover  (makes this a generator)
 
 
 def work_task(pool: Pool, env: simpy.Environment, task: Task, end: float, effort: Sampler) -> Process:

@@ -23,7 +23,7 @@ import simpy
 
 from ...scenario.schema import STAFF_ROLES, Team
 from ..entities import Account
-from ..pools import DAYS_PER_MONTH, Pool, Request, Worker
+from ..pools import DAYS_PER_MONTH, Pool, Request, Worker, schedule
 from ..records import RECRUITING
 from ..rng import name_code
 
@@ -101,6 +101,20 @@ class TeamComponent:
         else:
             w.leaving = True
             w.end = self.env.now
+
+    # ---- hours
+    def commit_hours(self, w: Worker, work: str, hours: float, t1: float) -> None:
+        """``w`` gives ``hours`` of account work (a renewal or expansion motion) spread evenly
+        from now to ``t1``: their ``account_hours`` (hours a day) rise meanwhile, so the hours
+        left for their other work (selling, touches) fall; recorded as ``<role>_<work>`` hours."""
+        if hours <= 0:
+            return
+        now = self.env.now
+        span = max(t1 - now, 1.0)
+        rate = hours / span
+        w.account_hours += rate
+        schedule(self.env, span, (w, rate), _hours_done)
+        self.rec.hours(f"{self.role}_{work}", now, now + span, hours)
 
     def attrition_hazard(self, w: Worker, base: float) -> float:
         """Monthly leaving hazard of ``w`` (``base``: the team's)."""
@@ -204,6 +218,12 @@ class BookTeam(TeamComponent):
             assert self.pool is not None
             self.pool.cancel(held)
         self.set_holder(a, None)
+
+
+def _hours_done(ev: simpy.Event) -> None:
+    """A motion's hours are given: the worker's account work falls back."""
+    w, rate = ev.value  # type: ignore[misc]  # simpy types a value as Optional
+    w.account_hours = max(0.0, w.account_hours - rate)
 
 
 def _order(a: Account) -> int:

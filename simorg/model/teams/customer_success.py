@@ -9,13 +9,19 @@
 * **Expansion.** Upsell and cross-sell arrive as monthly chances proportional to health; the
   owner (``org.upsell`` / ``org.cross_sell``, an owner policy) works them.
 * **Renewal.** The renewal motion starts ``renewal_lead_days`` before the contract ends; the
-  owner (``org.renewals``) works it (``team.work_renewal``); at the end the account renews
-  with probability ``p0 + (p1 - p0) * health`` (times the segment factor, times
-  ``unworked_factor`` if nobody worked it); a renewing account may contract.
+  owner (``org.renewals``, or a randomized split ``org.renewal_owner_shares``) works it for
+  the hours they choose (``team.work_renewal``, see ``pay.renewal_hours``); at the end the
+  account renews with probability ``base * response(hours)``: the base chance
+  ``(p0 + (p1 - p0) * health) * segment factor`` (an account not live yet counts at health
+  0: at risk), the effort response ``uf + (1 - uf) * (1 - exp(-hours / h0))``; a renewing
+  account may contract.
+* **CSM time.** A CSM's renewal and expansion motions take their hours out of the month; the
+  touches they make are ``touches_per_month`` times the share of their hours left.
 """
 
 from __future__ import annotations
 
+import math
 from itertools import repeat
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any
@@ -62,6 +68,16 @@ class CustomerSuccess(BookTeam):
         self.upsell_owner_policy = EXPANSION_OWNERS.create(org.upsell)
         self.cross_sell_owner_policy = EXPANSION_OWNERS.create(org.cross_sell)
         self.renewals_fixed = self.renewals_are_fixed()
+        shares = org.renewal_owner_shares
+        total = sum(shares.values())
+        self.owner_split: list[tuple[float, str]] = []  # cumulative share, owner (names sorted)
+        acc = 0.0
+        for name in sorted(shares):
+            acc += shares[name] / total if total > 0 else 0.0
+            self.owner_split.append((acc, name))
+        self.k_owner = s.key("account.renewal_owner")
+        self.csm_hours_per_day = cfg.hours_per_month / DAYS_PER_MONTH
+        world.rec.months = world.months
 
     def wire(self) -> None:
         world = self.world
@@ -93,8 +109,15 @@ class CustomerSuccess(BookTeam):
             self.assign(a)
 
     def work_renewal(self, a: Account, end: float, effort: Sampler) -> Process:
-        """The account's CSM works the renewal (None: no CSM)."""
-        return (yield from _now(a.csm if isinstance(a.csm, Worker) else None))
+        """The account's CSM works the renewal, giving it ``org.renewal_hours`` (plus
+        ``renewal_admin_hours`` of paperwork) of their month spread until the contract ends;
+        returns (CSM, hours), (None, 0) without a CSM."""
+        w = a.csm if isinstance(a.csm, Worker) else None
+        hours = 0.0
+        if w is not None:
+            hours = self.pay.renewal_hours(a, "csm")
+            self.commit_hours(w, "renewal", hours + self.sc.org.renewal_admin_hours, end)
+        return (yield from _now((w, hours)))
 
     # ---- renewal
     def _account_life(self, a: Account) -> Process:
@@ -110,10 +133,10 @@ class CustomerSuccess(BookTeam):
             if start_motion > env.now:
                 yield env.timeout(start_motion - env.now)
             owner = self.renewal_owner(a)
-            worker = yield from self.owners[owner].work_renewal(a, end, self.renewal_effort)
+            worker, hours = yield from self.owners[owner].work_renewal(a, end, self.renewal_effort)
             if end > env.now:
                 yield env.timeout(end - env.now)
-            self._decide_renewal(a, owner, worker)
+            self._decide_renewal(a, owner, worker, hours)
             if not a.active:
                 return
             a.contract_start = end
@@ -143,7 +166,7 @@ class CustomerSuccess(BookTeam):
         term = self.sc.customers.renewal.term_months * DAYS_PER_MONTH
         lead_days = self.cfg.renewal_lead_days
         horizon = self.world.horizon
-        p = self.renewal_probability(a, False)
+        p = self.renewal_probability(a, 0.0)
         # contract ends are sums of ``term`` added one by one, and rounding can fit one more
         # end in the horizon than the quotient says: one draw to spare (the loop stops at the horizon)
         terms = int((horizon - a.contract_start) // term) + 1 if a.contract_start <= horizon else 0
@@ -168,42 +191,71 @@ class CustomerSuccess(BookTeam):
             start = end
         a.contract_start = start
         a.renewals += len(renewed)
-        self.rec.renewed_terms(renewed, a.id, a.arr)
+        self.rec.renewed_terms(renewed, a.id, a.arr, self.sc.org.renewals)
         if churns:
             schedule(self.env, now - self.env.now, (a, now), self._fixed_churn)
 
     def _fixed_churn(self, ev: simpy.Event) -> None:
         a, t = ev.value  # type: ignore[misc]  # simpy types a value as Optional
-        self.rec.renewal(t, a.id, False, a.arr, 0.0, False)
+        self.rec.renewal(t, a.id, False, a.arr, 0.0, False, self.sc.org.renewals, 0.0)
         self.base.churn(a, t)
 
     def renewal_owner(self, a: Account) -> str:
-        """Who works this account's renewal (org.renewals; AMs only for key accounts)."""
+        """Who works this account's renewal: the arm of a randomized split
+        (``org.renewal_owner_shares``, one counter-based draw per account, owners in name
+        order), else ``org.renewals`` (AMs only for key accounts)."""
+        if self.owner_split:
+            u = self.streams.u(self.k_owner, a.id)
+            for cum, name in self.owner_split:
+                if u < cum:
+                    return name
+            return self.owner_split[-1][1]
         return self.renewal_owner_policy.for_account(isinstance(a.am, Worker))
 
-    def renewal_probability(self, a: Account, worked: bool) -> float:
+    def base_renewal_chance(self, a: Account) -> float:
+        """The account's renewal chance if its renewal is fully worked: health and segment.
+        An account not live by now has had no value yet: it counts at health 0 (at risk)."""
         r = self.sc.customers.renewal
-        p = r.p_at_zero_health + (r.p_at_full_health - r.p_at_zero_health) * a.health
-        p *= self.sc.segments[a.segment].renewal_rate_factor
-        if not worked:
-            p *= r.unworked_factor
+        health = a.health if a.live_t <= self.env.now else 0.0  # NaN (not live) compares False
+        p = r.p_at_zero_health + (r.p_at_full_health - r.p_at_zero_health) * health
+        return p * self.sc.segments[a.segment].renewal_rate_factor
+
+    def effort_response(self, hours: float) -> float:
+        """Share of the fully worked chance a renewal worked for ``hours`` reaches:
+        ``uf + (1 - uf) * (1 - exp(-hours / save_hours))`` (concave; ``uf`` unworked)."""
+        r = self.sc.customers.renewal
+        if hours <= 0:
+            return r.unworked_factor
+        return r.unworked_factor + (1.0 - r.unworked_factor) * -math.expm1(-hours / r.save_hours)
+
+    def renewal_probability(self, a: Account, hours: float) -> float:
+        """Base chance (health, segment) -> effort response (hours worked on it)."""
+        p = self.base_renewal_chance(a) * self.effort_response(hours)
         return min(1.0, max(0.0, p))
 
-    def _decide_renewal(self, a: Account, owner: str, worker: Worker | None) -> None:
+    def _decide_renewal(self, a: Account, owner: str, worker: Worker | None, hours: float = 0.0) -> None:
         r = self.sc.customers.renewal
         now = self.env.now
         before = a.arr
-        worked = worker is not None
+        worked = worker is not None and hours > 0
         u = self.streams.u(self.k_renew, a.id, a.renewals)
-        if u < self.renewal_probability(a, worked):
+        p = self.renewal_probability(a, hours if worked else 0.0)
+        press = self.sc.behaviour.renewal_pressure
+        discount = press.discount.get(owner, 0.0) if worked else 0.0
+        if discount > 0:  # the unrenewed share falls, the price and next term's health pay for it
+            p = 1.0 - (1.0 - p) * max(0.0, 1.0 - press.lift_per_discount * discount)
+        if u < p:
+            if discount > 0:
+                self.base.change_arr(a, CONTRACTION, -discount * a.arr)
+                a.health = max(0.0, a.health - press.health_cost)
             uc = self.streams.u(self.k_contract, a.id, a.renewals)
             if uc < min(1.0, r.contraction_chance * (1.0 - a.health) / 0.2):
                 self.base.change_arr(a, CONTRACTION, -r.contraction_share * a.arr)
             a.renewals += 1
             self.pay.credit_renewal(a, owner, worker)
-            self.rec.renewal(now, a.id, True, before, a.arr, worked)
+            self.rec.renewal(now, a.id, True, before, a.arr, worked, owner, hours)
         else:
-            self.rec.renewal(now, a.id, False, before, 0.0, worked)
+            self.rec.renewal(now, a.id, False, before, 0.0, worked, owner, hours)
             self.base.churn(a)
 
     # ---- health and expansion
@@ -260,7 +312,11 @@ class CustomerSuccess(BookTeam):
         assigned = idx >= 0
         weights = self._tier_weights(accs)
         book_weight = np.bincount(idx[assigned], weights=weights[assigned], minlength=len(team))
-        per_csm = np.array([self.cfg.touches_per_month * w.productivity(now) for w in team])
+        per_day = self.csm_hours_per_day
+        left = np.array([max(0.0, 1.0 - w.account_hours / per_day) for w in team])
+        per_csm = np.array([self.cfg.touches_per_month * w.productivity(now) for w in team]) * left
+        self.rec.hours("csm_touch", now - DAYS_PER_MONTH / 2, now + DAYS_PER_MONTH / 2,
+                       float(np.sum(left)) * self.cfg.hours_per_month)
         touches = np.zeros(n)
         mine = idx[assigned]
         touches[assigned] = per_csm[mine] * weights[assigned] / book_weight[mine]
@@ -290,6 +346,9 @@ class CustomerSuccess(BookTeam):
             if who == "ae":
                 self.world.ae.expansion(a, grow, self.expansion_effort)
             else:
+                if who == "csm" and isinstance(a.csm, Worker):  # the motion costs the CSM's hours
+                    self.commit_hours(a.csm, "expansion", self.sc.org.expansion_hours,
+                                      self.env.now + self.sc.org.expansion_effort_days.mean)
                 self.close_expansion(a, grow, who, None)
 
     def close_expansion(self, a: Account, amount: float, owner: str, worker: Worker | None) -> None:
@@ -298,7 +357,7 @@ class CustomerSuccess(BookTeam):
         self.pay.credit_expansion(a, amount, owner, worker)
 
 
-def _now(value: Worker | None) -> Process:
+def _now(value: object) -> Process:
     """A process step that returns ``value`` at once."""
     return value
     yield  # pragma: no cover  (makes this a generator)

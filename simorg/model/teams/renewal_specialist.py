@@ -31,6 +31,12 @@ class RenewalSpecialists(TeamComponent):
             self.pool = Pool(self.env, "renewal_specialist", "least_loaded", priority=world.ae.by_pay)
 
     def work_renewal(self, a: Account, end: float, effort: Sampler) -> Process:
-        """The renewal waits in this team's queue; returns who worked it (None: lapsed)."""
+        """The renewal waits in this team's queue; returns (who worked it, hours): measured
+        on renewals, a specialist gives it ``org.renewal_hours``; (None, 0): lapsed."""
         assert self.pool is not None
-        return work_task(self.pool, self.env, Task("renewal", a, a.arr, self.role), end, effort)
+        w = yield from work_task(self.pool, self.env, Task("renewal", a, a.arr, self.role), end, effort)
+        if w is None:
+            return None, 0.0
+        hours = self.world.pay.renewal_hours(a, self.role)
+        self.rec.hours(f"{self.role}_renewal", self.env.now, self.env.now, hours)
+        return w, hours
