@@ -103,7 +103,8 @@ def test_installed_base_obeys_littles_law():
             "events": {"budget_per_month": 0.0}}},
         "teams": {
             "sdr": quiet_team(10, work_days=instant, qualify_rate=1.0, response_floor=1.0),
-            "ae": quiet_team(10, capacity=100, fit_win_effect=0.0, self_source_per_month=0),
+            # no rep hours (issue 14): AEs close at once, the test isolates the installed base
+            "ae": quiet_team(10, capacity=100, fit_win_effect=0.0, self_source_per_month=0, opportunity_hours=0),
             "presales": {"acv_threshold": 1e12},
             "implementation": quiet_team(10, capacity=100),
             "csm": quiet_team(30, capacity=1000),

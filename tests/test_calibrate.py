@@ -48,8 +48,14 @@ def data():
 
 
 @pytest.fixture(scope="module")
-def cal(data):
-    return calibrate(data, BASELINE, reps=6, seed=1)
+def cal(data, tmp_path_factory):
+    # The synthetic export's cycles are the buyer's alone (its generator has no rep hours), so
+    # the template drops issue 14's rep hours per opportunity: with them the baseline's busy AEs
+    # stretch every smb cycle beyond what the export shows, and no cycle parameter can undo it.
+    template = tmp_path_factory.mktemp("template") / "baseline_no_rep_hours.yaml"
+    template.write_text(f"extends: {BASELINE.as_posix()}\nname: baseline\n"
+                        "teams:\n  ae:\n    opportunity_hours: 0\n", encoding="utf-8")
+    return calibrate(data, template, reps=6, seed=1)
 
 
 # --------------------------------------------------------------------------- the example itself

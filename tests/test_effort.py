@@ -143,3 +143,26 @@ def test_renewal_pressure_lifts_this_renewal_and_costs_arr_and_health():
 def test_renewal_pressure_owner_names_are_checked():
     with pytest.raises((ValueError,), match="renewal_pressure"):
         scenario({"behaviour": {"renewal_pressure": {"discount": {"sales_team": 0.1}}}})
+
+
+def _self_sourced(changes: dict, reps: int = 8) -> np.ndarray:
+    out = []
+    for s in range(reps):
+        sc = scenario({"horizon_months": 24, "teams": {"ae": {"hours_per_month": 140}}, **changes})
+        out.append(int(np.sum(simulate(sc, seed=s).records.leads["true_source"] == "self")))
+    return np.array(out)
+
+
+@pytest.mark.parametrize("sensitivity", [0.5, 0.0])
+def test_renewals_counted_toward_quota_make_reps_prospect_less(sensitivity):
+    """Quota pressure: renewals counted toward quota raise the pace, so reps prospect less
+    (article 004: keep the targets separate); with the mechanism off the flag changes nothing here."""
+    beh = {"quota_pressure": {"sensitivity": sensitivity}}
+    apart = _self_sourced({"org": {"renewals": "ae"}, "behaviour": beh})
+    counted = _self_sourced({"org": {"renewals": "ae", "renewals_count_toward_quota": True}, "behaviour": beh})
+    d = counted - apart
+    half = 1.96 * d.std(ddof=1) / np.sqrt(len(d))
+    if sensitivity > 0:
+        assert d.mean() + half < 0, (apart, counted)
+    else:
+        assert abs(d.mean()) < max(half, 0.1 * apart.mean()), (apart, counted)

@@ -46,8 +46,11 @@ def test_departed_csms_hand_their_book_over():
 
 
 def test_no_sdr_team_with_ae_owned_renewals_and_expansion_runs():
+    # effort_follows_pay off: every AE-owned renewal gets org.renewal_hours (with it on, AEs
+    # paid on bookings work only the big ones, issue 14), so "worked" checks the AE path runs
     sc = scenario({"horizon_months": 18, "teams": {"sdr": {"headcount": 0, "plan": []}},
-                   "org": {"renewals": "ae", "upsell": "ae"}})
+                   "org": {"renewals": "ae", "upsell": "ae"},
+                   "behaviour": {"effort_follows_pay": {"sensitivity": 0}}})
     run = simulate(sc, seed=3)
     assert run.kpis["new_logos"] > 0
     assert run.records.renewals["worked"].astype(bool).mean() > 0.5

@@ -105,6 +105,17 @@ def _mix_not_empty(mix: dict[str, float]) -> dict[str, float]:
 
 
 Mix = Annotated[dict[str, Share], AfterValidator(_mix_not_empty)]
+
+
+def _owner_shares_not_all_zero(shares: dict[str, float]) -> dict[str, float]:
+    """An owner map written out with every share 0 says nothing: refuse it (leave it out instead)."""
+    if shares and not any(v > 0 for v in shares.values()):
+        raise ValueError("every share is 0: give at least one owner a positive share, or leave the map out")
+    return shares
+
+
+OwnerShares = Annotated[dict[str, Share], AfterValidator(_owner_shares_not_all_zero)]
+"""Shares by owner name (ae, csm, am, renewal_specialist)."""
 """Segment shares; an empty mix means equal shares, an all-zero mix is an error."""
 
 
@@ -508,7 +519,7 @@ class Org(Strict):
     expansion_hours: float = Field(
         default=6.0, ge=0, le=200, description="owner hours to close one expansion (assumption)"
     )
-    renewal_owner_shares: dict[str, Share] = Field(
+    renewal_owner_shares: OwnerShares = Field(
         default_factory=dict,
         description="a randomized split (article 004): shares of accounts whose renewals each owner works, "
         "e.g. {csm: 0.5, ae: 0.5}, drawn per account; overrides renewals when given",
@@ -600,7 +611,7 @@ class RenewalPressure(Strict):
     the cost of ARR and of the account's health in the next term (article 004: are renewals
     won by pressure renewals at all?). Off (0) by default for every owner (assumption)."""
 
-    discount: dict[str, Share] = Field(
+    discount: OwnerShares = Field(
         default_factory=dict,
         description="by owner (ae, csm, am, renewal_specialist): share of ARR given away to close a renewal "
         "that owner worked (0 = off, the default for every owner)",
@@ -666,8 +677,6 @@ class Scenario(Strict):
         if unknown:
             raise ValueError(f"org.renewal_owner_shares names unknown owner(s) {sorted(unknown)}; "
                              "known: ['ae', 'csm', 'renewal_specialist']")
-        if org.renewal_owner_shares and sum(org.renewal_owner_shares.values()) <= 0:
-            raise ValueError("org.renewal_owner_shares: every share is 0")
         owners = set(org.renewal_owner_shares) | {org.renewals}
         if "renewal_specialist" in owners and teams.renewal_specialist is None:
             raise ValueError("org.renewals is renewal_specialist but teams.renewal_specialist is not defined")
