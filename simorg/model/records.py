@@ -16,6 +16,7 @@ Tables
 ``pools``          per role and month end: cumulative busy, capacity, queue areas and waits
 ``headcount``      per role and month end: people in the role
 ``attainment``     per AE: bookings and ramped quota
+``ledger``         every movement of money (:mod:`simorg.model.ledger`)
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ import numpy as np
 # kinds of ARR movement
 # ``initial`` is the installed base at month 0 (not a new booking).
 INITIAL, NEW, EXPANSION, CONTRACTION, CHURN = "initial", "new", "expansion", "contraction", "churn"
+UPLIFT = "uplift"
+"""List-price uplift at renewal: ARR grows with no new seats (counted in expansion ARR and NRR)."""
 # kinds of cost
 COMMISSION, BONUS, MARKETING_SPEND, RECRUITING, AUDIT = (
     "commission", "bonus", "marketing", "recruiting", "audit",
@@ -90,6 +93,8 @@ class Records:
     attainment: dict[str, np.ndarray]
     initial_arr: float = 0.0
     extra: dict[str, float] = field(default_factory=dict)
+    ledger: dict[str, np.ndarray] = field(default_factory=dict)
+    """Every movement of money (see :mod:`simorg.model.ledger`); filled after the run."""
 
 
 ARR_COLUMNS = ("t", "account", "kind", "delta")

@@ -10,8 +10,9 @@
   owner (``org.upsell`` / ``org.cross_sell``, an owner policy) works them.
 * **Renewal.** The renewal motion starts ``renewal_lead_days`` before the contract ends; the
   owner (``org.renewals``) works it (``team.work_renewal``); at the end the account renews
-  with probability ``p0 + (p1 - p0) * health`` (times the segment factor, times
-  ``unworked_factor`` if nobody worked it); a renewing account may contract.
+  with probability ``p0 + (p1 - p0) * health`` (times the segment factor and the ACV band's
+  factor: the base chance; times ``unworked_factor`` if nobody worked it); a renewing account
+  may contract, then its price rises by its contract's ``uplift``, and the new term is invoiced.
 """
 
 from __future__ import annotations
@@ -25,11 +26,11 @@ import simpy
 from scipy import special
 
 from ...scenario.distributions import Distribution
-from ...scenario.schema import CSMTeam
+from ...scenario.schema import AcvBand, CSMTeam
 from ..entities import Account
 from ..policies import EXPANSION_OWNERS, RENEWAL_OWNERS, Owner
 from ..pools import DAYS_PER_MONTH, Pool, Worker, schedule
-from ..records import CONTRACTION, EXPANSION
+from ..records import CONTRACTION, EXPANSION, UPLIFT
 from ..traits import Sampler
 from .base import BookTeam, Process
 
@@ -61,6 +62,7 @@ class CustomerSuccess(BookTeam):
         self.renewal_owner_policy = RENEWAL_OWNERS.create(org.renewals)
         self.upsell_owner_policy = EXPANSION_OWNERS.create(org.upsell)
         self.cross_sell_owner_policy = EXPANSION_OWNERS.create(org.cross_sell)
+        self.bands = sorted(self.sc.customers.acv_bands, key=lambda b: b.min_arr)
         self.renewals_fixed = self.renewals_are_fixed()
 
     def wire(self) -> None:
@@ -99,9 +101,10 @@ class CustomerSuccess(BookTeam):
     # ---- renewal
     def _account_life(self, a: Account) -> Process:
         env = self.env
-        term = self.sc.customers.renewal.term_months * DAYS_PER_MONTH
+        term = a.term
         lead_days = self.cfg.renewal_lead_days
         horizon = self.world.horizon
+        ledger = self.world.ledger
         while True:
             end = a.contract_start + term
             if end > horizon:
@@ -117,13 +120,14 @@ class CustomerSuccess(BookTeam):
             if not a.active:
                 return
             a.contract_start = end
+            ledger.renewed(a, end)
 
     def renewals_are_fixed(self) -> bool:
         """True when every renewal decision of an account is known the day it signs.
 
         That is so when nothing a renewal depends on can change during the account's life:
         the renewal chance does not depend on health (``p_at_zero_health == p_at_full_health``),
-        no account contracts or expands (its ARR is fixed), and nobody works or is paid for
+        no account contracts, expands or has a price uplift (its ARR is fixed), and nobody works or is paid for
         renewals (CSMs own them and there are none, no account managers). Then the renewal
         outcomes are the same counter-based draws the monthly motion would make, and the
         account needs one event, its churn, instead of one per contract term."""
@@ -132,7 +136,8 @@ class CustomerSuccess(BookTeam):
         return (r.p_at_zero_health == r.p_at_full_health and r.contraction_chance == 0
                 and x.upsell_per_year == 0 and x.cross_sell_per_year == 0
                 and sc.org.renewals == "csm" and not self.ever_staffed
-                and sc.teams.am is None and sc.org.key_account_arr is None)
+                and sc.teams.am is None and sc.org.key_account_arr is None
+                and not self.world.ledger.any_uplift)
 
     def _fixed_renewals(self, a: Account) -> None:
         """Decide every renewal of ``a`` now (see :meth:`renewals_are_fixed`) and schedule its churn.
@@ -140,7 +145,9 @@ class CustomerSuccess(BookTeam):
         Replays :meth:`_account_life` exactly: the same contract ends, the same event times
         (``now + (end - now)``, as SimPy computes them), the same draws, the same records.
         The draws of every term that ends within the horizon come in one call."""
-        term = self.sc.customers.renewal.term_months * DAYS_PER_MONTH
+        if a.contract is None:  # an account built outside the installed base (tests)
+            self.world.ledger.assign_contract(a)
+        term = a.term
         lead_days = self.cfg.renewal_lead_days
         horizon = self.world.horizon
         p = self.renewal_probability(a, False)
@@ -166,6 +173,7 @@ class CustomerSuccess(BookTeam):
                 break
             renewed.append(now)
             start = end
+            self.world.ledger.renewed(a, start)
         a.contract_start = start
         a.renewals += len(renewed)
         self.rec.renewed_terms(renewed, a.id, a.arr)
@@ -181,12 +189,31 @@ class CustomerSuccess(BookTeam):
         """Who works this account's renewal (org.renewals; AMs only for key accounts)."""
         return self.renewal_owner_policy.for_account(isinstance(a.am, Worker))
 
-    def renewal_probability(self, a: Account, worked: bool) -> float:
+    def band(self, arr: float) -> AcvBand | None:
+        """The ACV band of an account of ARR ``arr`` (the highest ``min_arr`` it reaches)."""
+        found = None
+        for b in self.bands:
+            if arr >= b.min_arr:
+                found = b
+        return found
+
+    def base_renewal_probability(self, a: Account) -> float:
+        """The account's base renewal chance, before any effort on the renewal: the health
+        line, times the segment's factor, times its ACV band's (money side of the model)."""
         r = self.sc.customers.renewal
         p = r.p_at_zero_health + (r.p_at_full_health - r.p_at_zero_health) * a.health
         p *= self.sc.segments[a.segment].renewal_rate_factor
+        if self.bands:
+            b = self.band(a.arr)
+            if b is not None:
+                p *= b.renewal_factor
+        return p
+
+    def renewal_probability(self, a: Account, worked: bool) -> float:
+        """Base chance (:meth:`base_renewal_probability`) -> effort on the renewal (worked or not)."""
+        p = self.base_renewal_probability(a)
         if not worked:
-            p *= r.unworked_factor
+            p *= self.sc.customers.renewal.unworked_factor
         return min(1.0, max(0.0, p))
 
     def _decide_renewal(self, a: Account, owner: str, worker: Worker | None) -> None:
@@ -197,8 +224,15 @@ class CustomerSuccess(BookTeam):
         u = self.streams.u(self.k_renew, a.id, a.renewals)
         if u < self.renewal_probability(a, worked):
             uc = self.streams.u(self.k_contract, a.id, a.renewals)
-            if uc < min(1.0, r.contraction_chance * (1.0 - a.health) / 0.2):
+            chance = r.contraction_chance * (1.0 - a.health) / 0.2
+            if self.bands:
+                b = self.band(a.arr)
+                if b is not None:
+                    chance *= b.contraction_factor
+            if uc < min(1.0, chance):
                 self.base.change_arr(a, CONTRACTION, -r.contraction_share * a.arr)
+            if a.contract is not None and a.contract.uplift > 0:  # list-price uplift at renewal
+                self.base.change_arr(a, UPLIFT, a.contract.uplift * a.arr)
             a.renewals += 1
             self.pay.credit_renewal(a, owner, worker)
             self.rec.renewal(now, a.id, True, before, a.arr, worked)
@@ -281,7 +315,14 @@ class CustomerSuccess(BookTeam):
         """Expansion signals this month, proportional to health; the owner works them."""
         if per_year <= 0:
             return
-        p = 1.0 - np.exp(-per_year * health / 12.0)
+        if self.bands:
+            arr = np.fromiter(map(_ARR, accs), dtype=float, count=len(accs))
+            factor = np.ones(len(accs))
+            for b in self.bands:  # ascending: the highest band reached wins
+                factor[arr >= b.min_arr] = b.expansion_factor
+            p = 1.0 - np.exp(-per_year * health * factor / 12.0)
+        else:
+            p = 1.0 - np.exp(-per_year * health / 12.0)
         u = self.streams.u_array(key, ids, month)
         for i in np.flatnonzero(u < p).tolist():
             a = accs[i]
