@@ -126,6 +126,9 @@ class Ledger:
         end = anchor + c.term
         if arr == 0 or t0 >= end:
             return
+        if t0 == anchor and c.period >= c.term - 1e-9:  # a new term invoiced at once
+            self._row(t0, t0 + c.payment_days, BILLING, "customer", a.id, arr * (end - t0) / DAYS_PER_YEAR)
+            return
         k = max(0, math.floor((t0 - anchor) / c.period + 1e-9))
         while True:
             p = anchor + k * c.period
@@ -151,6 +154,23 @@ class Ledger:
     def renewed(self, a: Account, start: float) -> None:
         """A new term from ``start``: invoice it at the account's ARR."""
         self.bill(a, start, start, a.arr)
+
+    def renewed_terms(self, a: Account, starts: list[float]) -> None:
+        """Several new terms at unchanged ARR (renewals decided at signature): the rows
+        :meth:`renewed` writes one by one, in one pass when a term is one invoice."""
+        c = a.contract
+        assert c is not None
+        if c.period < c.term - 1e-9 or a.arr == 0:
+            for start in starts:
+                self.bill(a, start, start, a.arr)
+            return
+        n, cols, pay, per_day = len(starts), self.cols, c.payment_days, a.arr / DAYS_PER_YEAR
+        cols[0].extend(starts)
+        cols[1].extend([t + pay for t in starts])
+        cols[2].extend([BILLING] * n)
+        cols[3].extend(["customer"] * n)
+        cols[4].extend([a.id] * n)
+        cols[5].extend([per_day * ((t + c.term) - t) for t in starts])
 
     def expanded(self, a: Account, now: float, delta: float) -> None:
         """ARR grew mid-term: the rest of the term is invoiced pro rata."""

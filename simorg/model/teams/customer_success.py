@@ -157,6 +157,7 @@ class CustomerSuccess(BookTeam):
         draws = self.streams.u_row(self.k_renew, a.id, a.renewals, terms)
         now = self.env.now
         renewed: list[float] = []
+        starts: list[float] = []  # the new terms' start days (the contract ends)
         start = a.contract_start
         churns = False
         for u in draws:
@@ -173,7 +174,8 @@ class CustomerSuccess(BookTeam):
                 break
             renewed.append(now)
             start = end
-            self.world.ledger.renewed(a, start)
+            starts.append(start)
+        self.world.ledger.renewed_terms(a, starts)
         a.contract_start = start
         a.renewals += len(renewed)
         self.rec.renewed_terms(renewed, a.id, a.arr)
