@@ -215,3 +215,20 @@ def test_spend_beyond_marketing_reach_buys_fewer_leads():
 def test_bad_money_input_is_refused(bad: dict, where: str):
     with pytest.raises(ValidationError, match=where):
         scenario({**SHORT, **bad})
+
+
+def test_a_monthly_contract_keeps_a_customer_as_long_as_an_annual_one():
+    """Renewal odds are per reference term: 12 monthly renewals keep as many logos as one annual."""
+    fixed = {"horizon_months": 24, "customers": {"initial": {"count": 1500},
+                                                 "renewal": {"p_at_zero_health": 0.8, "p_at_full_health": 0.8,
+                                                             "contraction_chance": 0.0, "unworked_factor": 1.0},
+                                                 "expansion": {"upsell_per_year": 0, "cross_sell_per_year": 0}},
+             "teams": {"csm": {"headcount": 0, "plan": []}}}
+    kept = {}
+    for term in (1, 12):
+        contracts = {n: {"contracts": [{"term_months": term}]} for n in ("smb", "mid", "ent")}
+        rec = World(scenario({**fixed, "segments": contracts}), 3).run()
+        init = rec.accounts["initial"].astype(bool)
+        kept[term] = float(np.mean(~np.isfinite(rec.accounts["churned_t"][init].astype(float))))
+    assert kept[12] == pytest.approx(0.8 ** 2, abs=0.04)
+    assert kept[1] == pytest.approx(kept[12], abs=0.04)

@@ -63,6 +63,7 @@ class CustomerSuccess(BookTeam):
         self.upsell_owner_policy = EXPANSION_OWNERS.create(org.upsell)
         self.cross_sell_owner_policy = EXPANSION_OWNERS.create(org.cross_sell)
         self.bands = sorted(self.sc.customers.acv_bands, key=lambda b: b.min_arr)
+        self.reference_term = self.sc.customers.renewal.term_months * DAYS_PER_MONTH
         self.renewals_fixed = self.renewals_are_fixed()
 
     def wire(self) -> None:
@@ -201,7 +202,12 @@ class CustomerSuccess(BookTeam):
 
     def base_renewal_probability(self, a: Account) -> float:
         """The account's base renewal chance, before any effort on the renewal: the health
-        line, times the segment's factor, times its ACV band's (money side of the model)."""
+        line, times the segment's factor, times its ACV band's (money side of the model).
+
+        The renewal odds are stated for a contract of ``customers.renewal.term_months``; a
+        contract of another term keeps the same chance of staying a customer per unit of time:
+        ``p ** (term / reference term)`` (a monthly contract renews 12 times a year, each
+        time with the twelfth root of the annual chance)."""
         r = self.sc.customers.renewal
         p = r.p_at_zero_health + (r.p_at_full_health - r.p_at_zero_health) * a.health
         p *= self.sc.segments[a.segment].renewal_rate_factor
@@ -209,6 +215,8 @@ class CustomerSuccess(BookTeam):
             b = self.band(a.arr)
             if b is not None:
                 p *= b.renewal_factor
+        if a.term != self.reference_term and a.term > 0 and p > 0:
+            p = min(1.0, p) ** (a.term / self.reference_term)  # the odds are per reference term
         return p
 
     def renewal_probability(self, a: Account, worked: bool) -> float:
