@@ -61,7 +61,7 @@ UNITS: dict[str, str] = {
 DIRECTION_TEXT = {1: "higher is better", -1: "lower is better", 0: "neutral"}
 
 DECISION_KPIS: tuple[str, ...] = ("arr_end", "new_logos", "gtm_cost", "cac", "logo_renewal_rate", "grr", "nrr",
-                                  "cash_end", "cash_out")
+                                  "cash_end", "runway_months", "cash_out")
 """KPIs a comparison's answer leads with (those present in the results), in this order."""
 
 HEADLINE_KPIS: tuple[str, ...] = ("arr_end", "new_logos", "nrr", "gtm_cost")
@@ -315,6 +315,40 @@ def _attribution_gap(c: KPIContext) -> float:
     return _ratio(true_mkt - rec_mkt, total)
 
 
+# money
+def _with_cash(f: Compute) -> Compute:
+    """A KPI that needs the company's whole money (a ``finance`` section): NaN without one."""
+    return lambda c: f(c) if c.scenario.finance is not None else math.nan
+
+
+def _last12(c: KPIContext, series: str) -> float:
+    months = c.records.months
+    return float(c.s[series][max(0, months - 12):].sum())
+
+
+def _runway(c: KPIContext) -> float:
+    cash = float(c.s["cash"][-1])
+    if cash < 0:
+        return 0.0
+    burn = float(np.mean(c.s["net_burn"][-3:]))
+    return cash / burn if burn > 0 else math.inf
+
+
+def _burn_multiple(c: KPIContext) -> float:
+    net_new = c.k["arr_end"] - c.arr_then
+    return _ratio(_last12(c, "net_burn"), net_new) if net_new > 0 else math.nan
+
+
+def _rule_of_40(c: KPIContext) -> float:
+    revenue = _last12(c, "revenue")
+    return c.k["arr_growth_last_12m"] - _ratio(_last12(c, "net_burn"), revenue)
+
+
+def _cash_out_month(c: KPIContext) -> float:
+    below = np.flatnonzero(c.s["cash"] < 0)
+    return float(below[0] + 1) if len(below) else math.nan
+
+
 # --------------------------------------------------------------------------- the registry
 # Order = computation order (a KPI may read the ones above it through ``ctx.k``).
 ENTRIES: tuple[KPI, ...] = (
@@ -439,6 +473,49 @@ ENTRIES: tuple[KPI, ...] = (
     KPI("attribution_gap", "Attribution gap", "fraction", -1, "attribution",
         "True minus recorded marketing-sourced share of new bookings: credit marketing loses to "
         "re-labelled leads.", _attribution_gap),
+    # money (the ledger: simorg/model/ledger.py; docs/model.md "Money")
+    KPI("revenue", "Revenue", "money", 1, "money",
+        "Revenue over the horizon: subscription revenue recognised daily from active contracts "
+        "(ARR / 365.25 a day) plus implementation services billed.", _sum("revenue")),
+    KPI("gross_profit", "Gross profit", "money", 1, "money",
+        "Revenue minus cost of revenue (a share of revenue, plus hosting and support per account).",
+        _sum("gross_profit")),
+    KPI("opex", "Operating expenses", "money", -1, "money",
+        "Every cost but COGS: go-to-market (people, overhead, programmes, commission, bonus, "
+        "recruiting, audits), R&D and G&A. NaN without a finance section.", _with_cash(_sum("opex"))),
+    KPI("operating_income", "Operating income", "money", 1, "money",
+        "gross_profit - opex over the horizon (negative: an operating loss). NaN without a finance section.",
+        _with_cash(_sum("operating_income"))),
+    KPI("net_burn", "Net burn", "money", -1, "money",
+        "Cash paid out minus cash collected over the horizon, funding left out (> 0: the company burns "
+        "cash). NaN without a finance section.", _with_cash(_sum("net_burn"))),
+    KPI("cash_end", "Cash at end", "money", 1, "money",
+        "Cash on the last day: starting cash + collections + funding - payments. NaN without a finance section.",
+        _with_cash(lambda c: float(c.s["cash"][-1]))),
+    KPI("cash_min", "Lowest cash", "money", 1, "money",
+        "Lowest month-end cash over the horizon. NaN without a finance section.",
+        _with_cash(lambda c: float(np.min(c.s["cash"])))),
+    KPI("runway_months", "Runway", "months", 1, "money",
+        "Months of cash at the end at the average net burn of the last 3 months: cash_end / burn; "
+        "0 if cash is below zero; +inf when not burning (summaries over replications leave it out, "
+        "so read it with cash_out). NaN without a finance section.", _with_cash(_runway)),
+    KPI("burn_multiple", "Burn multiple", "ratio", -1, "money",
+        "Net burn over the last 12 months / net new ARR over the same months (below 1 is efficient; "
+        "negative: cash-generative growth; NaN if ARR did not grow or without a finance section).",
+        _with_cash(_burn_multiple)),
+    KPI("rule_of_40", "Rule of 40", "fraction", 1, "money",
+        "ARR growth over the last 12 months plus free-cash-flow margin over the same months "
+        "(-net burn / revenue); 0.40 is the benchmark. NaN without a finance section.", _with_cash(_rule_of_40)),
+    KPI("sm_percent_revenue", "S&M % of revenue", "fraction", -1, "money",
+        "sm_cost / revenue over the horizon (public SaaS median ~48% at IPO).",
+        lambda c: _ratio(c.k["sm_cost"], c.k["revenue"])),
+    KPI("cash_out", "Ran out of cash", "fraction", -1, "money",
+        "1 if cash fell below zero at a month end, else 0: its mean over replications is the chance of "
+        "running out. NaN without a finance section.",
+        _with_cash(lambda c: float(np.any(c.s["cash"] < 0)))),
+    KPI("cash_out_month", "Month cash ran out", "months", 1, "money",
+        "First month whose end saw cash below zero (NaN if it never did, or without a finance section).",
+        _with_cash(_cash_out_month)),
 )
 
 REGISTRY: dict[str, KPI] = {e.name: e for e in ENTRIES}

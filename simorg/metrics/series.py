@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..model.ledger import BILLING, COGS, FUNDING, SERVICES, recognised_revenue
 from ..model.pools import DAYS_PER_MONTH
-from ..model.records import CHURN, CONTRACTION, EXPANSION, NEW, Records
+from ..model.records import CHURN, CONTRACTION, EXPANSION, NEW, UPLIFT, Records
 from ..scenario.schema import ROLES, STAFF_ROLES, Scenario
 
 
@@ -102,9 +103,9 @@ def monthly_series(records: Records, scenario: Scenario) -> dict[str, np.ndarray
 
     ev = records.arr_events
     out["arr"] = stock_at(ev["t"], ev["delta"], ends)
-    for kind, name in ((NEW, "new_arr"), (EXPANSION, "expansion_arr"),
-                       (CONTRACTION, "contraction_arr"), (CHURN, "churned_arr")):
-        mask = ev["kind"] == kind if len(ev["kind"]) else np.array([], dtype=bool)
+    for kinds, name in (((NEW,), "new_arr"), ((EXPANSION, UPLIFT), "expansion_arr"), ((UPLIFT,), "uplift_arr"),
+                        ((CONTRACTION,), "contraction_arr"), ((CHURN,), "churned_arr")):
+        mask = np.isin(ev["kind"], kinds) if len(ev["kind"]) else np.array([], dtype=bool)
         flow = per_month(ev["t"][mask], ev["delta"][mask], months) if len(mask) else np.zeros(months)
         out[name] = np.abs(flow)
 
@@ -148,4 +149,47 @@ def monthly_series(records: Records, scenario: Scenario) -> dict[str, np.ndarray
         out[f"queue_wait_days_{role}"] = np.divide(wsum, wcnt, out=np.zeros(months), where=wcnt > 0)
     for key in sorted(records.hours):  # hours given per month by role and kind of work
         out[f"hours_{key}"] = np.asarray(records.hours[key], dtype=float)
+    out.update(money_series(records, scenario))
+    return out
+
+
+def money_series(records: Records, scenario: Scenario) -> dict[str, np.ndarray]:
+    """The P&L and cash month by month, from the money ledger (:mod:`simorg.model.ledger`).
+
+    ``revenue`` = subscription revenue recognised from active contracts + services billed;
+    ``cogs``; ``gross_profit``; ``opex`` (every other cost by the month it is incurred);
+    ``operating_income``; ``billings`` and ``collections`` (invoices by date issued and paid);
+    ``net_burn`` = payments - collections in the month (funding left out; > 0 is burning);
+    ``funding``; and, with a ``finance`` section, ``cash`` at each month end =
+    starting cash + collections + funding - payments to date."""
+    months = records.months
+    led = records.ledger
+    out: dict[str, np.ndarray] = {}
+    subscription = recognised_revenue(records.segments, months)
+    if not led or len(led["t"]) == 0:
+        zero = np.zeros(months)
+        out.update(subscription_revenue=subscription, services_revenue=zero, revenue=subscription.copy(),
+                   cogs=zero, gross_profit=subscription.copy(), opex=zero, operating_income=subscription.copy(),
+                   billings=zero, collections=zero, net_burn=zero, funding=zero)
+    else:
+        t, cash_t, kind, amount = led["t"], led["cash_t"], led["kind"], led["amount"]
+        money_in = np.isin(kind, (BILLING, SERVICES))
+        funding = kind == FUNDING
+        cost = amount < 0
+        cogs = kind == COGS
+        services = per_month(t[kind == SERVICES], amount[kind == SERVICES], months)
+        out["subscription_revenue"] = subscription
+        out["services_revenue"] = services
+        out["revenue"] = subscription + services
+        out["cogs"] = -per_month(t[cogs], amount[cogs], months)
+        out["gross_profit"] = out["revenue"] - out["cogs"]
+        out["opex"] = -per_month(t[cost & ~cogs], amount[cost & ~cogs], months)
+        out["operating_income"] = out["gross_profit"] - out["opex"]
+        out["billings"] = per_month(t[money_in], amount[money_in], months)
+        out["collections"] = per_month(cash_t[money_in], amount[money_in], months)
+        out["net_burn"] = -per_month(cash_t[~funding], amount[~funding], months)
+        out["funding"] = per_month(cash_t[funding], amount[funding], months)
+    fin = scenario.finance
+    if fin is not None:
+        out["cash"] = fin.starting_cash + np.cumsum(out["funding"] - out["net_burn"])
     return out

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .entities import Account
-from .records import CHURN, INITIAL, NEW
+from .records import CHURN, EXPANSION, INITIAL, NEW
 
 if TYPE_CHECKING:
     from .world import World
@@ -40,15 +40,21 @@ class InstalledBase:
             self.rec.segment(a.id, a.seg_start, now, a.arr)
             a.seg_start = now
         a.arr += delta
+        if kind == EXPANSION:
+            self.world.ledger.expanded(a, now, delta)
 
     def sign(self, a: Account, kind: str = NEW) -> None:
-        """A new contract: the account exists, its ARR counts from today."""
+        """A new contract: the account exists, its ARR counts from today; its contract terms
+        are drawn (unless set already) and its term invoiced."""
+        if a.contract is None:
+            self.world.ledger.assign_contract(a)
         arr, a.arr = a.arr, 0.0
         a.order = len(self.accounts)
         self.accounts.append(a)
         self.active[a.id] = a
         self.change_arr(a, kind, arr)
         a.seg_start = self.env.now
+        self.world.ledger.signed(a, self.env.now, kind == INITIAL)
         self.world.csm.account_signed(a)
 
     def churn(self, a: Account, now: float | None = None) -> None:

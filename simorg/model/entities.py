@@ -9,6 +9,11 @@ the entity is created, so both arms of a comparison see the same market.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .ledger import ContractTerms
+
 # Terminal states of a lead. Every lead ends in exactly one of these (OPEN = still in
 # progress when the horizon ends).
 OPEN, STALE, DISQUALIFIED, LOST, WON = "open", "stale", "disqualified", "lost", "won"
@@ -60,7 +65,7 @@ class Account:
     __slots__ = (
         "id", "segment", "arr", "signed", "live_t", "health", "csm", "contract_start",
         "renewals", "active", "churned_t", "cohort", "initial", "ae", "seg_start", "am",
-        "promise", "order",
+        "promise", "order", "term", "contract",
     )
 
     def __init__(self, aid: int, segment: str, arr: float, signed: float, cohort: str,
@@ -83,6 +88,8 @@ class Account:
         self.am = None             # account manager (key accounts), a Worker or pending request
         self.promise = 0.0
         self.order = -1            # position among the accounts in the order they signed
+        self.term = 0.0            # contract term (days), set by the installed base at signature
+        self.contract: ContractTerms | None = None  # the contract's terms, drawn at signature
 
 
 class Task:

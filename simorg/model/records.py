@@ -17,6 +17,7 @@ Tables
 ``pools``          per role and month end: cumulative busy, capacity, queue areas and waits
 ``headcount``      per role and month end: people in the role
 ``attainment``     per AE: bookings and ramped quota
+``ledger``         every movement of money (:mod:`simorg.model.ledger`)
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ import numpy as np
 # kinds of ARR movement
 # ``initial`` is the installed base at month 0 (not a new booking).
 INITIAL, NEW, EXPANSION, CONTRACTION, CHURN = "initial", "new", "expansion", "contraction", "churn"
+UPLIFT = "uplift"
+"""List-price uplift at renewal: ARR grows with no new seats (counted in expansion ARR and NRR)."""
 # kinds of cost
 COMMISSION, BONUS, MARKETING_SPEND, RECRUITING, AUDIT = (
     "commission", "bonus", "marketing", "recruiting", "audit",
@@ -93,6 +96,8 @@ class Records:
     extra: dict[str, float] = field(default_factory=dict)
     hours: dict[str, np.ndarray] = field(default_factory=dict)
     """Hours given per month, by ``<role>_<work>`` (e.g. ``ae_renewal``, ``csm_touch``)."""
+    ledger: dict[str, np.ndarray] = field(default_factory=dict)
+    """Every movement of money (see :mod:`simorg.model.ledger`); filled after the run."""
 
 
 ARR_COLUMNS = ("t", "account", "kind", "delta")

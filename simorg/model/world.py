@@ -21,6 +21,7 @@ from ..scenario.distributions import Distribution
 from ..scenario.schema import Scenario
 from .accounts import InstalledBase
 from .entities import OPEN, STALE, Account
+from .ledger import Ledger
 from .pay import CompPlan
 from .pools import DAYS_PER_MONTH, Worker
 from .records import INITIAL, Recorder, Records
@@ -52,6 +53,7 @@ class World:
         self.env = simpy.Environment()
         self.streams = RandomStreams(seed)
         self.rec = Recorder()
+        self.ledger = Ledger(scenario, self.streams, self.rec)
         self.months = scenario.horizon_months
         self.horizon = self.months * DAYS_PER_MONTH
         self.staff: list[Worker] = []            # everyone ever hired, in hiring order
@@ -130,14 +132,14 @@ class World:
         u_acv = s.u_array(s.key("initial.acv"), ids)
         u_health = s.u_array(s.key("initial.health"), ids)
         u_age = s.u_array(s.key("initial.age"), ids)
-        term = self.sc.customers.renewal.term_months * DAYS_PER_MONTH
         for i in range(init.count):
             seg = seg_names[seg_idx[i]]
             arr = float(self.sc.segments[seg].acv.ppf(u_acv[i]))
             health = float(np.clip(init.health.ppf(u_health[i]), 0.0, 1.0))
             a = Account(int(ids[i]), seg, arr, 0.0, "y0", health, True)
             a.live_t = 0.0
-            a.contract_start = -u_age[i] * term  # contracts spread over the past term
+            self.ledger.assign_contract(a)
+            a.contract_start = -u_age[i] * a.term  # contracts spread over the past term
             self.base.sign(a, INITIAL)
             self.csm.assign_csm(a)
 
@@ -206,8 +208,11 @@ class World:
         self._close_stale_leads()
         for role, n in self.departures.items():
             self.rec.extra[f"departures_{role}"] = float(n)
-        return self.rec.finalize(
+        self.ledger.overhead_costs(self.rec.headcount_rows, self.months)
+        records = self.rec.finalize(
             horizon_days=self.horizon, months=self.months, accounts=self.base.accounts,
             staff=self.staff, attainment_rows=self.ae.attainment_rows(self.horizon),
             initial_arr=initial_arr,
         )
+        records.ledger = self.ledger.close(records)
+        return records

@@ -37,6 +37,7 @@ from .html import (
     sweep_headline,
     sweep_kpi_table,
 )
+from .money import money_answer, pnl_by_year
 from .renewals import renewals_html
 from .style import FigureOut
 
@@ -173,8 +174,8 @@ def write_report(out_dir: Path | str, strict: bool = False) -> Path:
     arms = res.arms()
     if res.kind == "compare":
         title = "simorg comparison: " + " vs ".join(arms)
-        sections.append(("answer", "The answer", f"<div class='headline'>{part(compare_headline, res)}</div>"
-                         + reading_guide(res)))
+        sections.append(("answer", "The answer", f"<div class='headline'>{part(compare_headline, res)}"
+                         f"{part(money_answer, res)}</div>" + reading_guide(res)))
         tables = "".join((f"<h3>{escape(str(c.get('b')))} vs {escape(str(c.get('a')))}</h3>"
                           if len(res.comparisons()) > 1 else "")
                          + part(compare_kpi_table, c, [res.scenarios.get(str(c.get("a")), {}),
@@ -193,7 +194,7 @@ def write_report(out_dir: Path | str, strict: bool = False) -> Path:
             sections.append(("renewals", "Renewals and hours", why))
         sections.append(("comparison", "Comparison figures", fig_block("Comparison")))
         for arm in arms:
-            sections.append((f"arm-{_safe(arm)}", f"Figures: {arm}", fig_block(arm)))
+            sections.append((f"arm-{_safe(arm)}", f"Figures: {arm}", fig_block(arm) + part(pnl_by_year, res, arm)))
         if missing_html:
             sections[-1] = (*sections[-1][:2], sections[-1][2] + missing_html)
     elif res.kind == "sweep":
@@ -211,7 +212,7 @@ def write_report(out_dir: Path | str, strict: bool = False) -> Path:
         title = f"simorg run: {scenario}"
         sections.append(("answer", "The answer", f"<div class='headline'>{part(run_headline, res, scenario)}</div>"
                          + reading_guide(res)))
-        sections.append(("kpis", "KPIs", part(run_kpi_table, res, scenario)))
+        sections.append(("kpis", "KPIs", part(run_kpi_table, res, scenario) + part(pnl_by_year, res, scenario)))
         doc = res.scenarios.get(scenario)
         sections.append(("assumptions", "Key assumptions",
                          part(assumptions_html, doc) if doc else "<p>No scenario file saved.</p>"))

@@ -20,6 +20,7 @@ from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from .data import Results, mean_ci
 from .explain import ROLE_LABELS, fmt_money, fmt_value
+from .money import fig_cash_fan
 from .style import (
     BRIDGE_COLORS,
     FigureOut,
@@ -396,7 +397,7 @@ def fig_quota(res: Results, scenario: str) -> FigureOut | None:
     return FigureOut("quota", "AE quota attainment", caption, fig)
 
 
-RUN_FIGURES = (fig_arr_fan, fig_arr_bridge, fig_funnel, fig_headcount_cost, fig_utilization,
+RUN_FIGURES = (fig_arr_fan, fig_arr_bridge, fig_cash_fan, fig_funnel, fig_headcount_cost, fig_utilization,
                fig_cohorts, fig_quota)
 """Every figure of one scenario, in report order."""
 

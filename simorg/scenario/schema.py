@@ -155,6 +155,34 @@ def _numeric(annotation: Any) -> bool:
 
 
 # --------------------------------------------------------------------------- market
+
+BILLING_MONTHS: dict[str, int | None] = {"monthly": 1, "quarterly": 3, "annual": 12, "upfront": None}
+"""Months covered by one invoice for each billing frequency (``upfront``: the whole term)."""
+
+
+class ContractOption(Strict):
+    """One kind of contract a segment sells: term, billing, payment terms, price uplift at renewal.
+
+    A segment may sell several (``share`` of new and initial accounts each); an account's
+    contract is drawn once, by a counter-based draw keyed by the account."""
+
+    share: Share = Field(default=1.0, description="share of the segment's accounts on this contract (normalised)")
+    term_months: int | None = Field(
+        default=None, ge=1, le=60,
+        description="contract term (months); default customers.renewal.term_months")
+    billing: Literal["monthly", "quarterly", "annual", "upfront"] = Field(
+        default="annual",
+        description="how often it is invoiced: monthly, quarterly, annual, or the whole term upfront "
+                    "(an invoice never spans past the term's end)")
+    payment_days: float = Field(default=30.0, ge=0, le=365, description="days from invoice to cash (payment terms)")
+    uplift: Share = Field(default=0.0, description="list-price uplift at each renewal (fraction of ARR)")
+
+    def billing_months(self, term_months: int) -> int:
+        """Months one invoice covers (never more than the term)."""
+        months = BILLING_MONTHS[self.billing]
+        return term_months if months is None else min(months, term_months)
+
+
 class Segment(Strict):
     """A customer segment (e.g. SMB, mid-market, enterprise): deal economics and delivery effort."""
 
@@ -166,6 +194,16 @@ class Segment(Strict):
         default=1.0, ge=0.0, le=2.0,
         description="multiplies the renewal probability of this segment's accounts (1 = as health says)",
     )
+    contracts: list[ContractOption] = Field(
+        default_factory=list, max_length=20,
+        description="contracts the segment sells, each with a share (default: one annual contract of "
+                    "customers.renewal.term_months, billed annually, net 30, no uplift)")
+
+    @model_validator(mode="after")
+    def _contract_shares(self) -> Segment:
+        if self.contracts and sum(c.share for c in self.contracts) <= 0:
+            raise ValueError("contracts: every share is 0; give at least one contract a positive share")
+        return self
 
 
 class Channel(Strict):
@@ -183,6 +221,12 @@ class Channel(Strict):
     segment_mix: dict[str, Share] = Field(
         description="share of this channel's leads in each segment; shares must sum to 1"
     )
+    cpl_elasticity: float = Field(
+        default=0.0, ge=0.0, le=1.0,
+        description="diminishing returns: cost per lead = cost_per_lead x (spend / reference)^elasticity "
+                    "(0 = constant cost per lead)")
+    cpl_reference_budget: Money | None = Field(
+        default=None, description="monthly spend at which a lead costs cost_per_lead (default budget_per_month)")
 
     @model_validator(mode="after")
     def _mix_sums_to_one(self) -> Channel:
@@ -218,6 +262,10 @@ class Partner(Strict):
 
 class Marketing(Strict):
     channels: dict[str, Channel] = Field(description="marketing channels by name")
+    spend_per_marketer: Money | None = Field(
+        default=None,
+        description="programme spend one marketer can run per month; spend beyond what the marketing "
+                    "team can run buys proportionally fewer leads (default: no limit)")
     measured_on: Literal["pipeline", "volume"] = Field(
         default="pipeline", description="what marketing is measured on: qualified pipeline, or lead volume"
     )
@@ -475,6 +523,10 @@ class Customers(Strict):
     renewal: Renewal = Field(default_factory=Renewal)
     expansion: Expansion = Field(default_factory=Expansion)
     gross_margin: Share = Field(default=0.75, description="subscription gross margin, for CAC payback")
+    acv_bands: list[AcvBand] = Field(
+        default_factory=list, max_length=20,
+        description="renewal, contraction and expansion odds by account size: an account takes the band "
+                    "with the highest min_arr it reaches (none: no size effect)")
 
 
 # --------------------------------------------------------------------------- org rules
@@ -649,6 +701,77 @@ class Behaviour(Strict):
     renewal_pressure: RenewalPressure = Field(default_factory=RenewalPressure)
 
 
+# --------------------------------------------------------------------------- money
+class Funding(Strict):
+    """Cash raised (equity or debt) at the start of a month."""
+
+    month: int = Field(ge=0, le=240, description="month the cash arrives (0 = start)")
+    amount: Money = Field(description="cash raised (currency)")
+
+
+class Opex(Strict):
+    """A non-go-to-market cost line (R&D, G&A): a plan per month, and/or a share of revenue."""
+
+    per_month: Money = Field(default=0.0, description="cost per month at month 0 (currency/month)")
+    growth_per_month: float = Field(default=0.0, ge=-0.5, le=0.5, description="compound growth of per_month (fraction/month)")
+    share_of_revenue: Share = Field(default=0.0, description="cost as a share of the month's recognised revenue")
+
+
+class Finance(Strict):
+    """The company's money outside go-to-market: cash, COGS, R&D, G&A, services, funding.
+
+    With no ``finance`` section the cash KPIs are NaN (the starting cash is unknown)."""
+
+    starting_cash: Money = Field(description="cash in the bank at month 0 (currency)")
+    cogs_share_of_revenue: Share | None = Field(
+        default=None, description="cost of revenue as a share of subscription revenue (default 1 - customers.gross_margin)")
+    hosting_per_account_month: Money = Field(default=0.0, description="hosting cost per active account per month (currency)")
+    support_per_account_month: Money = Field(default=0.0, description="support cost per active account per month (currency)")
+    rd: Opex = Field(default_factory=Opex, description="research and development")
+    ga: Opex = Field(default_factory=Opex, description="general and administrative")
+    services_fee_share: Share = Field(
+        default=0.0, description="implementation services fee on a new deal, as a share of its first-year ACV "
+                                 "(billed and recognised at signature)")
+    salary_payment_days: float = Field(default=0.0, ge=0, le=31, description="days after a month's end that its salaries are paid")
+    funding: list[Funding] = Field(default_factory=list, description="funding rounds: cash in at a month")
+
+
+class Overhead(Strict):
+    """What it costs to run sales and marketing beyond the people doing the work: first-line
+    managers by span of control, sales ops and enablement, tools, travel. Zero by default."""
+
+    span: dict[str, int] = Field(
+        default_factory=dict,
+        description="people per first-line manager by role (e.g. {ae: 8, sdr: 10, csm: 8}); managers = ceil(headcount / span)")
+    manager_salary: Money = Field(default=0.0, description="fully loaded cost of a first-line manager (currency/year)")
+    ops_per_head: float = Field(
+        default=0.0, ge=0, le=1,
+        description="sales ops and enablement people per sales and marketing head (e.g. 1/12)")
+    ops_salary: Money = Field(default=0.0, description="fully loaded cost of an ops or enablement person (currency/year)")
+    tools_per_head_month: Money = Field(default=0.0, description="software seats (CRM, engagement, data) per go-to-market head per month")
+    travel_per_head_month: dict[str, Money] = Field(
+        default_factory=dict, description="travel and expenses per person per month by role (e.g. {ae: 1500})")
+
+    @model_validator(mode="after")
+    def _roles_known(self) -> Overhead:
+        for where, mapping in (("span", self.span), ("travel_per_head_month", self.travel_per_head_month)):
+            unknown = set(mapping) - set(STAFF_ROLES)
+            if unknown:
+                raise ValueError(f"{where} names unknown role(s) {sorted(unknown)}; known: {list(STAFF_ROLES)}")
+        if any(v <= 0 for v in self.span.values()):
+            raise ValueError("span: people per manager must be at least 1")
+        return self
+
+
+class AcvBand(Strict):
+    """Accounts whose ARR is at least ``min_arr``: their renewal and expansion odds."""
+
+    min_arr: Money = Field(description="accounts with at least this ARR are in the band (currency/year)")
+    renewal_factor: float = Field(default=1.0, ge=0, le=2, description="multiplies the renewal chance")
+    expansion_factor: float = Field(default=1.0, ge=0, le=5, description="multiplies upsell and cross-sell chances")
+    contraction_factor: float = Field(default=1.0, ge=0, le=5, description="multiplies the contraction chance at renewal")
+
+
 # --------------------------------------------------------------------------- scenario
 class Scenario(Strict):
     """A whole go-to-market organization and its market, over a horizon."""
@@ -665,6 +788,18 @@ class Scenario(Strict):
     partners: dict[str, Partner] = Field(
         default_factory=dict, description="partner channels by name (none by default): deals into the AE queue"
     )
+    finance: Finance | None = Field(
+        default=None, description="cash, COGS, R&D, G&A, services and funding (none: cash KPIs are NaN)")
+    overhead: Overhead = Field(default_factory=Overhead, description="sales and marketing overhead (zero by default)")
+
+    @model_validator(mode="after")
+    def _funding_in_horizon(self) -> Scenario:
+        if self.finance is not None:
+            for i, f in enumerate(self.finance.funding):
+                if f.month >= self.horizon_months:
+                    raise ValueError(f"finance.funding[{i}].month {f.month} is not before horizon_months "
+                                     f"{self.horizon_months}")
+        return self
 
     @model_validator(mode="after")
     def _owners_staffed(self) -> Scenario:

@@ -14,7 +14,9 @@
   account renews with probability ``base * response(hours)``: the base chance
   ``(p0 + (p1 - p0) * health) * segment factor`` (an account not live yet counts at health
   0: at risk), the effort response ``uf + (1 - uf) * (1 - exp(-hours / h0))``; a renewing
-  account may contract.
+  account may contract, then its price rises by its contract's ``uplift``, and the new term
+  is invoiced. The base chance also carries the ACV band's factor and is stated per reference
+  term (money side of the model).
 * **CSM time.** A CSM's renewal and expansion motions take their hours out of the month; the
   touches they make are ``touches_per_month`` times the share of their hours left.
 """
@@ -31,11 +33,11 @@ import simpy
 from scipy import special
 
 from ...scenario.distributions import Distribution
-from ...scenario.schema import CSMTeam
+from ...scenario.schema import AcvBand, CSMTeam
 from ..entities import Account
 from ..policies import EXPANSION_OWNERS, RENEWAL_OWNERS, Owner
 from ..pools import DAYS_PER_MONTH, Pool, Worker, schedule
-from ..records import CONTRACTION, EXPANSION
+from ..records import CONTRACTION, EXPANSION, UPLIFT
 from ..traits import Sampler
 from .base import BookTeam, Process
 
@@ -67,6 +69,8 @@ class CustomerSuccess(BookTeam):
         self.renewal_owner_policy = RENEWAL_OWNERS.create(org.renewals)
         self.upsell_owner_policy = EXPANSION_OWNERS.create(org.upsell)
         self.cross_sell_owner_policy = EXPANSION_OWNERS.create(org.cross_sell)
+        self.bands = sorted(self.sc.customers.acv_bands, key=lambda b: b.min_arr)
+        self.reference_term = self.sc.customers.renewal.term_months * DAYS_PER_MONTH
         self.renewals_fixed = self.renewals_are_fixed()
         shares = org.renewal_owner_shares
         total = sum(shares.values())
@@ -122,9 +126,10 @@ class CustomerSuccess(BookTeam):
     # ---- renewal
     def _account_life(self, a: Account) -> Process:
         env = self.env
-        term = self.sc.customers.renewal.term_months * DAYS_PER_MONTH
+        term = a.term
         lead_days = self.cfg.renewal_lead_days
         horizon = self.world.horizon
+        ledger = self.world.ledger
         while True:
             end = a.contract_start + term
             if end > horizon:
@@ -140,13 +145,14 @@ class CustomerSuccess(BookTeam):
             if not a.active:
                 return
             a.contract_start = end
+            ledger.renewed(a, end)
 
     def renewals_are_fixed(self) -> bool:
         """True when every renewal decision of an account is known the day it signs.
 
         That is so when nothing a renewal depends on can change during the account's life:
         the renewal chance does not depend on health (``p_at_zero_health == p_at_full_health``),
-        no account contracts or expands (its ARR is fixed), and nobody works or is paid for
+        no account contracts, expands or has a price uplift (its ARR is fixed), and nobody works or is paid for
         renewals (CSMs own them and there are none, no account managers). Then the renewal
         outcomes are the same counter-based draws the monthly motion would make, and the
         account needs one event, its churn, instead of one per contract term."""
@@ -155,7 +161,8 @@ class CustomerSuccess(BookTeam):
         return (r.p_at_zero_health == r.p_at_full_health and r.contraction_chance == 0
                 and x.upsell_per_year == 0 and x.cross_sell_per_year == 0
                 and sc.org.renewals == "csm" and not self.ever_staffed
-                and sc.teams.am is None and sc.org.key_account_arr is None)
+                and sc.teams.am is None and sc.org.key_account_arr is None
+                and not self.world.ledger.any_uplift)
 
     def _fixed_renewals(self, a: Account) -> None:
         """Decide every renewal of ``a`` now (see :meth:`renewals_are_fixed`) and schedule its churn.
@@ -163,7 +170,9 @@ class CustomerSuccess(BookTeam):
         Replays :meth:`_account_life` exactly: the same contract ends, the same event times
         (``now + (end - now)``, as SimPy computes them), the same draws, the same records.
         The draws of every term that ends within the horizon come in one call."""
-        term = self.sc.customers.renewal.term_months * DAYS_PER_MONTH
+        if a.contract is None:  # an account built outside the installed base (tests)
+            self.world.ledger.assign_contract(a)
+        term = a.term
         lead_days = self.cfg.renewal_lead_days
         horizon = self.world.horizon
         p = self.renewal_probability(a, 0.0)
@@ -173,6 +182,7 @@ class CustomerSuccess(BookTeam):
         draws = self.streams.u_row(self.k_renew, a.id, a.renewals, terms)
         now = self.env.now
         renewed: list[float] = []
+        starts: list[float] = []  # the new terms' start days (the contract ends)
         start = a.contract_start
         churns = False
         for u in draws:
@@ -189,6 +199,8 @@ class CustomerSuccess(BookTeam):
                 break
             renewed.append(now)
             start = end
+            starts.append(start)
+        self.world.ledger.renewed_terms(a, starts)
         a.contract_start = start
         a.renewals += len(renewed)
         self.rec.renewed_terms(renewed, a.id, a.arr, self.sc.org.renewals)
@@ -212,13 +224,34 @@ class CustomerSuccess(BookTeam):
             return self.owner_split[-1][1]
         return self.renewal_owner_policy.for_account(isinstance(a.am, Worker))
 
+    def band(self, arr: float) -> AcvBand | None:
+        """The ACV band of an account of ARR ``arr`` (the highest ``min_arr`` it reaches)."""
+        found = None
+        for b in self.bands:
+            if arr >= b.min_arr:
+                found = b
+        return found
+
     def base_renewal_chance(self, a: Account) -> float:
-        """The account's renewal chance if its renewal is fully worked: health and segment.
-        An account not live by now has had no value yet: it counts at health 0 (at risk)."""
+        """The account's renewal chance if its renewal is fully worked: the health line, times
+        the segment's factor, times its ACV band's (money side of the model). An account not
+        live by now has had no value yet: it counts at health 0 (at risk).
+
+        The renewal odds are stated for a contract of ``customers.renewal.term_months``; a
+        contract of another term keeps the same chance of staying a customer per unit of time:
+        ``p ** (term / reference term)`` (a monthly contract renews 12 times a year, each
+        time with the twelfth root of the annual chance)."""
         r = self.sc.customers.renewal
         health = a.health if a.live_t <= self.env.now else 0.0  # NaN (not live) compares False
         p = r.p_at_zero_health + (r.p_at_full_health - r.p_at_zero_health) * health
-        return p * self.sc.segments[a.segment].renewal_rate_factor
+        p *= self.sc.segments[a.segment].renewal_rate_factor
+        if self.bands:
+            b = self.band(a.arr)
+            if b is not None:
+                p *= b.renewal_factor
+        if a.term != self.reference_term and a.term > 0 and p > 0:
+            p = min(1.0, p) ** (a.term / self.reference_term)  # the odds are per reference term
+        return p
 
     def effort_response(self, hours: float) -> float:
         """Share of the fully worked chance a renewal worked for ``hours`` reaches:
@@ -229,7 +262,7 @@ class CustomerSuccess(BookTeam):
         return r.unworked_factor + (1.0 - r.unworked_factor) * -math.expm1(-hours / r.save_hours)
 
     def renewal_probability(self, a: Account, hours: float) -> float:
-        """Base chance (health, segment) -> effort response (hours worked on it)."""
+        """Base chance (health, segment, ACV band, term) -> effort response (hours worked on it)."""
         p = self.base_renewal_chance(a) * self.effort_response(hours)
         return min(1.0, max(0.0, p))
 
@@ -249,8 +282,15 @@ class CustomerSuccess(BookTeam):
                 self.base.change_arr(a, CONTRACTION, -discount * a.arr)
                 a.health = max(0.0, a.health - press.health_cost)
             uc = self.streams.u(self.k_contract, a.id, a.renewals)
-            if uc < min(1.0, r.contraction_chance * (1.0 - a.health) / 0.2):
+            chance = r.contraction_chance * (1.0 - a.health) / 0.2
+            if self.bands:
+                b = self.band(a.arr)
+                if b is not None:
+                    chance *= b.contraction_factor
+            if uc < min(1.0, chance):
                 self.base.change_arr(a, CONTRACTION, -r.contraction_share * a.arr)
+            if a.contract is not None and a.contract.uplift > 0:  # list-price uplift at renewal
+                self.base.change_arr(a, UPLIFT, a.contract.uplift * a.arr)
             a.renewals += 1
             self.pay.credit_renewal(a, owner, worker)
             self.rec.renewal(now, a.id, True, before, a.arr, worked, owner, hours)
@@ -337,7 +377,14 @@ class CustomerSuccess(BookTeam):
         """Expansion signals this month, proportional to health; the owner works them."""
         if per_year <= 0:
             return
-        p = 1.0 - np.exp(-per_year * health / 12.0)
+        if self.bands:
+            arr = np.fromiter(map(_ARR, accs), dtype=float, count=len(accs))
+            factor = np.ones(len(accs))
+            for b in self.bands:  # ascending: the highest band reached wins
+                factor[arr >= b.min_arr] = b.expansion_factor
+            p = 1.0 - np.exp(-per_year * health * factor / 12.0)
+        else:
+            p = 1.0 - np.exp(-per_year * health / 12.0)
         u = self.streams.u_array(key, ids, month)
         for i in np.flatnonzero(u < p).tolist():
             a = accs[i]

@@ -3,6 +3,9 @@
 * **Marketing spend -> leads.** A channel's monthly budget buys ``budget / cost_per_lead``
   leads, arriving as a Poisson stream ``lag_days`` after the spend. Each lead goes to sales
   development (``sdr.submit(lead)``).
+* **Diminishing returns** (``cpl_elasticity``): a lead costs ``cost_per_lead x
+  (spend / reference)^elasticity``, so doubling a channel's spend buys ``2^(1 - e)`` times
+  the leads. **Reach** (``marketing.spend_per_marketer``): programmes need people to run them.
 * **Marketing volume bias** (``behaviour.marketing_volume_bias``): marketing measured on lead
   volume buys cheaper, lower-fit leads (see ``pay.py``).
 
@@ -48,6 +51,28 @@ class Marketing(TeamComponent):
             traits = world.lead_traits(codes["channel", name], ch.fit, ch.segment_mix, fit_factor)
             self.env.process(self._channel(name, ch, traits, ch.cost_per_lead * cost_factor))
 
+    def yield_factor(self, ch: Channel, month: int) -> float:
+        """Leads per unit of spend this month relative to ``1 / cost_per_lead``.
+
+        Diminishing returns: a lead costs ``cost_per_lead x (spend / reference)^elasticity``
+        (the reference is ``cpl_reference_budget``, default the month-0 budget), so leads grow
+        as ``spend^(1 - elasticity)``. Marketing's reach: the team runs at most
+        ``spend_per_marketer`` of programmes a month per person; of a larger total spend only
+        that share buys leads (headcount when the month's leads start)."""
+        spend = ch.budget_per_month * (1 + ch.budget_growth_per_month) ** month
+        factor = 1.0
+        ref = ch.cpl_reference_budget if ch.cpl_reference_budget is not None else ch.budget_per_month
+        if ch.cpl_elasticity > 0 and ref > 0 and spend > 0:
+            factor /= (spend / ref) ** ch.cpl_elasticity
+        per_marketer = self.sc.marketing.spend_per_marketer
+        if per_marketer is not None:
+            total = sum(c.budget_per_month * (1 + c.budget_growth_per_month) ** month
+                        for c in self.sc.marketing.channels.values())
+            reach = len(self.people) * per_marketer
+            if total > reach:
+                factor *= reach / total
+        return factor
+
     def _channel(self, name: str, ch: Channel, traits: LeadTraits, cost_per_lead: float) -> Process:
         """Poisson arrivals, piecewise constant by month of spend, shifted by the lag."""
         env = self.env
@@ -56,12 +81,15 @@ class Marketing(TeamComponent):
         seq = 0
         horizon, add = self.world.horizon, self.rec.leads.add
         submit = self.sdr.submit
+        spend_per_marketer = self.sc.marketing.spend_per_marketer
         for m in range(self.world.months):
             start = m * DAYS_PER_MONTH + ch.lag_days
             if start >= horizon:
                 return
             end = start + DAYS_PER_MONTH
             rate = ch.budget_per_month * (1 + ch.budget_growth_per_month) ** m / cost_per_lead / DAYS_PER_MONTH
+            if ch.cpl_elasticity > 0 or spend_per_marketer is not None:
+                rate *= self.yield_factor(ch, m)
             if rate <= 0:
                 continue
             t = start
