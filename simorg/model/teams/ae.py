@@ -59,11 +59,10 @@ class AE(TeamComponent):
         pp = self.sc.behaviour.pay_priority
         self.by_pay = WORK_PRIORITY.create("pay_per_day" if pp.responsiveness > 0 else "oldest_first",
                                            pp.responsiveness, pp.days_per_doubling).queue_key(world)
-        has_sdr = world.sdr.ever_staffed
-        self.queue: Pool = Pool(
+        self.queue: Pool = Pool(  # raw leads (no SDR employed) go stale; opportunities, tasks do not
             self.env, "ae", self.sc.org.lead_routing, priority=self.by_pay,
-            max_wait=None if has_sdr else self.sc.teams.sdr.max_lead_age_days,
-            expires=lambda item: isinstance(item, Lead))  # leads go stale, tasks do not
+            max_wait=self.sc.teams.sdr.max_lead_age_days,
+            expires=lambda item: isinstance(item, Lead) and item.first_touch != item.first_touch)
         self.pool = self.queue
         self.self_delivery = Sampler(cfg.self_delivery_days, self.streams.generator("ae.self_delivery"))
         self.hours_per_day = cfg.hours_per_month / DAYS_PER_MONTH
