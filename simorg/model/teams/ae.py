@@ -122,7 +122,7 @@ class AE(TeamComponent):
     def attainment_rows(self, horizon: float) -> list[tuple[int, float, float, bool]]:
         """Per AE who started: (id, bookings, ramped quota, initial) over the horizon."""
         return [
-            (w.id, sum(arr for t, arr in w.bookings if t <= horizon),
+            (w.id, sum(arr for t, arr in w.bookings if 0.0 <= t <= horizon),  # not the warm-up's
              self.cfg.quota_per_year * w.ramped_years(0.0, horizon), w.initial)
             for w in self.world.staff if w.role == "ae" and w.start < horizon
         ]
@@ -178,7 +178,7 @@ class AE(TeamComponent):
     def win_probability(self, lead: Lead, ae: Worker, support: float) -> float:
         team = self.cfg
         seg = self.sc.segments[lead.segment]
-        p = seg.win_rate * (1 + team.fit_win_effect * (lead.fit - 0.5)) * support
+        p = seg.win_rate * (1 + team.fit_win_effect * (lead.fit - 0.5)) * support * self.world.market.win_factor()
         p *= ae.productivity(self.env.now)
         if not ae.initial:
             p *= team.new_team_win_factor

@@ -1,7 +1,8 @@
 """Marketing: programme spend buys leads, channel by channel.
 
-* **Marketing spend -> leads.** A channel's monthly budget buys ``budget / cost_per_lead``
-  leads, arriving as a Poisson stream ``lag_days`` after the spend. Each lead goes to sales
+* **Marketing spend -> leads.** A channel's monthly budget (by plan, steps and growth, or by
+  its budget rule: decisions.py) buys ``budget / cost_per_lead`` leads, arriving as a Poisson
+  stream ``lag_days`` after the spend (fewer in a finite market: ``market.size``). Each lead goes to sales
   development (``sdr.submit(lead)``).
 * **Marketing volume bias** (``behaviour.marketing_volume_bias``): marketing measured on lead
   volume buys cheaper, lower-fit leads (see ``pay.py``).
@@ -41,8 +42,8 @@ class Marketing(TeamComponent):
         codes = world.source_codes
         for name in sorted(channels):  # by name: the file's order of channels changes nothing
             ch = channels[name]
-            for m in range(world.months):
-                spend = ch.budget_per_month * (1 + ch.budget_growth_per_month) ** m
+            for m in range(world.months if ch.budget_rule is None else 0):  # a rule's spend: decisions.py
+                spend = ch.planned_budget(m)
                 if spend > 0:
                     self.rec.cost(m * DAYS_PER_MONTH, "marketing", MARKETING_SPEND, spend)
             traits = world.lead_traits(codes["channel", name], ch.fit, ch.segment_mix, fit_factor)
@@ -56,12 +57,15 @@ class Marketing(TeamComponent):
         seq = 0
         horizon, add = self.world.horizon, self.rec.leads.add
         submit = self.sdr.submit
-        for m in range(self.world.months):
+        budget, market = self.world.decisions.budget, self.world.market
+        for m in range(-self.world.warm_months, self.world.months):  # from the warm-up's start
             start = m * DAYS_PER_MONTH + ch.lag_days
             if start >= horizon:
                 return
             end = start + DAYS_PER_MONTH
-            rate = ch.budget_per_month * (1 + ch.budget_growth_per_month) ** m / cost_per_lead / DAYS_PER_MONTH
+            if start > env.now:
+                yield env.timeout(start - env.now)  # the budget is read when its leads start
+            rate = budget(name, ch, m) * market.reach() / cost_per_lead / DAYS_PER_MONTH
             if rate <= 0:
                 continue
             t = start
