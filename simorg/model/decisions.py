@@ -258,8 +258,9 @@ class MarketResponse:
         world = self.world
         env = world.env
         rf = self.cfg.referrals
-        traits = world.lead_traits(code, rf.fit, rf.segment_mix or {s: 1.0 / len(world.sc.segments)
-                                                                    for s in world.sc.segments})
+        mix = rf.segment_mix or {s: 1.0 for s in world.sc.segments}
+        total = sum(mix.values())
+        traits = world.lead_traits(code, rf.fit, {s: v / total for s, v in mix.items()})
         gen = world.streams.generator("arrivals.referrals")
         submit = world.sdr.submit
         add = world.rec.leads.add

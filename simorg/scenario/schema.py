@@ -744,7 +744,7 @@ class Referrals(Strict):
     per_account_per_year: float = Field(default=0.0, ge=0, le=12, description="leads a healthy account refers per year (0 = off)")
     healthy_at: Share = Field(default=0.7, description="an account at or above this health refers")
     fit: Fraction = Field(default=Constant(value=0.6), description="fit of referred leads (0-1)")
-    segment_mix: dict[str, Share] = Field(default_factory=dict, description="referred leads by segment (default: even)")
+    segment_mix: Mix = Field(default_factory=dict, description="referred leads by segment (default: equal shares)")
 
 
 class Market(Strict):
