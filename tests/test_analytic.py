@@ -26,6 +26,7 @@ def sdr_queue_scenario(lam_per_day: float, mean_work: float, sdrs: int, months: 
     cost_per_lead = 100.0
     return scenario({
         "horizon_months": months,
+        "warm_start": {"months": 0},  # the arithmetic starts from an empty system at t = 0
         "marketing": {"channels": {
             "web": {"budget_per_month": lam_per_day * DAYS_PER_MONTH * cost_per_lead,
                     "budget_growth_per_month": 0.0, "cost_per_lead": cost_per_lead, "lag_days": 0,
@@ -56,6 +57,7 @@ def churn_only_scenario(p_renew: float, n0: int, months: int):
     """An installed base with no sales and a constant renewal chance, whatever the health."""
     return scenario({
         "horizon_months": months,
+        "warm_start": {"months": 0},  # the arithmetic starts from an empty system at t = 0
         "marketing": {"channels": {
             name: {"budget_per_month": 0.0} for name in ("web", "events")}},
         "teams": {"ae": {"self_source_per_month": 0},
@@ -94,6 +96,7 @@ def test_installed_base_obeys_littles_law():
     instant = 1e-4  # a bare number is a constant distribution
     sc = scenario({
         "horizon_months": months,
+        "warm_start": {"months": 0},  # the arithmetic starts from an empty system at t = 0
         "segments": {s: {"win_rate": 1.0, "cycle_days": instant, "onboarding_days": instant,
                          "renewal_rate_factor": 1.0} for s in ("smb", "mid", "ent")},
         "marketing": {"channels": {

@@ -83,6 +83,9 @@ def test_adding_a_channel_keeps_the_other_channels_leads():
     b = simulate(Scenario.model_validate(extra), 1).records.leads
     assert (b["channel"] == "aaa_webinars").sum() > 100
     for channel in ("web", "events"):
-        ia, ib = a["channel"] == channel, b["channel"] == channel
+        # leads of the warm-up stay in the records only if decided from month 0 on, which
+        # depends on the queues the new channel changes: compare the leads of the run itself
+        ia = (a["channel"] == channel) & (a["created"] >= 0)
+        ib = (b["channel"] == channel) & (b["created"] >= 0)
         for col in ("id", "segment", "fit", "acv", "created"):
             assert np.array_equal(a[col][ia], b[col][ib]), (channel, col)

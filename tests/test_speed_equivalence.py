@@ -7,8 +7,9 @@
   1730459's, with the record digests and five more cases; re-recorded once more at commit 0372e95,
   where common random numbers became keyed by names instead of YAML positions, issue 12; and
   re-recorded at the commit after 'time' branch's mechanism commits, where people's time
-  became the capacity and renewal odds respond to the hours worked, issue 14), must
-  come out bit-identical. The
+  became the capacity and renewal odds respond to the hours worked, issue 14; and
+  re-recorded for issue 16, whose warm start runs four months before month 0 and whose lead
+  desk sends leads to AEs while no SDR is employed), must come out bit-identical. The
   cases cover each code path the optimizations touched: SDR and AE queues served by
   callbacks, presales waits, AE self-delivery, implementation, renewals worked by AEs,
   account managers, segment pods, round-robin routing, AEs working leads without SDRs and

@@ -149,6 +149,10 @@ def monthly_series(records: Records, scenario: Scenario) -> dict[str, np.ndarray
         out[f"queue_wait_days_{role}"] = np.divide(wsum, wcnt, out=np.zeros(months), where=wcnt > 0)
     for key in sorted(records.hours):  # hours given per month by role and kind of work
         out[f"hours_{key}"] = np.asarray(records.hours[key], dtype=float)
+    # rules' decisions and the state they read (decision_target_<role>, decision_state_<role>,
+    # decision_budget_<channel>, market_*, referral_accounts): simorg/model/decisions.py
+    for name, values in getattr(records, "decisions", {}).items():
+        out[name] = np.asarray(values, dtype=float)
     out.update(money_series(records, scenario))
     return out
 

@@ -98,6 +98,8 @@ class Records:
     """Hours given per month, by ``<role>_<work>`` (e.g. ``ae_renewal``, ``csm_touch``)."""
     ledger: dict[str, np.ndarray] = field(default_factory=dict)
     """Every movement of money (see :mod:`simorg.model.ledger`); filled after the run."""
+    decisions: dict[str, np.ndarray] = field(default_factory=dict)
+    """Rules' decisions and the state they read, one value per month (decisions.py)."""
 
 
 ARR_COLUMNS = ("t", "account", "kind", "delta")
@@ -211,7 +213,8 @@ class Recorder:
         m_days = 365.25 / 12
         last = self.months - 1
         if t1 <= t0:
-            row[min(last, max(0, int(t0 / m_days)))] += hours
+            if t0 >= 0:  # hours of the warm-up (before month 0) are not the run's
+                row[min(last, int(t0 / m_days))] += hours
             return
         rate = hours / (t1 - t0)
         m0, m1 = max(0, int(t0 / m_days)), min(last, int(t1 / m_days))

@@ -20,7 +20,8 @@ import simpy
 from ..scenario.distributions import Distribution
 from ..scenario.schema import Scenario
 from .accounts import InstalledBase
-from .entities import OPEN, STALE, Account
+from .decisions import Decisions, MarketResponse
+from .entities import LOST, OPEN, STALE, WON, Account
 from .ledger import Ledger
 from .pay import CompPlan
 from .pools import DAYS_PER_MONTH, Worker
@@ -50,7 +51,9 @@ class World:
     def __init__(self, scenario: Scenario, seed: int):
         self.sc = scenario
         self.seed = seed
-        self.env = simpy.Environment()
+        # warm start: the run begins warm_months before month 0 (records before 0 not counted)
+        self.warm_months = scenario.warm_start.months
+        self.env = simpy.Environment(initial_time=-self.warm_months * DAYS_PER_MONTH)
         self.streams = RandomStreams(seed)
         self.rec = Recorder()
         self.ledger = Ledger(scenario, self.streams, self.rec)
@@ -61,8 +64,10 @@ class World:
         self.departures: dict[str, int] = defaultdict(int)
         self.traits_by_code: dict[int, LeadTraits] = {}  # a lead's traits: see traits.py
         self.k_attrition = self.streams.key("people.attrition")
+        self.refers = scenario.market.referrals.per_account_per_year > 0
         self.source_codes = source_codes([("channel", n) for n in scenario.marketing.channels]
-                                         + [("partner", n) for n in scenario.partners])
+                                         + [("partner", n) for n in scenario.partners]
+                                         + ([("referral", "referrals")] if self.refers else []))
 
         teams = scenario.teams
         self.pay = CompPlan(self)
@@ -82,6 +87,8 @@ class World:
         for team in self.teams.values():
             team.wire()
         self.partners.wire()
+        self.decisions = Decisions(self)
+        self.market = MarketResponse(self)
 
     # ---- what work priority policies read (policies.priority.PriorityContext)
     def now(self) -> float:
@@ -116,7 +123,7 @@ class World:
         for team in self.teams.values():
             if team.cfg is not None:
                 for _ in range(team.cfg.headcount):
-                    team.hire(0.0, True)
+                    team.hire(self.env.now, True)  # at the warm-up's start, fully ramped
 
     def _initial_customers(self) -> None:
         init = self.sc.customers.initial
@@ -136,10 +143,11 @@ class World:
             seg = seg_names[seg_idx[i]]
             arr = float(self.sc.segments[seg].acv.ppf(u_acv[i]))
             health = float(np.clip(init.health.ppf(u_health[i]), 0.0, 1.0))
-            a = Account(int(ids[i]), seg, arr, 0.0, "y0", health, True)
-            a.live_t = 0.0
+            now = self.env.now  # the warm-up's start (0 without one)
+            a = Account(int(ids[i]), seg, arr, now, "y0", health, True)
+            a.live_t = now
             self.ledger.assign_contract(a)
-            a.contract_start = -u_age[i] * a.term  # contracts spread over the past term
+            a.contract_start = now - u_age[i] * a.term  # contracts spread over the past term
             self.base.sign(a, INITIAL)
             self.csm.assign_csm(a)
 
@@ -166,6 +174,18 @@ class World:
                 self.rec.pool_rows.setdefault(team.role, []).append(team.pool.snapshot())
             for team in self.teams.values():
                 self.rec.headcount_rows.setdefault(team.role, []).append(len(team.people))
+
+    def _month_zero(self) -> Process:
+        """Month 0 after the warm-up: what the run counts starts here (ARR at start; queue
+        waits of the warm-up forgotten; occupancy integrals start at 0 by themselves)."""
+        yield self.env.timeout(-self.env.now)
+        self.initial_arr = self.base.arr_total
+        for a in self.base.accounts:  # customers won in the warm-up are the starting base
+            a.initial = True
+        for team in self.teams.values():
+            if team.pool is not None:
+                team.pool.wait_sum = 0.0
+                team.pool.wait_count = 0
 
     def _close_stale_leads(self) -> None:
         """Leads still waiting for a first touch past their shelf life at the horizon are stale."""
@@ -194,7 +214,15 @@ class World:
     def _run(self) -> Records:
         self._initial_staff()
         self._initial_customers()
-        initial_arr = self.base.arr_total
+        self.initial_arr = self.base.arr_total
+        if self.warm_months > 0:
+            self.env.process(self._month_zero())
+        if self.market.delay_on:
+            self.env.process(self.market.monthly(-self.warm_months))
+        if self.decisions.budget_rules or self.decisions.hiring or self.sc.marketing.channels:
+            self.env.process(self.decisions.monthly())
+        if self.refers:
+            self.env.process(self.market.referrals(-self.warm_months, self.source_codes["referral", "referrals"]))
         self.marketing.start()
         self.partners.start()
         self.env.process(self._people())
@@ -212,7 +240,14 @@ class World:
         records = self.rec.finalize(
             horizon_days=self.horizon, months=self.months, accounts=self.base.accounts,
             staff=self.staff, attainment_rows=self.ae.attainment_rows(self.horizon),
-            initial_arr=initial_arr,
+            initial_arr=self.initial_arr,
         )
         records.ledger = self.ledger.close(records)
+        records.decisions = {k: np.asarray(v, dtype=float) for k, v in self.decisions.rows.items()}
+        if self.warm_months > 0:  # warm-up leads count only as opportunities decided from month 0
+            ld = records.leads
+            if len(ld["id"]):
+                decided = (ld["state"] == WON) | (ld["state"] == LOST)
+                keep = (ld["created"] >= 0.0) | (decided & (ld["closed_t"] >= 0.0))
+                records.leads = {k: v[keep] for k, v in ld.items()}
         return records

@@ -20,6 +20,7 @@ from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from .data import Results, mean_ci
 from .explain import ROLE_LABELS, fmt_money, fmt_value
+from .figures_decisions import fig_decisions  # noqa: E402  (after the style imports)
 from .money import fig_cash_fan
 from .style import (
     BRIDGE_COLORS,
@@ -398,7 +399,7 @@ def fig_quota(res: Results, scenario: str) -> FigureOut | None:
 
 
 RUN_FIGURES = (fig_arr_fan, fig_arr_bridge, fig_cash_fan, fig_funnel, fig_headcount_cost, fig_utilization,
-               fig_cohorts, fig_quota)
+               fig_cohorts, fig_quota, fig_decisions)
 """Every figure of one scenario, in report order."""
 
 

@@ -27,6 +27,8 @@ from pydantic import (
 )
 
 from ..model.policies import EXPANSION_OWNERS, LEAD_ROUTING, RENEWAL_OWNERS, WORK_PRIORITY
+from ..model.policies.budget import BUDGET_RULES
+from ..model.policies.hiring import HIRING_RULES
 from .distributions import Constant, Distribution, Support, parse_distribution
 
 ROLES = ("sdr", "ae", "presales", "implementation", "csm")
@@ -206,6 +208,26 @@ class Segment(Strict):
         return self
 
 
+class BudgetStep(Strict):
+    month: int = Field(ge=0, description="from this month on (0 = start)")
+    budget_per_month: Money = Field(description="programme spend per month from that month (currency/month)")
+
+
+class BudgetRuleConfig(Strict):
+    """A channel's budget set each month from the company's state (docs/model.md, "Budget rules")."""
+
+    rule: BUDGET_RULES.literal() = Field(description="what the budget is a share of")  # type: ignore[valid-type]
+    share: float = Field(ge=0, le=10, description="the share (fraction)")
+    trailing_months: float = Field(default=3.0, gt=0, le=24, description="months of trailing new ARR the rule reads")
+    min: Money = Field(default=0.0, description="lowest budget (currency/month)")
+    max: Money | None = Field(default=None, description="highest budget (currency/month)")
+    cap_payback_months: float | None = Field(
+        default=None, gt=0, le=120,
+        description="hold the budget under what trailing new ARR pays back in this many months of gross margin "
+        "(with the sales and marketing salaries): a CAC-payback cap",
+    )
+
+
 class Channel(Strict):
     """A marketing channel: money in, leads out after a lag, each lead with a fit drawn here."""
 
@@ -227,6 +249,22 @@ class Channel(Strict):
                     "(0 = constant cost per lead)")
     cpl_reference_budget: Money | None = Field(
         default=None, description="monthly spend at which a lead costs cost_per_lead (default budget_per_month)")
+    budget_plan: list[BudgetStep] = Field(
+        default_factory=list,
+        description="budget steps by month; growth compounds from the step's month",
+    )
+    budget_rule: BudgetRuleConfig | None = Field(
+        default=None, description="set the budget from the company's state each month (replaces the plan from month 0)"
+    )
+
+    def planned_budget(self, month: int) -> float:
+        """The budget by plan at ``month``: the step in force (else ``budget_per_month``),
+        grown by ``budget_growth_per_month`` since that step."""
+        base, since = self.budget_per_month, 0
+        for step in sorted(self.budget_plan, key=lambda st: st.month):
+            if step.month <= month:
+                base, since = step.budget_per_month, step.month
+        return base * (1 + self.budget_growth_per_month) ** (month - since)
 
     @model_validator(mode="after")
     def _mix_sums_to_one(self) -> Channel:
@@ -277,6 +315,37 @@ class HirePlanStep(Strict):
     headcount: int = Field(ge=0, le=100000, description="target headcount from that month")
 
 
+class HiringRuleConfig(Strict):
+    """A team's target headcount from the company's state (docs/model.md, "Hiring rules")."""
+
+    rule: HIRING_RULES.literal() = Field(description="what the rule reads")  # type: ignore[valid-type]
+    per: float = Field(
+        default=1.0, gt=0,
+        description="ratio: people per person of `of`; accounts/ARR/opportunities/new ARR per person: that amount",
+    )
+    of: Literal[STAFF_ROLES] | None = Field(default=None, description="ratio: the team counted")  # type: ignore[valid-type]
+    target_days: float = Field(
+        default=60.0, ge=0,
+        description="backlog: target time to value; delivery_delay: the delivery-delay goal (days)",
+    )
+    goal_drift_months: float | None = Field(
+        default=None, gt=0, le=240,
+        description="delivery_delay: the goal drifts toward the delay achieved, over this many months "
+        "(Forrester's eroding goal); none: the goal is fixed",
+    )
+    smoothing_months: float = Field(default=3.0, ge=0, le=24, description="exponential smoothing of the state read (months)")
+    min: int = Field(default=0, ge=0, le=100000, description="never target fewer people")
+    max: int = Field(default=100000, ge=0, le=100000, description="never target more people")
+
+    @model_validator(mode="after")
+    def _ratio_names_a_team(self) -> HiringRuleConfig:
+        if self.rule == "ratio" and self.of is None:
+            raise ValueError("a ratio rule needs `of`: the team it is a ratio to")
+        if self.max < self.min:
+            raise ValueError(f"max ({self.max}) is below min ({self.min})")
+        return self
+
+
 class Team(Strict):
     """One role's people: how many, how they ramp, what they cost, how often they leave."""
 
@@ -296,6 +365,9 @@ class Team(Strict):
         default=1, ge=1, le=10000,
         description="work items one person handles at once (SDR leads, AE open opportunities, presales deals, "
         "implementation projects, CSM accounts in book)",
+    )
+    rule: HiringRuleConfig | None = Field(
+        default=None, description="hire toward a target read from the company's state each month (the plan is a floor)"
     )
 
     def target_at(self, month: float) -> int:
@@ -772,6 +844,52 @@ class AcvBand(Strict):
     contraction_factor: float = Field(default=1.0, ge=0, le=5, description="multiplies the contraction chance at renewal")
 
 
+# --------------------------------------------------------------------------- the market's response
+class DeliveryDelayResponse(Strict):
+    """The market hears how long delivery takes and buys less (Forrester 1968)."""
+
+    enabled: bool = Field(default=True, description="false: the delivery delay changes nothing")
+    reference_days: float = Field(
+        default=120.0, ge=0, description="delivery delay buyers accept without penalty (days)"
+    )
+    scale_days: float = Field(default=90.0, gt=0, description="each scale_days beyond the reference cuts the excess effect by e (days)")
+    floor: Share = Field(default=0.2, description="win and qualify multiplier at a very long delay")
+    perception_months: float = Field(default=3.0, ge=0, le=24, description="months over which the market perceives the delay")
+    lead_conversion: bool = Field(
+        default=False,
+        description="the delay also lowers the chance a lead qualifies (off: one sales-effectiveness factor, as Forrester's)",
+    )
+
+
+class Referrals(Strict):
+    """Healthy customers refer new leads (word of mouth)."""
+
+    per_account_per_year: float = Field(default=0.0, ge=0, le=12, description="leads a healthy account refers per year (0 = off)")
+    healthy_at: Share = Field(default=0.7, description="an account at or above this health refers")
+    fit: Fraction = Field(default=Constant(value=0.6), description="fit of referred leads (0-1)")
+    segment_mix: Mix = Field(default_factory=dict, description="referred leads by segment (default: equal shares)")
+
+
+class Market(Strict):
+    """How the market responds to the company (docs/model.md, "The market responds")."""
+
+    delivery_delay: DeliveryDelayResponse = Field(default_factory=DeliveryDelayResponse)
+    referrals: Referrals = Field(default_factory=Referrals)
+    size: int | None = Field(
+        default=None, ge=1, le=10_000_000,
+        description="target accounts in the market: leads fall with the share already customers (none: unlimited)",
+    )
+
+
+class WarmStart(Strict):
+    """Month 0 starts in steady state: a warm-up simulated before month 0 and not counted."""
+
+    months: int = Field(
+        default=4, ge=0, le=24,
+        description="months simulated before month 0 with the starting headcount and budgets (0: an empty pipeline)",
+    )
+
+
 # --------------------------------------------------------------------------- scenario
 class Scenario(Strict):
     """A whole go-to-market organization and its market, over a horizon."""
@@ -801,6 +919,10 @@ class Scenario(Strict):
                                      f"{self.horizon_months}")
         return self
 
+
+    market: Market = Field(default_factory=Market)
+    warm_start: WarmStart = Field(default_factory=WarmStart)
+
     @model_validator(mode="after")
     def _owners_staffed(self) -> Scenario:
         org, teams = self.org, self.teams
@@ -828,6 +950,7 @@ class Scenario(Strict):
         mixes.append(("teams.ae.self_source_segment_mix", self.teams.ae.self_source_segment_mix))
         mixes.append(("customers.initial.segment_mix", self.customers.initial.segment_mix))
         mixes.append(("org.pods", self.org.pods))
+        mixes.append(("market.referrals.segment_mix", self.market.referrals.segment_mix))
         for where, mix in mixes:
             unknown = set(mix) - known
             if unknown:

@@ -59,11 +59,10 @@ class AE(TeamComponent):
         pp = self.sc.behaviour.pay_priority
         self.by_pay = WORK_PRIORITY.create("pay_per_day" if pp.responsiveness > 0 else "oldest_first",
                                            pp.responsiveness, pp.days_per_doubling).queue_key(world)
-        has_sdr = world.sdr.ever_staffed
-        self.queue: Pool = Pool(
+        self.queue: Pool = Pool(  # raw leads (no SDR employed) go stale; opportunities, tasks do not
             self.env, "ae", self.sc.org.lead_routing, priority=self.by_pay,
-            max_wait=None if has_sdr else self.sc.teams.sdr.max_lead_age_days,
-            expires=lambda item: isinstance(item, Lead))  # leads go stale, tasks do not
+            max_wait=self.sc.teams.sdr.max_lead_age_days,
+            expires=lambda item: isinstance(item, Lead) and item.first_touch != item.first_touch)
         self.pool = self.queue
         self.self_delivery = Sampler(cfg.self_delivery_days, self.streams.generator("ae.self_delivery"))
         self.hours_per_day = cfg.hours_per_month / DAYS_PER_MONTH
@@ -123,7 +122,7 @@ class AE(TeamComponent):
     def attainment_rows(self, horizon: float) -> list[tuple[int, float, float, bool]]:
         """Per AE who started: (id, bookings, ramped quota, initial) over the horizon."""
         return [
-            (w.id, sum(arr for t, arr in w.bookings if t <= horizon),
+            (w.id, sum(arr for t, arr in w.bookings if 0.0 <= t <= horizon),  # not the warm-up's
              self.cfg.quota_per_year * w.ramped_years(0.0, horizon), w.initial)
             for w in self.world.staff if w.role == "ae" and w.start < horizon
         ]
@@ -179,7 +178,7 @@ class AE(TeamComponent):
     def win_probability(self, lead: Lead, ae: Worker, support: float) -> float:
         team = self.cfg
         seg = self.sc.segments[lead.segment]
-        p = seg.win_rate * (1 + team.fit_win_effect * (lead.fit - 0.5)) * support
+        p = seg.win_rate * (1 + team.fit_win_effect * (lead.fit - 0.5)) * support * self.world.market.win_factor()
         p *= ae.productivity(self.env.now)
         if not ae.initial:
             p *= team.new_team_win_factor

@@ -6,7 +6,8 @@ Once a month the world asks every team for its HR step (:meth:`TeamComponent.hr_
 * **Attrition.** Each person leaves with probability ``1 - exp(-hazard / 12)``, ``hazard``
   being ``attrition_per_year`` (AEs far below quota leave more often: see ``ae.py``). The
   leaver takes no new work; work in hand finishes.
-* **Hiring.** The team hires toward the plan's target ``hiring_lead_days`` ahead, so people
+* **Hiring.** The team hires toward the plan's target (or its hiring rule's: decisions.py)
+  ``hiring_lead_days`` ahead, so people
   start when they are needed; each hire costs ``recruiting_cost``. With ``backfill`` off, a
   leaver lowers the target for good.
 * **Ramp.** A new hire works at ``ramp_start`` of full productivity, rising linearly to full
@@ -129,7 +130,7 @@ class TeamComponent:
         if month > 0 and team.attrition_per_year > 0:
             self._attrition(team, month)
         look_ahead = month + team.hiring_lead_days / DAYS_PER_MONTH
-        target = team.target_at(look_ahead) - self.unbackfilled
+        target = self.world.decisions.headcount_target(self, month, team.target_at(look_ahead)) - self.unbackfilled
         need = target - len(self.people) - self.pending
         for _ in range(max(0, need)):
             if team.recruiting_cost > 0:

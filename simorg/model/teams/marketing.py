@@ -1,7 +1,8 @@
 """Marketing: programme spend buys leads, channel by channel.
 
-* **Marketing spend -> leads.** A channel's monthly budget buys ``budget / cost_per_lead``
-  leads, arriving as a Poisson stream ``lag_days`` after the spend. Each lead goes to sales
+* **Marketing spend -> leads.** A channel's monthly budget (by plan, steps and growth, or by
+  its budget rule: decisions.py) buys ``budget / cost_per_lead`` leads, arriving as a Poisson
+  stream ``lag_days`` after the spend (fewer in a finite market: ``market.size``). Each lead goes to sales
   development (``sdr.submit(lead)``).
 * **Diminishing returns** (``cpl_elasticity``): a lead costs ``cost_per_lead x
   (spend / reference)^elasticity``, so doubling a channel's spend buys ``2^(1 - e)`` times
@@ -44,14 +45,14 @@ class Marketing(TeamComponent):
         codes = world.source_codes
         for name in sorted(channels):  # by name: the file's order of channels changes nothing
             ch = channels[name]
-            for m in range(world.months):
-                spend = ch.budget_per_month * (1 + ch.budget_growth_per_month) ** m
+            for m in range(world.months if ch.budget_rule is None else 0):  # a rule's spend: decisions.py
+                spend = ch.planned_budget(m)
                 if spend > 0:
                     self.rec.cost(m * DAYS_PER_MONTH, "marketing", MARKETING_SPEND, spend)
             traits = world.lead_traits(codes["channel", name], ch.fit, ch.segment_mix, fit_factor)
             self.env.process(self._channel(name, ch, traits, ch.cost_per_lead * cost_factor))
 
-    def yield_factor(self, ch: Channel, month: int) -> float:
+    def yield_factor(self, ch: Channel, month: int, spend: float | None = None) -> float:
         """Leads per unit of spend this month relative to ``1 / cost_per_lead``.
 
         Diminishing returns: a lead costs ``cost_per_lead x (spend / reference)^elasticity``
@@ -59,15 +60,15 @@ class Marketing(TeamComponent):
         as ``spend^(1 - elasticity)``. Marketing's reach: the team runs at most
         ``spend_per_marketer`` of programmes a month per person; of a larger total spend only
         that share buys leads (headcount when the month's leads start)."""
-        spend = ch.budget_per_month * (1 + ch.budget_growth_per_month) ** month
+        if spend is None:  # the plan's spend (a budget rule passes the month's decided spend)
+            spend = ch.planned_budget(month)
         factor = 1.0
         ref = ch.cpl_reference_budget if ch.cpl_reference_budget is not None else ch.budget_per_month
         if ch.cpl_elasticity > 0 and ref > 0 and spend > 0:
             factor /= (spend / ref) ** ch.cpl_elasticity
         per_marketer = self.sc.marketing.spend_per_marketer
         if per_marketer is not None:
-            total = sum(c.budget_per_month * (1 + c.budget_growth_per_month) ** month
-                        for c in self.sc.marketing.channels.values())
+            total = sum(c.planned_budget(month) for c in self.sc.marketing.channels.values())
             reach = len(self.people) * per_marketer
             if total > reach:
                 factor *= reach / total
@@ -82,14 +83,18 @@ class Marketing(TeamComponent):
         horizon, add = self.world.horizon, self.rec.leads.add
         submit = self.sdr.submit
         spend_per_marketer = self.sc.marketing.spend_per_marketer
-        for m in range(self.world.months):
+        budget, market = self.world.decisions.budget, self.world.market
+        for m in range(-self.world.warm_months, self.world.months):  # from the warm-up's start
             start = m * DAYS_PER_MONTH + ch.lag_days
             if start >= horizon:
                 return
             end = start + DAYS_PER_MONTH
-            rate = ch.budget_per_month * (1 + ch.budget_growth_per_month) ** m / cost_per_lead / DAYS_PER_MONTH
+            if start > env.now:
+                yield env.timeout(start - env.now)  # the budget is read when its leads start
+            spend = budget(name, ch, m)
+            rate = spend * market.reach() / cost_per_lead / DAYS_PER_MONTH
             if ch.cpl_elasticity > 0 or spend_per_marketer is not None:
-                rate *= self.yield_factor(ch, m)
+                rate *= self.yield_factor(ch, m, spend)
             if rate <= 0:
                 continue
             t = start

@@ -8,7 +8,10 @@
 * **SDR bar lowering** (``behaviour.sdr_bar_lowering``): SDRs paid per qualified lead pass a
   share of would-be rejects, whose fit is only ``fit_factor`` of what it seemed.
 
-Without an SDR team the AEs work leads in their own slots (the lead desk is the AE pool).
+The lead desk is the team that exists now: while at least one SDR is employed, leads go to the
+SDR queue; while none is (before the first SDR starts, or after the last one left), to the AE
+queue, where AEs work them in their own slots. A plan that hires SDRs later no longer sends
+every lead to an SDR queue nobody works.
 A lead is not a process: the pool calls :meth:`SDR._touched` when someone takes it, and the
 end of the work is a timeout that calls :meth:`SDR._worked` (two events per lead).
 """
@@ -50,20 +53,27 @@ class SDR(TeamComponent):
 
     def wire(self) -> None:
         self.ae: AE = self.world.ae
-        # With an SDR team, SDRs work leads; without one, AEs work them in their own slots.
-        self.desk: Pool = self.own_queue if self.ever_staffed else self.ae.queue
         self.extra = self.world.pay.sdr_extra_qualify() if self.ever_staffed else 0.0
-        self._submit = self.desk.submit
+        self._sdr_submit = self.own_queue.submit
+        self._ae_submit = self.ae.queue.submit
+
+    @property
+    def desk(self) -> Pool:
+        """The queue a new lead joins: the SDRs' while an SDR is employed, else the AEs'."""
+        return self.own_queue if self.people else self.ae.queue
 
     def submit(self, lead: Lead) -> None:
-        """A new marketing lead joins the desk's queue."""
-        self._submit(lead, self._touched)
+        """A new marketing lead joins the desk's queue (SDRs if any is employed, else AEs)."""
+        if self.people:
+            self._sdr_submit(lead, self._touched)
+        else:
+            self._ae_submit(lead, self._touched)
 
     def qualify_probability(self, lead: Lead, wait_days: float) -> float:
         """Chance the lead qualifies after waiting ``wait_days`` for its first touch."""
         floor, half_life, rate = self.qualify_params
         decay = floor + (1 - floor) * 0.5 ** (wait_days * 24.0 / half_life)
-        return min(1.0, rate * (0.5 + lead.fit) * decay)
+        return min(1.0, rate * (0.5 + lead.fit) * decay * self.world.market.qualify_factor())
 
     def _touched(self, lead: Lead, w: Worker | None) -> None:
         """Someone takes the lead (``None``: nobody touched it within its shelf life)."""
@@ -82,9 +92,10 @@ class SDR(TeamComponent):
         """The first touch is done: the lead qualifies or not."""
         lead, w = done.value  # type: ignore[misc]  # simpy types a value as Optional
         env = self.env
-        desk = self.desk
+        by_sdr = w.role == "sdr"
+        desk = self.own_queue if by_sdr else self.ae.queue
         p = self.qualify_probability(lead, lead.first_touch - lead.created)
-        extra = self.extra
+        extra = self.extra if by_sdr else 0.0
         if lead.u_qualify >= p + extra * (1.0 - p):
             desk.release(w)
             lead.state, lead.closed_t = DISQUALIFIED, env.now
@@ -93,7 +104,7 @@ class SDR(TeamComponent):
         if lead.u_qualify >= p:  # passed below the bar: the fit was not really there
             lead.fit *= self.sc.behaviour.sdr_bar_lowering.fit_factor
         lead.qualified_t = env.now
-        if self.ever_staffed:
+        if by_sdr:
             if self.cfg.pay_per_qualified > 0:
                 self.rec.cost(env.now, "sdr", COMMISSION, self.cfg.pay_per_qualified)
             desk.release(w)
