@@ -255,6 +255,13 @@ class Ledger:
         if not rows:
             return {n: np.array([]) for n in LEDGER_COLUMNS}
         out = {n: np.concatenate([r[i] for r in rows]) for i, n in enumerate(LEDGER_COLUMNS)}
+        # A warm start simulates months before month 0 and discards them: money that moved
+        # before month 0 is in the starting cash. What was invoiced or incurred then and is
+        # paid from month 0 on (receivables, salaries paid in arrears) stays: that cash moves
+        # inside the horizon.
+        keep = out["cash_t"] >= 0.0
+        if not keep.all():
+            out = {n: v[keep] for n, v in out.items()}
         out["kind"] = out["kind"].astype(str)
         out["party"] = out["party"].astype(str)
         self.cols = tuple([] for _ in LEDGER_COLUMNS)
