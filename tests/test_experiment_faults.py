@@ -254,13 +254,18 @@ def _children(pid: int) -> list[int]:
         return []
 
 
+def _long_run(out: Path, pipe: int) -> subprocess.Popen:
+    """`simorg run` of 400 short baseline replications on 2 workers, into ``out``."""
+    cmd = [sys.executable, "-m", "simorg", "run", str(ROOT / "scenarios" / "baseline.yaml"),
+           "--set", "horizon_months=6", "--reps", "400", "--workers", "2", "-q", "--out", str(out)]
+    return subprocess.Popen(cmd, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                            stdout=pipe, stderr=pipe, text=True)
+
+
 def test_sigterm_ends_the_workers_and_keeps_what_finished(tmp_path: Path) -> None:
     psutil = pytest.importorskip("psutil")
     out = tmp_path / "out"
-    cmd = [sys.executable, "-m", "simorg", "run", str(ROOT / "scenarios" / "baseline.yaml"),
-           "--set", "horizon_months=6", "--reps", "400", "--workers", "2", "-q", "--out", str(out)]
-    proc = subprocess.Popen(cmd, env={**os.environ, "PYTHONPATH": str(ROOT)},
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = _long_run(out, subprocess.PIPE)
     children: set[int] = set()
     for _ in range(3000):  # until a few replications are stored (or the run ends)
         children.update(_children(proc.pid))
@@ -289,10 +294,7 @@ def test_workers_of_a_parent_killed_with_sigkill_end_too(tmp_path: Path) -> None
     """SIGKILL cannot be caught: the pool workers notice their parent is gone and end."""
     psutil = pytest.importorskip("psutil")
     out = tmp_path / "out"
-    cmd = [sys.executable, "-m", "simorg", "run", str(ROOT / "scenarios" / "baseline.yaml"),
-           "--set", "horizon_months=6", "--reps", "400", "--workers", "2", "-q", "--out", str(out)]
-    proc = subprocess.Popen(cmd, env={**os.environ, "PYTHONPATH": str(ROOT)},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = _long_run(out, subprocess.DEVNULL)
     workers: set[int] = set()
     for _ in range(3000):  # until the pool computes (a replication is stored)
         workers.update(_children(proc.pid))
