@@ -1,20 +1,23 @@
 """Backtest: simulate the history period from its starting state and compare with the actuals.
 
 The backtest scenario is the calibrated one, moved back to the history start: the installed
-base active then (count and segment mix), headcount then with the actual headcount by month as
+base active then (each account with its ARR then, contract term and renewal date), the
+new-business opportunities open then, headcount then with the actual headcount by month as
 the hiring plan, and each channel's budget at the history start's lead volume. Replications
 give, per month, a prediction band (by default 5-95 %) of new logos, new ARR, churned ARR and
 ARR; the result is the share of actual months inside the band.
 
-Without a warm start the model begins with no open opportunities, so closed deals are
-under-counted for about one lead lag plus one sales cycle; :attr:`Backtest.warmup` months are
-reported separately and left out of ``coverage_after_warmup``.
+Without an explicit state or a warm start the model begins with no open opportunities, so
+closed deals are under-counted for about one lead lag plus one sales cycle; then
+:attr:`Backtest.warmup` months are reported separately and left out of ``coverage_after_warmup``
+(with the explicit state there is no such warm-up: ``warmup`` is 0).
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -116,23 +119,35 @@ def actual_series(data: CRMData, start: pd.Timestamp, months: int) -> dict[str, 
     return out
 
 
-def backtest_scenario(cal: Calibration) -> Any:
-    """The calibrated scenario moved back to the history start (see :func:`.fit.history_scenario`)."""
-    return history_scenario(cal)
+def backtest_scenario(cal: Calibration, base: str | Path | None = None) -> Any:
+    """The calibrated scenario (or the scenario file ``base``) moved back to the history start
+    (see :func:`.fit.history_scenario`)."""
+    return history_scenario(cal, base=base)
 
 
 def run_backtest(cal: Calibration, data: CRMData, reps: int = 40, seed: int = 1,
-                 band: tuple[float, float] = (0.05, 0.95)) -> Backtest:
+                 band: tuple[float, float] = (0.05, 0.95), base: str | Path | None = None) -> Backtest:
     """Simulate the history ``reps`` times and compare with the export's actual months."""
     from ..experiment.simulate import simulate
 
-    sc = backtest_scenario(cal)
+    sc = backtest_scenario(cal, base)
     actual = actual_series(data, cal.history_start, cal.months)
     runs = [simulate(sc, seed + i, keep_records=False) for i in range(reps)]
     sims = {m: np.vstack([r.monthly[m] for r in runs]) for m in METRICS if m in actual}
-    lag = max((ch.lag_days for ch in sc.marketing.channels.values()), default=0.0)
-    cycle = float(np.mean([s.cycle_days.mean for s in sc.segments.values()]))
-    warmup = int(math.ceil((lag + cycle) / DAYS_PER_MONTH))
-    notes = [f"no warm start: the first {warmup} months (lead lag {lag:.0f} d + mean cycle {cycle:.0f} d) "
-             "start with an empty pipeline"]
+    init = sc.customers.initial
+    if init.explicit():
+        warmup = 0
+        notes = [f"starts from the state at {cal.history_start:%Y-%m-%d}: {len(init.accounts)} accounts active then "
+                 f"(ARR {sum(a.arr for a in init.accounts):,.0f}), {len(init.opportunities)} new-business "
+                 "opportunities open then"]
+    elif sc.warm_start.months > 0:
+        warmup = 0
+        notes = [f"starts from {init.count} accounts drawn from new-deal ACV and a {sc.warm_start.months}-month "
+                 "warm-up (the export gives no explicit state)"]
+    else:
+        lag = max((ch.lag_days for ch in sc.marketing.channels.values()), default=0.0)
+        cycle = float(np.mean([s.cycle_days.mean for s in sc.segments.values()]))
+        warmup = int(math.ceil((lag + cycle) / DAYS_PER_MONTH))
+        notes = [f"no warm start: the first {warmup} months (lead lag {lag:.0f} d + mean cycle {cycle:.0f} d) "
+                 "start with an empty pipeline"]
     return Backtest(cal.months, cal.history_start, {m: actual[m] for m in sims}, sims, band, warmup, notes)
