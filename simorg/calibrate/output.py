@@ -74,6 +74,11 @@ def state_values(cal: Calibration) -> list[Value]:
         out.append(Value(("customers", "initial", "opportunities_csv"), f"{STATE_DIR}/opportunities.csv",
                          f"the {len(t)} new-business opportunities open at the export date, amount "
                          f"{t['amount'].sum():,.0f}"))
+    if out:
+        for name in cal.lead_volume:
+            out.append(Value(("marketing", "channels", name, "lag_days"), 0.0,
+                             "leads from month 0 on (an explicit state has no warm-up to carry leads bought "
+                             "before month 0; the lead volume is fitted by the leads' created dates)"))
     return out
 
 
