@@ -258,7 +258,7 @@ def test_backtest_bands_hold_about_90_percent_of_actual_months(cal, data):
     # (79%): within one sd of that, two binomial sd (2 x 6 points) below the nominal 90%. ARR is
     # a stock: its months are strongly autocorrelated (a miss persists), so 24 months are worth
     # only a handful of independent ones (with ~6, sd ~14 points) and we ask for 70%. Seen
-    # (docs/calibration.md): new logos 24/24, new ARR 23/24, churned ARR 20/24, ARR 24/24.
+    # (docs/calibration.md): new logos 24/24, new ARR 24/24, churned ARR 21/24, ARR 24/24.
     for m in ("new_logos", "new_arr", "churned_arr"):
         assert bt.coverage(m) >= 19 / 24, (m, bt.coverage(m))
     assert bt.coverage("arr") >= 0.70

@@ -17,7 +17,7 @@ from simorg.model.ledger import BILLING
 from simorg.model.pools import DAYS_PER_MONTH
 from simorg.model.records import INITIAL
 from simorg.model.traits import SEQ_BITS
-from simorg.model.world import INITIAL_CODE, World, remaining_cycle
+from simorg.model.world import INITIAL_CODE, World, given_ids, remaining_cycle
 from simorg.scenario import ScenarioError, load_dict
 from simorg.scenario.distributions import parse_distribution
 
@@ -116,10 +116,27 @@ def test_given_accounts_are_the_base_at_month_0_and_the_warm_start_is_skipped():
     assert int(init.sum()) == 30
     assert float(ev["delta"][init].sum()) == pytest.approx(sum(1000.0 * (i + 1) for i in range(30)))
     assert np.all(ev["t"][init] == 0.0)
-    # every given account signed at 0 with its segment, in the given order
+    # every given account signed at 0 with its segment (without ids of their own: in the given order)
     acc = rec.accounts
     first = acc["signed"] == 0.0
     assert acc["segment"][first].tolist() == [("smb", "mid", "ent")[i % 3] for i in range(30)]
+
+
+def test_reordering_the_state_files_rows_changes_nothing(tmp_path):
+    # accounts and deals with ids of their own are keyed by them (not by row), and seeded in id order
+    lines = ACCOUNTS.splitlines()
+    olines = OPPS.splitlines()
+    state = '    as_of: "2026-01-01"\n    accounts_csv: acc.csv\n    opportunities_csv: opp.csv\n'
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    a = _scenario(tmp_path / "a", state, {"acc.csv": ACCOUNTS, "opp.csv": OPPS})
+    b = _scenario(tmp_path / "b", state, {"acc.csv": "\n".join([lines[0], *reversed(lines[1:])]) + "\n",
+                                          "opp.csv": "\n".join([olines[0], *reversed(olines[1:])]) + "\n"})
+    ka = simorg.simulate(simorg.load(a), 4, keep_records=False).kpis
+    kb = simorg.simulate(simorg.load(b), 4, keep_records=False).kpis
+    assert ka == pytest.approx(kb, nan_ok=True)
+    ids, order = given_ids(["A1", "A2", "A1"], INITIAL_CODE)
+    assert len(set(ids.tolist())) == 3 and ids[0] >> np.uint64(SEQ_BITS) == INITIAL_CODE
 
 
 def test_given_renewal_dates_are_when_the_renewals_are_decided():
@@ -128,8 +145,9 @@ def test_given_renewal_dates_are_when_the_renewals_are_decided():
                     "customers": {"initial": {"accounts": accounts}}})
     rec = simorg.simulate(sc, 3).records
     r = rec.renewals
+    ids, _ = given_ids([None] * 3, INITIAL_CODE)  # accounts without an id of their own: by position
     for i, d in enumerate((10.0, 100.0, 200.0)):
-        aid = (INITIAL_CODE << SEQ_BITS) | i
+        aid = int(ids[i])
         times = r["t"][r["account"] == aid]
         assert times.size >= 1 and times.min() == pytest.approx(d), (i, times)
 
@@ -143,7 +161,7 @@ def test_given_term_and_billing_make_the_invoices():
                          "renewal_in_days": 500.0}]}}})
     rec = simorg.simulate(sc, 1).records
     led = rec.ledger
-    mine = (led["kind"] == BILLING) & (led["account"] == (INITIAL_CODE << SEQ_BITS))
+    mine = (led["kind"] == BILLING) & (led["account"] == int(given_ids([None], INITIAL_CODE)[0][0]))
     t = np.sort(led["t"][mine])
     # the term started 730.5 - 500 days before month 0: quarters from there, each a quarter's ARR
     start = 500.0 - 24 * DAYS_PER_MONTH

@@ -11,6 +11,7 @@ any process in any order.
 from __future__ import annotations
 
 import gc
+import hashlib
 from collections import defaultdict
 from typing import Any
 
@@ -52,23 +53,50 @@ class GivenOpportunities:
     """What the AE team reads of a given open opportunity when it works it (as of a lead's
     traits, :class:`~simorg.model.traits.LeadTraits`): its remaining cycle and win draw."""
 
-    def __init__(self, remaining: np.ndarray, u_win: np.ndarray):
-        self.remaining = remaining
-        self.u_win = u_win
+    def __init__(self) -> None:
+        self.by_seq: dict[int, tuple[float, float]] = {}
 
     def opportunity(self, seq: int) -> tuple[float, float]:
-        return float(self.remaining[seq]), float(self.u_win[seq])
+        return self.by_seq[seq]
 
 
-def remaining_cycle(cycle: Distribution, age: float, u: float) -> float:
+NAMED_BITS = 39
+"""Sequence numbers below ``2**39`` are hashed from a given entity's id; above, its position."""
+
+
+def given_ids(names: list[str | None], code: int) -> tuple[np.ndarray, np.ndarray]:
+    """Ids of given accounts or opportunities (``code << SEQ_BITS | seq``) and the order to seed
+    them in (by id). An entity with an id of its own gets a sequence number hashed from it
+    (BLAKE2b), so reordering a state file's rows changes nothing; one without gets
+    ``2**39 + position``. A hash already taken moves to the next free number."""
+    used: set[int] = set()
+    seqs = []
+    for i, name in enumerate(names):
+        if name:
+            seq = int.from_bytes(hashlib.blake2b(name.encode("utf-8"), digest_size=8).digest(), "big") \
+                & ((1 << NAMED_BITS) - 1)
+            while seq in used:
+                seq = (seq + 1) & ((1 << NAMED_BITS) - 1)
+        else:
+            seq = (1 << NAMED_BITS) + i
+        used.add(seq)
+        seqs.append(seq)
+    ids = (np.uint64(code) << np.uint64(SEQ_BITS)) | np.array(seqs, dtype=np.uint64)
+    return ids, np.argsort(ids, kind="stable")
+
+
+GRID = np.linspace(0.0005, 0.9995, 1999)
+"""Probabilities at which a cycle's quantiles are tabulated to read its CDF off."""
+
+
+def remaining_cycle(cycle: Distribution, age: float, u: float, quantiles: np.ndarray | None = None) -> float:
     """The rest of a buyer's cycle already ``age`` days old: the cycle drawn from its
     distribution given that it is longer than ``age``, less ``age`` (the inverse CDF at
     ``F(age) + u (1 - F(age))``, with ``F`` read off a grid of the distribution's quantiles)."""
     if age <= 0:
         return float(cycle.ppf(u))
-    grid = np.linspace(0.0005, 0.9995, 1999)
-    q = np.asarray(cycle.ppf(grid), dtype=float)
-    f_age = float(np.interp(age, q, grid, left=0.0, right=1.0))
+    q = np.asarray(cycle.ppf(GRID), dtype=float) if quantiles is None else quantiles
+    f_age = float(np.interp(age, q, GRID, left=0.0, right=1.0))
     if f_age >= 0.9995:  # older than nearly every cycle: it decides within days
         return float(1.0 + u * 0.05 * max(age, 1.0))
     return max(0.0, float(cycle.ppf(f_age + u * (1.0 - f_age))) - age)
@@ -202,12 +230,12 @@ class World:
         current term's start (from its renewal date, else its age and term) and its contract
         (given term and billing, else drawn from its segment's contracts)."""
         init = self.sc.customers.initial
-        n = len(init.accounts)
-        ids = (np.uint64(INITIAL_CODE) << np.uint64(SEQ_BITS)) | np.arange(n, dtype=np.uint64)
+        ids, order = given_ids([g.id for g in init.accounts], INITIAL_CODE)
         s = self.streams
         u_health = s.u_array(s.key("initial.health"), ids)
         now = self.env.now
-        for i, g in enumerate(init.accounts):
+        for i in order.tolist():
+            g = init.accounts[i]
             health = g.health if g.health is not None else float(np.clip(init.health.ppf(u_health[i]), 0.0, 1.0))
             a = Account(int(ids[i]), g.segment, g.arr, now, "y0", health, True)
             a.live_t = now
@@ -231,15 +259,19 @@ class World:
         if not opps:
             return
         s = self.streams
-        ids = (np.uint64(PIPELINE_CODE) << np.uint64(SEQ_BITS)) | np.arange(len(opps), dtype=np.uint64)
+        ids, order = given_ids([o.id for o in opps], PIPELINE_CODE)
         u_cycle = s.u_array(s.key("pipeline.cycle"), ids)
         u_win = s.u_array(s.key("pipeline.win"), ids)
         u_qualify = s.u_array(s.key("pipeline.qualify"), ids)
-        remaining = np.empty(len(opps))
-        for i, o in enumerate(opps):
-            remaining[i] = remaining_cycle(self.sc.segments[o.segment].cycle_days, o.age_days, float(u_cycle[i]))
-        self.traits_by_code[PIPELINE_CODE] = GivenOpportunities(remaining, u_win)
-        for i, o in enumerate(opps):
+        given = GivenOpportunities()
+        self.traits_by_code[PIPELINE_CODE] = given
+        mask = (1 << SEQ_BITS) - 1
+        quantiles = {name: np.asarray(seg.cycle_days.ppf(GRID), dtype=float) for name, seg in self.sc.segments.items()}
+        for i in order.tolist():
+            o = opps[i]
+            rest = remaining_cycle(self.sc.segments[o.segment].cycle_days, o.age_days, float(u_cycle[i]),
+                                   quantiles[o.segment])
+            given.by_seq[int(ids[i]) & mask] = (rest, float(u_win[i]))
             lead = Lead(int(ids[i]), PIPELINE_CHANNEL, o.segment, 0.5, o.amount, -o.age_days, MARKETING,
                         float(u_qualify[i]))
             lead.first_touch = lead.qualified_t = -o.age_days
