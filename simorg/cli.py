@@ -8,6 +8,7 @@
     simorg demo [NAME]             failure-mode gallery: symptoms and causal chain
     simorg schema                  JSON Schema of scenario files
     simorg calibrate CRM_EXPORT    fit a scenario to a CRM export (simorg/calibrate/)
+    simorg backtest SCENARIO CRM   replay a CRM export's history with a scenario: bands vs actuals
     simorg app                     the page: a local web app (needs the "app" extra)
 
 Computing commands share --seed, --reps (a number or ``auto``), --precision, --out,
@@ -477,9 +478,11 @@ def app(port: int, host: str, workers: int | None, no_browser: bool) -> None:
 
 
 # --------------------------------------------------------------------------- calibrate (simorg/calibrate/cli.py)
+from .calibrate.cli import backtest as _backtest  # noqa: E402
 from .calibrate.cli import calibrate as _calibrate  # noqa: E402
 
 main.add_command(_calibrate)
+main.add_command(_backtest)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -54,6 +54,8 @@ PARAMS: dict = {
         "marketing": (3, {}, 0.15),
     },
     "backfill_days": 60,             # a leaver's replacement starts this many days later
+    "pipeline_months": 6,            # the funnel ran this long before START: its deals still open at
+                                     # START were migrated into the CRM (created before START)
 }
 
 
@@ -90,9 +92,9 @@ def generate(seed: int = SEED) -> dict[str, list[dict]]:
                 queue.append(end + p["backfill_days"])
     aes = [x for x in people if x["role"] == "ae"]
 
-    def ae_at(t: float) -> str:
+    def ae_at(t: float, r: np.random.Generator = rng) -> str:
         active = [x["person"] for x in aes if x["start"] <= t and (x["end"] is None or x["end"] > t)]
-        return active[int(rng.integers(len(active)))] if active else aes[0]["person"]
+        return active[int(r.integers(len(active)))] if active else aes[0]["person"]
 
     # ---------------------------------------------------------------- leads and new deals
     leads: list[dict] = []
@@ -135,7 +137,8 @@ def generate(seed: int = SEED) -> dict[str, list[dict]]:
 
     # ---------------------------------------------------------------- renewals and upsell
     term = p["term_months"] * DAYS_PER_MONTH
-    for a in accounts:
+
+    def life(a: dict, rng: np.random.Generator) -> None:
         rate = p["segments"][a["segment"]]["renewal"]
         due = a["start"] + term
         churn = None
@@ -154,8 +157,43 @@ def generate(seed: int = SEED) -> dict[str, list[dict]]:
             amount = a["arr"] * float(_lognormal(rng, *p["upsell_size"]))
             opps.append({"id": f"O{len(opps) + 1:05d}", "account": a["account"], "created": t - 20,
                          "close": t, "stage": "won", "amount": round(amount, 2), "type": "upsell",
-                         "source": "existing", "segment": a["segment"], "owner": ae_at(t)})
+                         "source": "existing", "segment": a["segment"], "owner": ae_at(t, rng)})
             a["arr"] += amount
+
+    for a in accounts:
+        life(a, rng)
+
+    # ---------------------------------------------------------------- the pipeline open at START
+    # The same funnel ran pipeline_months before START (own generator, so the rest above is
+    # unchanged); only its deals still open at START are in the export, as migrated records
+    # (their leads are not: the lead history starts at START).
+    pre = np.random.default_rng(seed + 1)
+    for ch, c in p["channels"].items():
+        mix = np.array([c["mix"][s] for s in segs])
+        for m in range(-p["pipeline_months"], 0):
+            n = pre.poisson(c["leads"] * (1 + c["growth"]) ** m)
+            for t in np.sort(pre.uniform(m, m + 1, n) * DAYS_PER_MONTH):
+                seg = segs[int(pre.choice(len(segs), p=mix))]
+                touch = t + pre.exponential(p["response_hours_mean"]) / 24
+                if pre.random() >= p["qualify_rate"]:
+                    continue
+                sp = p["segments"][seg]
+                acv = float(_lognormal(pre, *sp["acv"]))
+                close = touch + float(_lognormal(pre, *sp["cycle"]))
+                won = pre.random() < sp["win"]
+                onboarding = float(_lognormal(pre, *sp["onboarding"]))
+                if close < 0:
+                    continue  # decided before START: not in the export (its account, if won,
+                    # is one of the initial customers' kind)
+                stage = "open" if close >= horizon else ("won" if won else "lost")
+                acc = f"A{len(accounts) + 1:05d}" if stage == "won" else f"P{len(opps) + 1:05d}"
+                opps.append({"id": f"O{len(opps) + 1:05d}", "account": acc, "created": touch,
+                             "close": close, "stage": stage, "amount": round(acv, 2), "type": "new",
+                             "source": ch, "segment": seg, "owner": ae_at(touch, pre)})
+                if stage == "won":
+                    a = {"account": acc, "segment": seg, "start": close, "arr": acv, "go_live": close + onboarding}
+                    accounts.append(a)
+                    life(a, pre)
     return {"opportunities": opps, "accounts": accounts, "leads": leads, "people": people}
 
 

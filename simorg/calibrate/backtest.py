@@ -1,20 +1,23 @@
 """Backtest: simulate the history period from its starting state and compare with the actuals.
 
 The backtest scenario is the calibrated one, moved back to the history start: the installed
-base active then (count and segment mix), headcount then with the actual headcount by month as
+base active then (each account with its ARR then, contract term and renewal date), the
+new-business opportunities open then, headcount then with the actual headcount by month as
 the hiring plan, and each channel's budget at the history start's lead volume. Replications
 give, per month, a prediction band (by default 5-95 %) of new logos, new ARR, churned ARR and
 ARR; the result is the share of actual months inside the band.
 
-Without a warm start the model begins with no open opportunities, so closed deals are
-under-counted for about one lead lag plus one sales cycle; :attr:`Backtest.warmup` months are
-reported separately and left out of ``coverage_after_warmup``.
+Without an explicit state or a warm start the model begins with no open opportunities, so
+closed deals are under-counted for about one lead lag plus one sales cycle; then
+:attr:`Backtest.warmup` months are reported separately and left out of ``coverage_after_warmup``
+(with the explicit state there is no such warm-up: ``warmup`` is 0).
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -48,6 +51,19 @@ class Backtest:
         a = self.actual[metric]
         return (a >= lo - 1e-9) & (a <= hi + 1e-9)
 
+    @property
+    def reps(self) -> int:
+        return int(next(iter(self.sims.values())).shape[0])
+
+    def expected_coverage(self) -> float:
+        """The share of draws of the model itself a band from :attr:`reps` replications holds:
+        the band runs between interpolated order statistics at positions ``q (n - 1)`` (0-based),
+        and a new draw falls between order statistics ``j < k`` (1-based) with probability
+        ``(k - j) / (n + 1)``, so ``(hi - lo)(n - 1) / (n + 1)``: 85.6% for a 5-95% band of 40
+        replications, 89.1% of 200 (David and Nagaraja, "Order Statistics", 2003, ch. 2)."""
+        n = self.reps
+        return (self.band[1] - self.band[0]) * (n - 1) / (n + 1)
+
     def coverage(self, metric: str, after_warmup: bool = False) -> float:
         ins = self.inside(metric)
         return float(np.mean(ins[self.warmup:] if after_warmup else ins))
@@ -55,8 +71,8 @@ class Backtest:
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"months": self.months, "start": f"{self.start:%Y-%m-%d}",
                                "band": list(self.band), "warmup_months": self.warmup,
-                               "reps": int(next(iter(self.sims.values())).shape[0]), "notes": self.notes,
-                               "metrics": {}}
+                               "reps": self.reps, "expected_coverage": self.expected_coverage(),
+                               "notes": self.notes, "metrics": {}}
         for m in self.sims:
             lo, hi = self.bounds(m)
             out["metrics"][m] = {
@@ -67,15 +83,21 @@ class Backtest:
         return out
 
     def table(self) -> str:
-        """Text table: per metric, share of months inside the band, all and after warm-up."""
+        """Text table: per metric, months inside the band (and after the warm-up, if any)."""
         lo_p, hi_p = (round(100 * b) for b in self.band)
-        lines = [f"backtest: {self.months} months from {self.start:%Y-%m-%d}, "
-                 f"{next(iter(self.sims.values())).shape[0]} replications, {lo_p}-{hi_p}% bands",
-                 f"{'metric':<14}{'inside':>10}{f'after month {self.warmup}':>18}{'actual total':>16}{'sim median':>14}"]
+        warm = f"after month {self.warmup}" if self.warmup else ""
+        lines = [f"backtest: {self.months} months from {self.start:%Y-%m-%d}, {self.reps} replications, "
+                 f"{lo_p}-{hi_p}% bands (such a band holds {self.expected_coverage():.1%} of the model's own months)",
+                 f"{'metric':<14}{'inside':>14}{warm:>18}{'actual total':>16}{'sim median':>14}".replace(" " * 18, "")
+                 if not self.warmup else
+                 f"{'metric':<14}{'inside':>14}{warm:>18}{'actual total':>16}{'sim median':>14}"]
         for m in self.sims:
             tot = float(self.actual[m].sum()) if m != "arr" else float(self.actual[m][-1])
             sim = np.median(self.sims[m].sum(axis=1)) if m != "arr" else np.median(self.sims[m][:, -1])
-            lines.append(f"{m:<14}{self.coverage(m):>10.0%}{self.coverage(m, True):>18.0%}{tot:>16,.0f}{sim:>14,.0f}")
+            n_in = int(self.inside(m).sum())
+            after = f"{self.coverage(m, True):.0%}" if self.warmup else ""
+            after = f"{after:>18}" if self.warmup else ""
+            lines.append(f"{m:<14}{f'{n_in}/{self.months} {self.coverage(m):.0%}':>14}{after}{tot:>16,.0f}{sim:>14,.0f}")
         lines.append("(arr: value at the last month end)")
         return "\n".join(lines)
 
@@ -116,23 +138,35 @@ def actual_series(data: CRMData, start: pd.Timestamp, months: int) -> dict[str, 
     return out
 
 
-def backtest_scenario(cal: Calibration) -> Any:
-    """The calibrated scenario moved back to the history start (see :func:`.fit.history_scenario`)."""
-    return history_scenario(cal)
+def backtest_scenario(cal: Calibration, base: str | Path | None = None) -> Any:
+    """The calibrated scenario (or the scenario file ``base``) moved back to the history start
+    (see :func:`.fit.history_scenario`)."""
+    return history_scenario(cal, base=base)
 
 
 def run_backtest(cal: Calibration, data: CRMData, reps: int = 40, seed: int = 1,
-                 band: tuple[float, float] = (0.05, 0.95)) -> Backtest:
+                 band: tuple[float, float] = (0.05, 0.95), base: str | Path | None = None) -> Backtest:
     """Simulate the history ``reps`` times and compare with the export's actual months."""
     from ..experiment.simulate import simulate
 
-    sc = backtest_scenario(cal)
+    sc = backtest_scenario(cal, base)
     actual = actual_series(data, cal.history_start, cal.months)
     runs = [simulate(sc, seed + i, keep_records=False) for i in range(reps)]
     sims = {m: np.vstack([r.monthly[m] for r in runs]) for m in METRICS if m in actual}
-    lag = max((ch.lag_days for ch in sc.marketing.channels.values()), default=0.0)
-    cycle = float(np.mean([s.cycle_days.mean for s in sc.segments.values()]))
-    warmup = int(math.ceil((lag + cycle) / DAYS_PER_MONTH))
-    notes = [f"no warm start: the first {warmup} months (lead lag {lag:.0f} d + mean cycle {cycle:.0f} d) "
-             "start with an empty pipeline"]
+    init = sc.customers.initial
+    if init.explicit():
+        warmup = 0
+        notes = [f"starts from the state at {cal.history_start:%Y-%m-%d}: {len(init.accounts)} accounts active then "
+                 f"(ARR {sum(a.arr for a in init.accounts):,.0f}), {len(init.opportunities)} new-business "
+                 "opportunities open then"]
+    elif sc.warm_start.months > 0:
+        warmup = 0
+        notes = [f"starts from {init.count} accounts drawn from new-deal ACV and a {sc.warm_start.months}-month "
+                 "warm-up (the export gives no explicit state)"]
+    else:
+        lag = max((ch.lag_days for ch in sc.marketing.channels.values()), default=0.0)
+        cycle = float(np.mean([s.cycle_days.mean for s in sc.segments.values()]))
+        warmup = int(math.ceil((lag + cycle) / DAYS_PER_MONTH))
+        notes = [f"no warm start: the first {warmup} months (lead lag {lag:.0f} d + mean cycle {cycle:.0f} d) "
+                 "start with an empty pipeline"]
     return Backtest(cal.months, cal.history_start, {m: actual[m] for m in sims}, sims, band, warmup, notes)

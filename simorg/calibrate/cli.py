@@ -1,7 +1,9 @@
-"""``simorg calibrate``: fit a scenario to a CRM export, write it with a report, optionally backtest.
+"""``simorg calibrate``: fit a scenario to a CRM export, write it with a report, optionally backtest;
+``simorg backtest``: replay a CRM export's history with a scenario (e.g. a calibrated one, edited).
 
     simorg calibrate examples/crm/ --out out/northwind --backtest
     simorg calibrate --opportunities deals.csv --leads leads.csv --mapping map.yaml
+    simorg backtest out/northwind/northwind.yaml examples/crm/
 
 Bad input (unreadable files, unknown mapping fields, unparseable dates or amounts, duplicate
 ids, negative amounts, a template that does not load) ends with messages naming file, row and
@@ -130,3 +132,79 @@ def summary(cal: Any, bt: Any = None) -> str:
     if bt is not None:
         lines.append("\n" + bt.table())
     return "\n".join(lines)
+
+
+@click.command(short_help="Replay a CRM export's history with a scenario; bands vs the actual months.")
+@click.argument("scenario", type=click.Path())
+@click.argument("inputs", nargs=-1, type=click.Path())
+@click.option("--opportunities", type=click.Path(), default=None, help="Opportunities / deals CSV.")
+@click.option("--accounts", type=click.Path(), default=None, help="Accounts / subscriptions CSV.")
+@click.option("--leads", type=click.Path(), default=None, help="Leads CSV.")
+@click.option("--headcount", type=click.Path(), default=None, help="Headcount history CSV (person, role, start, end).")
+@click.option("--mapping", type=click.Path(), default=None, help="YAML: {kind: {our_field: their column}}.")
+@click.option("--export-date", default=None, help="Date of the export [default: month start after the last event].")
+@click.option("--reps", type=click.IntRange(5, 2000), default=40, show_default=True, help="Replications of the history.")
+@click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--out", type=click.Path(file_okay=False), default=None, help="Folder for backtest.json.")
+@click.option("--json", "as_json", is_flag=True, help="Print backtest.json on stdout.")
+def backtest(scenario: str, inputs: tuple[str, ...], opportunities: str | None, accounts: str | None,
+             leads: str | None, headcount: str | None, mapping: str | None, export_date: str | None,
+             reps: int, seed: int, out: str | None, as_json: bool) -> None:
+    """Replay the history of the CRM export in INPUTS with SCENARIO: its parameters as they are
+    (a calibrated scenario, perhaps edited since), started from the export's state at the
+    history start (accounts active then, opportunities open then, headcount then, lead volume
+    then) with the actual headcount by month; prints the share of actual months inside the
+    simulated 5-95% bands of new logos, new ARR, churned ARR and ARR."""
+    from ..scenario import ScenarioError
+    from .io import CRMInputError
+
+    try:
+        _backtest(scenario, inputs, {"opportunities": opportunities, "accounts": accounts, "leads": leads,
+                                     "headcount": headcount}, mapping, export_date, reps, seed, out, as_json)
+    except CRMInputError as exc:
+        for w in exc.warnings:
+            click.echo(f"warning: {w}", err=True)
+        raise _InputError(exc.format()) from None
+    except ScenarioError as exc:
+        raise _InputError(exc.format()) from None
+    except (click.ClickException, KeyboardInterrupt):
+        raise
+    except Exception as exc:
+        if os.environ.get("SIMORG_DEBUG"):
+            raise
+        click.echo(f"internal error: {type(exc).__name__}: {exc}\n"
+                   "(this is a bug in simorg; set SIMORG_DEBUG=1 for the traceback)", err=True)
+        sys.exit(1)
+
+
+def _backtest(scenario: str, inputs: tuple[str, ...], explicit: dict[str, str | None], mapping: str | None,
+              export_date: str | None, reps: int, seed: int, out: str | None, as_json: bool) -> None:
+    from ..scenario import load
+    from .backtest import actual_series, run_backtest
+    from .fit import calibrate as fit
+    from .io import find_files, read_export
+
+    if not inputs and not any(explicit.values()):
+        raise _InputError("no CRM export given: name a folder or CSV files after the scenario, or "
+                          "--opportunities/--accounts/--leads/--headcount")
+    load(scenario)  # a bad scenario is an input error before any work
+    data = read_export(find_files(list(inputs), explicit), mapping, export_date)
+    for w in data.warnings:
+        click.echo(f"warning: {w}", err=True)
+    # the history's starting state and plans only: nothing is fitted over the scenario
+    cal = fit(data, scenario, correct=False)
+    if not actual_series(data, cal.history_start, cal.months):
+        raise _InputError("the export has no won new deals or accounts with ARR: nothing to compare a backtest with")
+    bt = run_backtest(cal, data, reps=reps, seed=seed, base=scenario)
+    doc = {"scenario": scenario, "seed": seed, **bt.to_json()}
+    if out:
+        Path(out).mkdir(parents=True, exist_ok=True)
+        (Path(out) / "backtest.json").write_text(json.dumps(doc, indent=1), encoding="utf-8")
+    if as_json:
+        click.echo(json.dumps(doc, indent=1))
+    else:
+        click.echo(f"{scenario}: {bt.notes[0]}" if bt.notes else scenario)
+        click.echo(bt.table())
+        if out:
+            click.echo(f"backtest: {Path(out) / 'backtest.json'}", err=True)
+    sys.stdout.flush()

@@ -80,6 +80,10 @@ class Calibration:
     dropped: dict[str, int] = field(default_factory=dict)
     segment_map: dict[str, str] = field(default_factory=dict)
     channel_map: dict[str, str] = field(default_factory=dict)
+    state_accounts: pd.DataFrame | None = None
+    """The explicit installed base at the export date (written as ``state/accounts.csv``)."""
+    state_opportunities: pd.DataFrame | None = None
+    """The open pipeline at the export date (written as ``state/opportunities.csv``)."""
 
     def set(self, path: str, value: Any, note: str) -> None:
         """Record a fitted value (a later value for the same path replaces the earlier)."""
@@ -200,11 +204,13 @@ def calibrate(data: CRMData, template: str | Path, *, reps: int = 6, seed: int =
 
 
 def _history_start(data: CRMData, export: pd.Timestamp) -> pd.Timestamp:
-    """First day of the month of the earliest lead or new-business opportunity."""
+    """First day of the month of the earliest lead; without leads, of the earliest new-business
+    opportunity. (Opportunities created before the first lead are the pipeline open when the
+    CRM's history starts, migrated records: the backtest starts with them open.)"""
     firsts = []
     if data.has("leads"):
         firsts.append(data.tables["leads"]["created"].min())
-    if data.has("opportunities"):
+    elif data.has("opportunities"):
         o = data.tables["opportunities"]
         firsts.append(o.loc[o["type"] == "new", "created"].min())
     firsts = [f for f in firsts if f is not None and not pd.isna(f)]
@@ -306,6 +312,9 @@ def _fit_deals(cal: Calibration, data: CRMData, tpl: Any, period: str) -> None:
                         f"observed win rate {n_w}/{n_c} = {n_w / n_c:.3f}, {period}")
             else:
                 cal.skip(f"segments.{s}.win_rate", f"only {n_c} closed new deals (need 10)")
+    if "segment" in new and "*" not in cal.segment_map.values():
+        cal.state_opportunities = open_pipeline(o, cal.export_date)
+        cal.history["opportunities"] = _state_rows(open_pipeline(o, cal.history_start), cal.history_start)
     if export := cal.export_date:
         op = new[new["stage"] == "open"]
         cal.state["open_pipeline"] = {
@@ -556,6 +565,74 @@ def _fit_accounts(cal: Calibration, data: CRMData, tpl: Any, period: str) -> Non
     else:
         cal.skip("customers.initial.segment_mix", "no account segment")
     cal.state["installed_base"] = fitted_installed_base(active, b, term_days)
+    # the explicit state: the accounts active at the history start (for the backtest) and at
+    # the export date (written next to the scenario), each with its ARR then
+    if "segment" in acc and "arr" in acc and "*" not in cal.segment_map.values():
+        exp_all = pd.DataFrame(columns=["account", "close", "amount"])
+        if data.has("opportunities", "close"):
+            o = data.tables["opportunities"]
+            exp_all = o[o["type"].isin(("upsell", "cross-sell")) & (o["stage"] == "won")]
+        cal.state_accounts = state_accounts(acc, exp_all, b, term_months)
+        cal.history["accounts"] = _state_rows(state_accounts(acc, exp_all, a, term_months), a)
+    else:
+        cal.skip("customers.initial.accounts_csv", "needs the accounts' segment and ARR: the installed base "
+                                                   "is given as a count and a segment mix")
+
+
+BILLINGS = ("monthly", "quarterly", "annual", "upfront")
+
+
+def state_accounts(acc: pd.DataFrame, expansions: pd.DataFrame, day: pd.Timestamp,
+                   term_months: int) -> pd.DataFrame:
+    """The accounts paying on ``day`` with their ARR then (today's ARR less expansions won
+    after ``day``), start, contract term (their own, else ``term_months``), the end of the
+    current term and billing (a value the schema knows, else blank)."""
+    end = acc["end"] if "end" in acc else pd.Series(pd.NaT, index=acc.index)
+    act = acc[(acc["start"] <= day) & (end.isna() | (end > day))]
+    later = expansions[expansions["close"] > day].groupby("account")["amount"].sum() if len(expansions) \
+        else pd.Series(dtype=float)
+    arr = act["arr"].to_numpy(dtype=float) - later.reindex(act["account"]).fillna(0.0).to_numpy()
+    terms = act["term"].fillna(term_months).round().astype(int) if "term" in act \
+        else pd.Series(term_months, index=act.index)
+    term_days = terms.to_numpy(dtype=float) * DAYS_PER_MONTH
+    age = _days(day, act["start"]).to_numpy(dtype=float)
+    k = np.floor(age / term_days) + 1
+    renewal = act["start"] + pd.to_timedelta(k * term_days, unit="D")
+    billing = act["billing"].astype(str).str.lower().where(act["billing"].astype(str).str.lower().isin(BILLINGS), "") \
+        if "billing" in act else pd.Series("", index=act.index)
+    out = pd.DataFrame({"id": act["account"].astype(str).to_numpy(), "segment": act["segment"].to_numpy(),
+                        "arr": np.round(np.maximum(arr, 0.01), 2), "start": act["start"].dt.strftime("%Y-%m-%d").to_numpy(),
+                        "renewal_date": renewal.dt.strftime("%Y-%m-%d").to_numpy(), "term_months": terms.to_numpy(),
+                        "billing": billing.to_numpy(), "age_days": np.round(age, 1),
+                        "renewal_in_days": np.round(_days(renewal, day).to_numpy(dtype=float), 1)})
+    return out[out["segment"].notna()].reset_index(drop=True)
+
+
+def _state_rows(table: pd.DataFrame, day: pd.Timestamp) -> list[dict[str, Any]]:
+    """A state table as the schema's inline rows (days rather than dates)."""
+    rows = []
+    for r in table.itertuples(index=False):
+        row = {k: getattr(r, k) for k in table.columns if k not in ("start", "renewal_date", "created")}
+        rows.append({k: (v.item() if hasattr(v, "item") else v) for k, v in row.items() if v != ""})
+    return rows
+
+
+def open_pipeline(opps: pd.DataFrame, day: pd.Timestamp) -> pd.DataFrame:
+    """New-business opportunities open on ``day``: created before it and decided on or after it
+    (or not decided yet), with their age then."""
+    new = opps[opps["type"] == "new"]
+    close = new["close"] if "close" in new else pd.Series(pd.NaT, index=new.index)
+    undecided = (new["stage"] == "open") | close.isna()
+    sel = (new["created"] < day) & (undecided | (close >= day))
+    op = new[sel]
+    if "segment" not in op:
+        return pd.DataFrame(columns=["id", "segment", "amount", "created", "age_days"])
+    ids = op["id"].astype(str) if "id" in op else pd.Series([f"open-{i}" for i in range(len(op))], index=op.index)
+    out = pd.DataFrame({"id": ids.to_numpy(), "segment": op["segment"].to_numpy(),
+                        "amount": op["amount"].to_numpy(dtype=float),
+                        "created": op["created"].dt.strftime("%Y-%m-%d").to_numpy(),
+                        "age_days": np.round(_days(day, op["created"]).to_numpy(dtype=float), 1)})
+    return out[out["segment"].notna() & (out["amount"] > 0)].reset_index(drop=True)
 
 
 def _renewals_from_opps(cal: Calibration, data: CRMData, tpl: Any, period: str) -> None:
@@ -789,22 +866,37 @@ def observed_rates(runs: list[Any]) -> dict[str, tuple[float, int]]:
     return out
 
 
-def history_scenario(cal: Calibration, name: str = "backtest") -> Any:
+def history_scenario(cal: Calibration, name: str = "backtest", base: str | Path | None = None) -> Any:
     """The calibrated scenario moved back to the history start: the installed base active then
-    (count and segment mix), the headcount then with the actual headcount by month as the
-    hiring plan, each channel's budget at the history start's lead volume, and the history's
-    length as horizon. What was not observed stays as fitted for the export date."""
+    (each account with its ARR then, term and renewal date; without account segments and ARR,
+    count and segment mix), the new-business opportunities open then, the headcount then with
+    the actual headcount by month as the hiring plan, each channel's budget at the history
+    start's lead volume, and the history's length as horizon. What was not observed stays as
+    fitted for the export date.
+
+    With ``base`` (a scenario file, e.g. a calibrated scenario edited since), the history is
+    put over that scenario instead of over the template and the fitted values: the backtest of
+    ``simorg backtest``."""
     from ..scenario import load_dict
 
-    doc = cal.overrides()
-    doc["extends"] = str(Path(cal.template).resolve())
+    if base is None:
+        doc = cal.overrides()
+        doc["extends"] = str(Path(cal.template).resolve())
+    else:
+        doc = {"extends": str(Path(base).resolve())}
+    known_channels = set(load_dict(dict(doc, name=name), source=f"<{name}>").marketing.channels)
     doc["name"] = name
     doc["horizon_months"] = cal.months
     cust = doc.setdefault("customers", {}).setdefault("initial", {})
+    for key in ("accounts_csv", "opportunities_csv", "as_of"):  # the export date's state: not the history's
+        cust[key] = None  # (a null deletes what the file extended wrote)
     if "initial_count" in cal.history:
         cust["count"] = int(cal.history["initial_count"])
     if "initial_mix" in cal.history:
         cust["segment_mix"] = cal.history["initial_mix"]
+    # the explicit state at the history start: the accounts active then, the deals open then
+    cust["accounts"] = cal.history.get("accounts", [])
+    cust["opportunities"] = cal.history.get("opportunities", [])
     for role, counts in cal.history.get("headcount", {}).items():
         team = doc.setdefault("teams", {}).setdefault(role, {})
         team["headcount"] = int(counts[0])
@@ -813,10 +905,15 @@ def history_scenario(cal: Calibration, name: str = "backtest") -> Any:
                 if c != counts[m - 1]]
         team["plan"] = plan
     channels = doc.setdefault("marketing", {}).setdefault("channels", {})
-    for name, vol in cal.history.get("lead_volume_start", {}).items():
-        cpl = cal.lead_volume[name]["cost_per_lead"]
-        ch = channels.setdefault(name, {})
+    explicit = bool(cust["accounts"] or cust["opportunities"])
+    for ch_name, vol in cal.history.get("lead_volume_start", {}).items():
+        if ch_name not in known_channels:
+            continue  # a source the scenario has no channel for (only with ``base``)
+        cpl = cal.lead_volume[ch_name]["cost_per_lead"]
+        ch = channels.setdefault(ch_name, {})
         ch["budget_per_month"] = float(vol * cpl)
+        if explicit:  # no warm-up: the leads the data dates from the history start arrive from it
+            ch["lag_days"] = 0.0
     return load_dict(doc, source=f"<{name}>")
 
 

@@ -1,11 +1,10 @@
 """Write a calibration: the scenario YAML (extends the template, every value commented) and
 ``calibration.json`` (fitted values, rate corrections, what was not fitted, the fitted state).
 
-The fitted state has a fixed shape so the coming mechanisms slot in without changing it:
-``state.installed_base`` (per account: segment, ARR, start, days to next renewal) waits for the
-explicit installed base; ``state.open_pipeline`` (per open deal: segment, amount, age) waits for
-the warm start; ``state.billing`` and the accounts' terms wait for contracts by segment with
-billing terms. :data:`WAITING_ON` names them in the file.
+The state at the export date (the accounts active then and the new-business opportunities
+open then) is written as ``state/accounts.csv`` and ``state/opportunities.csv`` next to the
+scenario, which points to them (``customers.initial.accounts_csv``, ``opportunities_csv``,
+``as_of``); ``calibration.json`` keeps a summary (``state``).
 """
 
 from __future__ import annotations
@@ -23,13 +22,6 @@ from .fit import Calibration, Value
 
 ORDER = ("segments", "marketing", "teams", "customers", "org", "behaviour")
 
-WAITING_ON = {
-    "state.installed_base": "explicit installed base: today the model draws the initial accounts' ARR from "
-                            "each segment's new-deal ACV and spreads contract starts uniformly over a term",
-    "state.open_pipeline": "warm start: today the model starts with no open opportunities, so the first "
-                           "months after month 0 under-count closed deals",
-    "state.billing": "contracts by segment with billing terms: today one term for all and no billing",
-}
 
 
 def _flow(value: Any) -> str:
@@ -61,6 +53,51 @@ def _emit(node: dict[str, Any], indent: int, lines: list[str]) -> None:
             _emit(sub, indent + 1, lines)
 
 
+STATE_DIR = "state"
+"""Folder (next to the scenario) of the state at the export date: ``accounts.csv``, ``opportunities.csv``."""
+
+
+def state_values(cal: Calibration) -> list[Value]:
+    """The scenario values pointing at the state CSVs written by :func:`write_state`."""
+    out: list[Value] = []
+    b = cal.export_date
+    if cal.state_accounts is not None or cal.state_opportunities is not None:
+        out.append(Value(("customers", "initial", "as_of"), f"{b:%Y-%m-%d}",
+                         "month 0 is the export date (the dates in the state files count from it)"))
+    if cal.state_accounts is not None:
+        t = cal.state_accounts
+        out.append(Value(("customers", "initial", "accounts_csv"), f"{STATE_DIR}/accounts.csv",
+                         f"the {len(t)} accounts active at the export date {b:%Y-%m-%d}, ARR {t['arr'].sum():,.0f} "
+                         "(replaces count and segment_mix; the warm start is skipped)"))
+    if cal.state_opportunities is not None:
+        t = cal.state_opportunities
+        out.append(Value(("customers", "initial", "opportunities_csv"), f"{STATE_DIR}/opportunities.csv",
+                         f"the {len(t)} new-business opportunities open at the export date, amount "
+                         f"{t['amount'].sum():,.0f}"))
+    if out:
+        for name in cal.lead_volume:
+            out.append(Value(("marketing", "channels", name, "lag_days"), 0.0,
+                             "leads from month 0 on (an explicit state has no warm-up to carry leads bought "
+                             "before month 0; the lead volume is fitted by the leads' created dates)"))
+    return out
+
+
+def write_state(cal: Calibration, out: Path) -> dict[str, Path]:
+    """Write the state at the export date as CSVs into ``out/state``; returns their paths."""
+    paths: dict[str, Path] = {}
+    folder = out / STATE_DIR
+    if cal.state_accounts is not None:
+        folder.mkdir(parents=True, exist_ok=True)
+        paths["accounts"] = folder / "accounts.csv"
+        cols = ["id", "segment", "arr", "start", "renewal_date", "term_months", "billing"]
+        cal.state_accounts[cols].to_csv(paths["accounts"], index=False)
+    if cal.state_opportunities is not None:
+        folder.mkdir(parents=True, exist_ok=True)
+        paths["opportunities"] = folder / "opportunities.csv"
+        cal.state_opportunities[["id", "segment", "amount", "created"]].to_csv(paths["opportunities"], index=False)
+    return paths
+
+
 def scenario_yaml(cal: Calibration, path: Path, name: str, horizon: int | None = None) -> str:
     """The calibrated scenario's text; ``extends`` is written relative to ``path``'s folder."""
     rel = os.path.relpath(Path(cal.template).resolve(), Path(path).resolve().parent)
@@ -76,7 +113,7 @@ def scenario_yaml(cal: Calibration, path: Path, name: str, horizon: int | None =
     ]
     if horizon is not None:
         lines.append(f"horizon_months: {horizon}")
-    _emit(_tree(cal.values), 0, lines)
+    _emit(_tree([*cal.values, *state_values(cal)]), 0, lines)
     return "\n".join(lines) + "\n"
 
 
@@ -116,7 +153,6 @@ def calibration_doc(cal: Calibration, backtest: Any = None) -> dict[str, Any]:
                             "at_export": v["now"], "growth_per_month": float(np.expm1(v["b"]))}
                         for n, v in cal.lead_volume.items()},
         "state": cal.state,
-        "waiting_on": WAITING_ON,
         "history": cal.history,
         "warnings": cal.warnings,
         "dropped": cal.dropped,
@@ -134,4 +170,5 @@ def write_outputs(cal: Calibration, out: Path, name: str = "calibrated", backtes
     yml.write_text(scenario_yaml(cal, yml, name, horizon), encoding="utf-8")
     js = out / "calibration.json"
     js.write_text(json.dumps(calibration_doc(cal, backtest), indent=1), encoding="utf-8")
-    return {"scenario": yml, "json": js}
+    state = write_state(cal, out)
+    return {"scenario": yml, "json": js, **{f"state_{k}": v for k, v in state.items()}}

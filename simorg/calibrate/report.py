@@ -98,8 +98,8 @@ def _backtest_figures(bt: Any) -> str:
         ax.yaxis.set_major_formatter(EngFormatter())
         ax.set_xlabel("month of the history")
         ax.legend(fontsize=7)
-        parts.append(_figure(fig, f"{metric}: {bt.coverage(metric):.0%} of actual months inside the band "
-                                  f"({bt.coverage(metric, True):.0%} after the {bt.warmup}-month warm-up, shaded)"))
+        after = f" ({bt.coverage(metric, True):.0%} after the {bt.warmup}-month warm-up, shaded)" if bt.warmup else ""
+        parts.append(_figure(fig, f"{metric}: {bt.coverage(metric):.0%} of actual months inside the band{after}"))
     return "".join(parts)
 
 
@@ -127,6 +127,10 @@ def write_report(cal: Calibration, path: Path, backtest: Any = None, scenario_fi
         ["by segment", json.dumps(ib.get("by_segment", {}))],
         ["open new-business deals", f"{op.get('count', 'n/a')} worth {op.get('amount_total', float('nan')):,.0f}"],
         ["billing", json.dumps(state.get("billing", {}))],
+        ["written as", f"state/accounts.csv ({len(cal.state_accounts) if cal.state_accounts is not None else 0} "
+                       f"accounts), state/opportunities.csv ("
+                       f"{len(cal.state_opportunities) if cal.state_opportunities is not None else 0} deals), "
+                       "read by the scenario"],
     ])
     warn = "".join(f"<li class='warn'>{escape(w)}</li>" for w in cal.warnings) or "<li>none</li>"
     dropped = "".join(f"<li>{escape(k)}: {v}</li>" for k, v in cal.dropped.items()) or "<li>nothing</li>"

@@ -11,6 +11,7 @@ any process in any order.
 from __future__ import annotations
 
 import gc
+import hashlib
 from collections import defaultdict
 from typing import Any
 
@@ -18,11 +19,11 @@ import numpy as np
 import simpy
 
 from ..scenario.distributions import Distribution
-from ..scenario.schema import Scenario
+from ..scenario.schema import BILLING_MONTHS, Scenario
 from .accounts import InstalledBase
 from .decisions import Decisions, MarketResponse
-from .entities import LOST, OPEN, STALE, WON, Account
-from .ledger import Ledger
+from .entities import LOST, MARKETING, OPEN, STALE, WON, Account, Lead
+from .ledger import ContractTerms, Ledger
 from .pay import CompPlan
 from .pools import DAYS_PER_MONTH, Worker
 from .records import INITIAL, Recorder, Records
@@ -43,6 +44,74 @@ from .teams.partners import Partners
 from .traits import BLOCK, SEQ_BITS, LeadTraits
 
 INITIAL_CODE = 250
+PIPELINE_CODE = 251
+"""Id space of the given open opportunities (``customers.initial.opportunities``)."""
+PIPELINE_CHANNEL = "open_pipeline"
+
+
+class GivenOpportunities:
+    """What the AE team reads of a given open opportunity when it works it (as of a lead's
+    traits, :class:`~simorg.model.traits.LeadTraits`): its remaining cycle and win draw."""
+
+    def __init__(self) -> None:
+        self.by_seq: dict[int, tuple[float, float]] = {}
+
+    def opportunity(self, seq: int) -> tuple[float, float]:
+        return self.by_seq[seq]
+
+
+NAMED_BITS = 39
+"""Sequence numbers below ``2**39`` are hashed from a given entity's id; above, its position."""
+
+
+def given_ids(names: list[str | None], code: int) -> tuple[np.ndarray, np.ndarray]:
+    """Ids of given accounts or opportunities (``code << SEQ_BITS | seq``) and the order to seed
+    them in (by id). An entity with an id of its own gets a sequence number hashed from it
+    (BLAKE2b), so reordering a state file's rows changes nothing; one without gets
+    ``2**39 + position``. A hash already taken moves to the next free number."""
+    used: set[int] = set()
+    seqs = []
+    for i, name in enumerate(names):
+        if name:
+            seq = int.from_bytes(hashlib.blake2b(name.encode("utf-8"), digest_size=8).digest(), "big") \
+                & ((1 << NAMED_BITS) - 1)
+            while seq in used:
+                seq = (seq + 1) & ((1 << NAMED_BITS) - 1)
+        else:
+            seq = (1 << NAMED_BITS) + i
+        used.add(seq)
+        seqs.append(seq)
+    ids = (np.uint64(code) << np.uint64(SEQ_BITS)) | np.array(seqs, dtype=np.uint64)
+    return ids, np.argsort(ids, kind="stable")
+
+
+GRID = np.linspace(0.0005, 0.9995, 1999)
+"""Probabilities at which a cycle's quantiles are tabulated to read its CDF off."""
+
+
+def remaining_cycle(cycle: Distribution, age: float, u: float, quantiles: np.ndarray | None = None) -> float:
+    """The rest of a buyer's cycle already ``age`` days old: the cycle drawn from its
+    distribution given that it is longer than ``age``, less ``age`` (the inverse CDF at
+    ``F(age) + u (1 - F(age))``, with ``F`` read off a grid of the distribution's quantiles)."""
+    if age <= 0:
+        return float(cycle.ppf(u))
+    q = np.asarray(cycle.ppf(GRID), dtype=float) if quantiles is None else quantiles
+    f_age = float(np.interp(age, q, GRID, left=0.0, right=1.0))
+    if f_age >= 0.9995:  # older than nearly every cycle: it decides within days
+        return float(1.0 + u * 0.05 * max(age, 1.0))
+    return max(0.0, float(cycle.ppf(f_age + u * (1.0 - f_age))) - age)
+
+
+def given_contract(drawn: ContractTerms, term_months: int | None, billing: str | None) -> ContractTerms:
+    """A given account's contract: its own term and billing where the books say, the payment
+    terms and uplift of the contract drawn for its segment."""
+    term = term_months * DAYS_PER_MONTH if term_months is not None else drawn.term
+    if billing is not None:
+        months = BILLING_MONTHS[billing]
+    else:  # the drawn billing: upfront (one invoice a term), or its period in months
+        months = None if drawn.period >= drawn.term - 1e-9 else round(drawn.period / DAYS_PER_MONTH)
+    period = term if months is None else min(months * DAYS_PER_MONTH, term)
+    return ContractTerms(term, period, drawn.payment_days, drawn.uplift)
 
 
 class World:
@@ -51,8 +120,10 @@ class World:
     def __init__(self, scenario: Scenario, seed: int):
         self.sc = scenario
         self.seed = seed
-        # warm start: the run begins warm_months before month 0 (records before 0 not counted)
-        self.warm_months = scenario.warm_start.months
+        # warm start: the run begins warm_months before month 0 (records before 0 not counted);
+        # an explicit state at month 0 (accounts, open opportunities) replaces the warm-up
+        self.explicit_state = scenario.customers.initial.explicit()
+        self.warm_months = 0 if self.explicit_state else scenario.warm_start.months
         self.env = simpy.Environment(initial_time=-self.warm_months * DAYS_PER_MONTH)
         self.streams = RandomStreams(seed)
         self.rec = Recorder()
@@ -62,7 +133,7 @@ class World:
         self.staff: list[Worker] = []            # everyone ever hired, in hiring order
         self.worker_by_id: dict[int, Worker] = {}
         self.departures: dict[str, int] = defaultdict(int)
-        self.traits_by_code: dict[int, LeadTraits] = {}  # a lead's traits: see traits.py
+        self.traits_by_code: dict[int, LeadTraits | GivenOpportunities] = {}  # a lead's traits: see traits.py
         self.k_attrition = self.streams.key("people.attrition")
         self.refers = scenario.market.referrals.per_account_per_year > 0
         self.source_codes = source_codes([("channel", n) for n in scenario.marketing.channels]
@@ -127,6 +198,9 @@ class World:
 
     def _initial_customers(self) -> None:
         init = self.sc.customers.initial
+        if init.accounts:
+            self._given_accounts()
+            return
         if init.count == 0:
             return
         seg_names = sorted(s for s, v in init.segment_mix.items() if v > 0) or sorted(self.sc.segments)
@@ -150,6 +224,59 @@ class World:
             a.contract_start = now - u_age[i] * a.term  # contracts spread over the past term
             self.base.sign(a, INITIAL)
             self.csm.assign_csm(a)
+
+    def _given_accounts(self) -> None:
+        """The explicit installed base: each given account signed at month 0 with its ARR, its
+        current term's start (from its renewal date, else its age and term) and its contract
+        (given term and billing, else drawn from its segment's contracts)."""
+        init = self.sc.customers.initial
+        ids, order = given_ids([g.id for g in init.accounts], INITIAL_CODE)
+        s = self.streams
+        u_health = s.u_array(s.key("initial.health"), ids)
+        now = self.env.now
+        for i in order.tolist():
+            g = init.accounts[i]
+            health = g.health if g.health is not None else float(np.clip(init.health.ppf(u_health[i]), 0.0, 1.0))
+            a = Account(int(ids[i]), g.segment, g.arr, now, "y0", health, True)
+            a.live_t = now
+            self.ledger.assign_contract(a)
+            if g.term_months is not None or g.billing is not None:
+                assert a.contract is not None
+                a.contract = given_contract(a.contract, g.term_months, g.billing)
+                a.term = a.contract.term
+            if g.renewal_in_days is not None:
+                a.contract_start = now + g.renewal_in_days - a.term
+            else:  # terms renewed back to back since the first one started age_days ago
+                a.contract_start = now - (g.age_days % a.term)
+            self.base.sign(a, INITIAL)
+            self.csm.assign_csm(a)
+
+    def _open_pipeline(self) -> None:
+        """The explicit open pipeline: each given opportunity joins the AE queue at month 0,
+        its buyer's remaining cycle drawn from its segment's cycle given its age (the cycle
+        conditioned on being longer than the age), its win drawn like any deal's."""
+        opps = self.sc.customers.initial.opportunities
+        if not opps:
+            return
+        s = self.streams
+        ids, order = given_ids([o.id for o in opps], PIPELINE_CODE)
+        u_cycle = s.u_array(s.key("pipeline.cycle"), ids)
+        u_win = s.u_array(s.key("pipeline.win"), ids)
+        u_qualify = s.u_array(s.key("pipeline.qualify"), ids)
+        given = GivenOpportunities()
+        self.traits_by_code[PIPELINE_CODE] = given
+        mask = (1 << SEQ_BITS) - 1
+        quantiles = {name: np.asarray(seg.cycle_days.ppf(GRID), dtype=float) for name, seg in self.sc.segments.items()}
+        for i in order.tolist():
+            o = opps[i]
+            rest = remaining_cycle(self.sc.segments[o.segment].cycle_days, o.age_days, float(u_cycle[i]),
+                                   quantiles[o.segment])
+            given.by_seq[int(ids[i]) & mask] = (rest, float(u_win[i]))
+            lead = Lead(int(ids[i]), PIPELINE_CHANNEL, o.segment, 0.5, o.amount, -o.age_days, MARKETING,
+                        float(u_qualify[i]))
+            lead.first_touch = lead.qualified_t = -o.age_days
+            self.rec.leads.add(lead)
+            self.ae.submit(lead)
 
     # ------------------------------------------------------------------ monthly
     def _people(self) -> Process:
@@ -214,6 +341,7 @@ class World:
     def _run(self) -> Records:
         self._initial_staff()
         self._initial_customers()
+        self._open_pipeline()
         self.initial_arr = self.base.arr_total
         if self.warm_months > 0:
             self.env.process(self._month_zero())
@@ -244,7 +372,8 @@ class World:
         )
         records.ledger = self.ledger.close(records)
         records.decisions = {k: np.asarray(v, dtype=float) for k, v in self.decisions.rows.items()}
-        if self.warm_months > 0:  # warm-up leads count only as opportunities decided from month 0
+        if self.warm_months > 0 or self.sc.customers.initial.opportunities:
+            # warm-up leads (and the given open pipeline) count only as opportunities decided from month 0
             ld = records.leads
             if len(ld["id"]):
                 decided = (ld["state"] == WON) | (ld["state"] == LOST)

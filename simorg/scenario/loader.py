@@ -327,7 +327,9 @@ def validate(doc: Located) -> Scenario:
         field, message = refused
         path = tuple(field.split("."))
         raise ScenarioError.single(message, doc.where(path, value=True), path=field)
-    return scenario
+    from .state import attach_state  # the explicit state's CSVs (customers.initial.*_csv)
+
+    return attach_state(scenario, doc)
 
 
 def doc_path(data: Any, loc: tuple[Any, ...]) -> Path:

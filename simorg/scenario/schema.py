@@ -583,10 +583,59 @@ class Expansion(Strict):
     cross_sell_size: Amount = Field(default=Constant(value=0.35), description="cross-sell as a fraction of current ARR")
 
 
+class InitialAccount(Strict):
+    """One paying account at month 0, as the company's books list it (the explicit installed base)."""
+
+    id: str | None = Field(default=None, description="the account's name or id in the books (shown only)")
+    segment: str = Field(description="its segment (one of segments)")
+    arr: float = Field(gt=0, le=1e9, description="its ARR at month 0 (currency/year)")
+    age_days: float = Field(default=0.0, ge=0, le=36525, description="days since its first contract started")
+    renewal_in_days: float | None = Field(
+        default=None, ge=0, le=3653,
+        description="days from month 0 to the end of its current term (default: from age_days and the term)")
+    term_months: int | None = Field(
+        default=None, ge=1, le=60, description="its contract term (default: drawn from its segment's contracts)")
+    billing: Literal["monthly", "quarterly", "annual", "upfront"] | None = Field(
+        default=None, description="how it is invoiced (default: drawn from its segment's contracts)")
+    health: float | None = Field(default=None, ge=0, le=1, description="health at month 0 (default: initial.health)")
+
+
+class OpenOpportunity(Strict):
+    """One opportunity open at month 0 (the explicit open pipeline)."""
+
+    id: str | None = Field(default=None, description="the opportunity's id in the CRM (shown only)")
+    segment: str = Field(description="its segment (one of segments)")
+    amount: float = Field(gt=0, le=1e9, description="its deal size (ACV if won, currency/year)")
+    age_days: float = Field(default=0.0, ge=0, le=3653, description="days since it was created")
+    stage: str | None = Field(default=None, description="its CRM stage (shown only; the model has no stages)")
+
+
 class InitialCustomers(Strict):
     count: int = Field(default=0, ge=0, le=1_000_000, description="paying accounts at month 0")
     segment_mix: Mix = Field(default_factory=dict, description="segment shares (default: equal)")
     health: Fraction = Field(default=Constant(value=0.8), description="health at month 0")
+    accounts: list[InitialAccount] = Field(
+        default_factory=list, max_length=1_000_000,
+        description="the explicit installed base: these accounts replace count and segment_mix, and the "
+                    "warm start is skipped (docs/calibration.md)")
+    accounts_csv: str | None = Field(
+        default=None,
+        description="CSV of the installed base (columns as in accounts; start and renewal_date as dates with "
+                    "as_of), relative to the scenario file; its rows replace accounts")
+    opportunities: list[OpenOpportunity] = Field(
+        default_factory=list, max_length=1_000_000,
+        description="the explicit open pipeline at month 0 (the warm start is skipped)")
+    opportunities_csv: str | None = Field(
+        default=None,
+        description="CSV of the open pipeline (columns as in opportunities; created as a date with as_of), "
+                    "relative to the scenario file; its rows replace opportunities")
+    as_of: str | None = Field(
+        default=None, pattern=r"^\d{4}-\d{2}-\d{2}$",
+        description="the date month 0 stands for (YYYY-MM-DD): needed for dates in the CSVs")
+
+    def explicit(self) -> bool:
+        """True when the scenario gives the state at month 0 (accounts or open opportunities)."""
+        return bool(self.accounts or self.opportunities)
 
 
 class Customers(Strict):
@@ -955,4 +1004,11 @@ class Scenario(Strict):
             unknown = set(mix) - known
             if unknown:
                 raise ValueError(f"{where} names unknown segment(s) {sorted(unknown)}; known: {sorted(known)}")
+        init = self.customers.initial
+        given = [("accounts", i, a.segment) for i, a in enumerate(init.accounts)]
+        given += [("opportunities", i, o.segment) for i, o in enumerate(init.opportunities)]
+        for what, i, seg in given:
+            if seg not in known:
+                raise ValueError(f"customers.initial.{what}[{i}].segment '{seg}' is not a segment; "
+                                 f"known: {sorted(known)}")
         return self
