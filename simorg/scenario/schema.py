@@ -488,6 +488,10 @@ class PresalesTeam(Team):
         description="working hours of one presales consultant a month, shared equally over the deals they support; "
         "a deal needs effort_days x hours_per_month / 30.44 / capacity hours (assumption: ~35 h a week)",
     )
+    work_order: WorkOrder = Field(
+        default="oldest_first",
+        description="waiting deal a presales consultant takes next (a work priority policy); the hours in hand are shared equally",
+    )
 
 
 class ImplementationTeam(Team):
@@ -502,6 +506,10 @@ class ImplementationTeam(Team):
         default=140.0, gt=0, le=400,
         description="working hours of one implementer a month, shared equally over their projects in hand; "
         "a project needs onboarding_days x hours_per_month / 30.44 / capacity hours (assumption: ~35 h a week)",
+    )
+    work_order: WorkOrder = Field(
+        default="oldest_first",
+        description="waiting project an implementer takes next (a work priority policy); the hours in hand are shared equally",
     )
 
 

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from ...scenario.schema import ImplementationTeam
 from ..entities import Account, Lead
+from ..policies import WORK_PRIORITY
 from ..pools import DAYS_PER_MONTH, Pool, Worker
 from .base import SharedHours, TeamComponent
 
@@ -37,7 +38,8 @@ class Implementation(TeamComponent):
 
     def __init__(self, world: World, cfg: ImplementationTeam):
         super().__init__(world, cfg)
-        self.pool = Pool(self.env, "implementation", "least_loaded")
+        order = WORK_PRIORITY.create(cfg.work_order).queue_key(world)
+        self.pool = Pool(self.env, "implementation", "least_loaded", priority=order)
         self.k_onboarding = self.streams.key("account.onboarding")
         self.desks: dict[int, SharedHours] = {}  # implementer id -> their projects in hand
         self.slot_hours_per_day = cfg.hours_per_month / DAYS_PER_MONTH / cfg.capacity

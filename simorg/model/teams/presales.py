@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from ...scenario.schema import PresalesTeam
 from ..entities import Lead
+from ..policies import WORK_PRIORITY
 from ..pools import DAYS_PER_MONTH, Pool, Worker
 from ..traits import Sampler
 from .base import Process, SharedHours, TeamComponent
@@ -33,7 +34,8 @@ class Presales(TeamComponent):
 
     def __init__(self, world: World, cfg: PresalesTeam):
         super().__init__(world, cfg)
-        self.pool = Pool(self.env, "presales", "least_loaded")
+        order = WORK_PRIORITY.create(cfg.work_order).queue_key(world)
+        self.pool = Pool(self.env, "presales", "least_loaded", priority=order)
         self.effort = Sampler(cfg.effort_days, self.streams.generator("presales.effort"))
         self.desks: dict[int, SharedHours] = {}  # consultant id -> deals they support
         self.slot_hours_per_day = cfg.hours_per_month / DAYS_PER_MONTH / cfg.capacity
