@@ -77,16 +77,21 @@ def ab_on():
 
 
 def test_sales_owned_renewals_in_the_baseline(ab_on):
-    """Article 004 in the shipped baseline: commission up, logo renewal down (95% CI below
-    0), the smallest segment falling more than the largest, GRR falling less than logo renewal."""
+    """Article 004 in the shipped baseline (40 paired replications): commission up, new logos
+    down and logo renewal down (95% CIs below 0), the smallest segment falling more than the
+    largest (its whole interval below the largest's mean), GRR falling less than logo renewal.
+
+    Seen after implementation and presales became hours (seeds 0-39): new logos -4.4 ± 1.7,
+    logo renewal -5.4 ± 0.7 pp, smb -6.1 ± 0.8 vs ent -1.7 ± 1.4 pp, GRR -3.1 ± 0.8 pp,
+    commission +$375K."""
     fx = ab_on
     assert fx["commission_cost"][1] > 0, fx["commission_cost"]
+    assert fx["new_logos"][2] < 0, fx["new_logos"]
     assert fx["logo_renewal_rate"][2] < 0, fx["logo_renewal_rate"]
-    assert fx["logo_renewal_rate_smb"][0] < fx["logo_renewal_rate_ent"][0], (
+    assert fx["logo_renewal_rate_smb"][2] < fx["logo_renewal_rate_ent"][0], (
         fx["logo_renewal_rate_smb"], fx["logo_renewal_rate_ent"])
     assert fx["grr"][0] > fx["logo_renewal_rate"][0], (fx["grr"], fx["logo_renewal_rate"])
     assert fx["renewals_worked_share_smb"][0] < fx["renewals_worked_share_ent"][0]
-    assert fx["new_logos"][0] < 0, fx["new_logos"]
 
 
 def test_without_effort_following_pay_the_segment_gradient_goes(ab_on):
