@@ -41,7 +41,7 @@ def test_account_not_live_at_renewal_is_at_risk():
     r = w.sc.customers.renewal
     factor = w.sc.segments["mid"].renewal_rate_factor
     assert w.csm.base_renewal_chance(a) == pytest.approx(r.p_at_zero_health * factor)
-    a.live_t = 0.0
+    a.live_t = w.env.now  # live by now (the clock starts before month 0: warm start)
     assert w.csm.base_renewal_chance(a) == pytest.approx(
         (r.p_at_zero_health + (r.p_at_full_health - r.p_at_zero_health) * 0.9) * factor)
 
@@ -54,7 +54,7 @@ def test_hours_an_owner_gives_follow_pay():
     sc = w.sc
     small = Account(1, "smb", 5000.0, 0.0, "c0", 0.9, False)
     big = Account(2, "ent", 150000.0, 0.0, "c0", 0.9, False)
-    small.live_t = big.live_t = 0.0
+    small.live_t = big.live_t = w.env.now  # live by now (the clock starts before month 0)
     assert pay.renewal_hours(small, "ae") == 0.0
     lift = w.csm.base_renewal_chance(big) * (1 - sc.customers.renewal.unworked_factor)
     h0 = sc.customers.renewal.save_hours
