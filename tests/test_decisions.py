@@ -137,11 +137,20 @@ def test_market_growth_eroding_goal_grows_far_less_than_fixed_goal() -> None:
 
     eroding = load(ROOT / "scenarios" / "market_growth.yaml")
     fixed = load(ROOT / "scenarios" / "market_growth_fixed_goal.yaml")
-    for seed in (0, 1):
+    # Since implementation capacity is hours (issue 14: a lightly loaded implementer gives all
+    # their hours to the projects in hand) delivery binds in some seeds only: in seeds 1-2 both
+    # companies stall on the AE side with the same logos, in 0 and 5 the fixed goal doubles
+    # them. The outcome is compared over six paired seeds (last-year logos 1377 vs 1914).
+    logos_a = logos_b = win_a = win_b = 0.0
+    for seed in range(6):
         a = simulate(eroding, seed=seed, keep_records=False).monthly
         b = simulate(fixed, seed=seed, keep_records=False).monthly
-        assert a["new_logos"][-12:].sum() < 0.85 * b["new_logos"][-12:].sum()
+        logos_a += a["new_logos"][-12:].sum()
+        logos_b += b["new_logos"][-12:].sum()
+        win_a += a["market_win_factor"][-24:].mean()
+        win_b += b["market_win_factor"][-24:].mean()
         assert a["headcount_implementation"][-1] < 0.6 * b["headcount_implementation"][-1]
-        assert a["market_win_factor"][-24:].mean() < b["market_win_factor"][-24:].mean()
         assert a["decision_goal_implementation"][-1] > 60.0  # the goal eroded
         assert np.all(b["decision_goal_implementation"] == 60.0)
+    assert logos_a < 0.85 * logos_b, (logos_a, logos_b)
+    assert win_a < win_b, (win_a, win_b)

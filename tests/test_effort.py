@@ -41,7 +41,7 @@ def test_account_not_live_at_renewal_is_at_risk():
     r = w.sc.customers.renewal
     factor = w.sc.segments["mid"].renewal_rate_factor
     assert w.csm.base_renewal_chance(a) == pytest.approx(r.p_at_zero_health * factor)
-    a.live_t = w.env.now  # live now (the clock starts at minus the warm-up)
+    a.live_t = w.env.now  # live by now (the clock starts before month 0: warm start)
     assert w.csm.base_renewal_chance(a) == pytest.approx(
         (r.p_at_zero_health + (r.p_at_full_health - r.p_at_zero_health) * 0.9) * factor)
 
@@ -54,7 +54,7 @@ def test_hours_an_owner_gives_follow_pay():
     sc = w.sc
     small = Account(1, "smb", 5000.0, 0.0, "c0", 0.9, False)
     big = Account(2, "ent", 150000.0, 0.0, "c0", 0.9, False)
-    small.live_t = big.live_t = w.env.now
+    small.live_t = big.live_t = w.env.now  # live by now (the clock starts before month 0)
     assert pay.renewal_hours(small, "ae") == 0.0
     lift = w.csm.base_renewal_chance(big) * (1 - sc.customers.renewal.unworked_factor)
     h0 = sc.customers.renewal.save_hours
@@ -77,16 +77,21 @@ def ab_on():
 
 
 def test_sales_owned_renewals_in_the_baseline(ab_on):
-    """Article 004 in the shipped baseline: commission up, logo renewal down (95% CI below
-    0), the smallest segment falling more than the largest, GRR falling less than logo renewal."""
+    """Article 004 in the shipped baseline (40 paired replications): commission up, new logos
+    down and logo renewal down (95% CIs below 0), the smallest segment falling more than the
+    largest (its whole interval below the largest's mean), GRR falling less than logo renewal.
+
+    Seen after implementation and presales became hours (seeds 0-39): new logos -4.4 ± 1.7,
+    logo renewal -5.4 ± 0.7 pp, smb -6.1 ± 0.8 vs ent -1.7 ± 1.4 pp, GRR -3.1 ± 0.8 pp,
+    commission +$375K."""
     fx = ab_on
     assert fx["commission_cost"][1] > 0, fx["commission_cost"]
+    assert fx["new_logos"][2] < 0, fx["new_logos"]
     assert fx["logo_renewal_rate"][2] < 0, fx["logo_renewal_rate"]
-    assert fx["logo_renewal_rate_smb"][0] < fx["logo_renewal_rate_ent"][0], (
+    assert fx["logo_renewal_rate_smb"][2] < fx["logo_renewal_rate_ent"][0], (
         fx["logo_renewal_rate_smb"], fx["logo_renewal_rate_ent"])
     assert fx["grr"][0] > fx["logo_renewal_rate"][0], (fx["grr"], fx["logo_renewal_rate"])
     assert fx["renewals_worked_share_smb"][0] < fx["renewals_worked_share_ent"][0]
-    assert fx["new_logos"][0] < 0, fx["new_logos"]
 
 
 def test_without_effort_following_pay_the_segment_gradient_goes(ab_on):
@@ -94,23 +99,21 @@ def test_without_effort_following_pay_the_segment_gradient_goes(ab_on):
     grad_on = ab_on["logo_renewal_rate_smb"][0] - ab_on["logo_renewal_rate_ent"][0]
     grad_off = off["logo_renewal_rate_smb"][0] - off["logo_renewal_rate_ent"][0]
     assert grad_on < -0.02, grad_on
-    # off, small accounts no longer fall more than large ones (the sign may flip: with the same
-    # hours for every logo, the large accounts' longer saves lose a little more)
-    assert grad_off > -0.01, (grad_on, grad_off)
-    assert grad_off - grad_on > 0.02, (grad_on, grad_off)
+    assert abs(grad_off) < abs(grad_on) / 2, (grad_on, grad_off)
 
 
 def test_randomized_split_assigns_owners_per_account():
     sc = scenario({"horizon_months": 24, "org": {"renewal_owner_shares": {"csm": 0.5, "ae": 0.5}}})
     run = simulate(sc, seed=3)
     rn = run.records.renewals
-    owners = rn["owner"][rn["t"] > 0]
+    run_months = rn["t"] > 0  # renewals of the warm-up (before month 0) are left out
+    owners = rn["owner"][run_months]
     share_ae = float(np.mean(owners == "ae"))
     assert 0.4 < share_ae < 0.6, share_ae
     assert set(np.unique(owners)) <= {"ae", "csm"}
     # one owner per account, whatever the term
     by_acc: dict[int, set[str]] = {}
-    for a, o in zip(rn["account"][rn["t"] > 0].tolist(), owners.tolist(), strict=True):
+    for a, o in zip(rn["account"][run_months].tolist(), owners.tolist(), strict=True):
         by_acc.setdefault(a, set()).add(o)
     assert all(len(v) == 1 for v in by_acc.values())
     assert {"logo_renewal_rate_arm_ae", "logo_renewal_rate_arm_csm"} <= set(run.kpis)

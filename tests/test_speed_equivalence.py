@@ -9,7 +9,11 @@
   re-recorded at the commit after 'time' branch's mechanism commits, where people's time
   became the capacity and renewal odds respond to the hours worked, issue 14; and
   re-recorded for issue 16, whose warm start runs four months before month 0 and whose lead
-  desk sends leads to AEs while no SDR is employed), must come out bit-identical. The
+  desk sends leads to AEs while no SDR is employed; and re-recorded when implementation and
+  presales capacity became hours shared over the projects in hand and AE expansions AE hours,
+  issue 14, where every case but the reference funnel moved: the reference funnel's
+  implementers hold one project at a time, and its recorded values came out bit-identical),
+  must come out bit-identical. The
   cases cover each code path the optimizations touched: SDR and AE queues served by
   callbacks, presales waits, AE self-delivery, implementation, renewals worked by AEs,
   account managers, segment pods, round-robin routing, AEs working leads without SDRs and

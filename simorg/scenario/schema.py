@@ -469,7 +469,8 @@ class AETeam(Team):
 
 class PresalesTeam(Team):
     acv_threshold: Money = Field(description="deals at or above this ACV need presales (currency/year)")
-    effort_days: Duration = Field(description="presales time on one deal (days, holding one slot)")
+    effort_days: Duration = Field(
+        description="presales time on one deal (days at one slot's share of a consultant's hours)")
     max_wait_days: float = Field(default=14.0, ge=0, description="how long a deal waits for presales")
     on_no_presales: Literal["wait", "unsupported"] = Field(
         default="unsupported",
@@ -482,6 +483,15 @@ class PresalesTeam(Team):
         default=0.5,
         description="share of presales variable pay paid at the win; the rest is paid at on-time customer acceptance",
     )
+    hours_per_month: float = Field(
+        default=140.0, gt=0, le=400,
+        description="working hours of one presales consultant a month, shared equally over the deals they support; "
+        "a deal needs effort_days x hours_per_month / 30.44 / capacity hours (assumption: ~35 h a week)",
+    )
+    work_order: WorkOrder = Field(
+        default="oldest_first",
+        description="waiting deal a presales consultant takes next (a work priority policy); the hours in hand are shared equally",
+    )
 
 
 class ImplementationTeam(Team):
@@ -491,6 +501,15 @@ class ImplementationTeam(Team):
     ttv_target_days: float = Field(default=45.0, ge=0, description="time to value the customer expects (days)")
     ttv_health_penalty_per_30d: Share = Field(
         default=0.1, description="health lost per 30 days of time to value beyond the target"
+    )
+    hours_per_month: float = Field(
+        default=140.0, gt=0, le=400,
+        description="working hours of one implementer a month, shared equally over their projects in hand; "
+        "a project needs onboarding_days x hours_per_month / 30.44 / capacity hours (assumption: ~35 h a week)",
+    )
+    work_order: WorkOrder = Field(
+        default="oldest_first",
+        description="waiting project an implementer takes next (a work priority policy); the hours in hand are shared equally",
     )
 
 

@@ -6,7 +6,7 @@ buyer's decision; renewals and expansions when the org rules give them those.
   routed by ``org.lead_routing`` (a policy in ``policies/routing.py``). Win chance:
   ``win_rate * (1 + fit_win_effect * (fit - 0.5)) * ramp * presales``.
 * **Presales.** Deals that need it ask the presales team (``presales.support(lead)``).
-* **Hours.** An AE has ``hours_per_month``; renewal motions take their hours out of them
+* **Hours.** An AE has ``hours_per_month``; renewal and expansion motions take their hours out of them
   (``account_hours``), the rest is selling time shared over their open deals: a deal closes
   when both the buyer's cycle has passed and the rep has given it ``opportunity_hours``.
 * **Self-sourcing.** An AE whose pipeline is thin creates opportunities of their own, at a
@@ -302,23 +302,16 @@ class AE(TeamComponent):
         return min(free, key=lambda w: (w.account_hours, w.ordinal))
 
     def expansion(self, a: Account, amount: float, effort: Sampler) -> None:
-        """An expansion opportunity joins the AE queue."""
-        self.env.process(self._expansion(a, amount, effort))
-
-    def _expansion(self, a: Account, amount: float, effort: Sampler) -> Process:
-        """Lost if nobody picks it up within ``org.expansion_max_wait_days``."""
-        pool = self.queue
-        req = pool.request(Task("expansion", a, amount, "ae"))
-        if not req.triggered:
-            yield req | self.env.timeout(self.sc.org.expansion_max_wait_days)
-        if not req.triggered or req.value is None:
-            pool.cancel(req)
+        """An AE works the expansion as a CSM does: ``org.expansion_hours`` of their time
+        spread over ``org.expansion_effort_days`` (mean), taken from their selling hours (no AE
+        slot is held); the account's own AE if still here, else the AE with the least account
+        work. Signed at once; lost if no AE is employed."""
+        w = self.renewal_rep(a)
+        if w is None:
             return
-        w = req.value
-        yield self.env.timeout(effort())
-        pool.release(w)
-        if a.active:
-            self.customer_success.close_expansion(a, amount, "ae", w)
+        org = self.sc.org
+        self.commit_hours(w, "expansion", org.expansion_hours, self.env.now + org.expansion_effort_days.mean)
+        self.customer_success.close_expansion(a, amount, "ae", w)
 
 
 def _now(value: object) -> Process:

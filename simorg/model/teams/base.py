@@ -16,8 +16,10 @@ Once a month the world asks every team for its HR step (:meth:`TeamComponent.hr_
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import math
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, Any
 
 import simpy
@@ -219,6 +221,76 @@ class BookTeam(TeamComponent):
             assert self.pool is not None
             self.pool.cancel(held)
         self.set_holder(a, None)
+
+
+class SharedHours:
+    """One person's hours shared equally over the projects in hand (processor sharing).
+
+    A project needs ``work``: days at the pace of one of the person's ``slots`` (one slot's
+    share of their hours, ``hours_per_day / capacity``). With ``n`` projects in hand each
+    moves at ``slots / n`` of that pace: a person with every slot full gives each project one
+    slot's share (its project takes ``work`` days, as when a project held a slot), a person with
+    fewer projects gives each more hours and it goes live sooner; as projects come and go the
+    shares are recomputed. With one slot the project takes exactly ``work`` days.
+
+    Implemented with a virtual clock: ``S`` is the work every project in hand has received
+    since the person last had none; a project finishes when ``S`` reaches its tag
+    ``S at start + work``. One timeout is pending at a time, for the smallest tag."""
+
+    __slots__ = ("env", "slots", "done", "tags", "S", "t", "version", "tie")
+
+    def __init__(self, env: simpy.Environment, slots: int, done: Callable[[Any], None]):
+        self.env = env
+        self.slots = float(slots)
+        self.done = done
+        self.tags: list[tuple[float, int, Any]] = []  # heap of (finish tag, tie, project)
+        self.S = 0.0
+        self.t = env.now
+        self.version = 0
+        self.tie = itertools.count()
+
+    def __len__(self) -> int:
+        return len(self.tags)
+
+    def _advance(self) -> None:
+        now = self.env.now
+        n = len(self.tags)
+        if n and now > self.t:
+            self.S += (now - self.t) * self.slots / n
+        self.t = now
+
+    def add(self, work: float, project: Any) -> None:
+        """A project of ``work`` slot-days joins the person's hands."""
+        self._advance()
+        heapq.heappush(self.tags, (self.S + work, next(self.tie), project))
+        self._reschedule()
+
+    def _reschedule(self) -> None:
+        self.version += 1
+        if not self.tags:
+            self.S = 0.0  # no drift between busy periods
+            return
+        n = len(self.tags)
+        delay = (self.tags[0][0] - self.S) * n / self.slots if n != self.slots else self.tags[0][0] - self.S
+        schedule(self.env, delay if delay > 0.0 else 0.0, (self, self.version), _shared_due)
+
+    def due(self, version: int) -> None:
+        """The pending timeout fired: projects whose tag is reached are done."""
+        if version != self.version:
+            return  # superseded by a later arrival or finish
+        self._advance()
+        finished = []
+        limit = self.S + 1e-9 * (1.0 + abs(self.S))  # rounding of S += dt * slots / n
+        while self.tags and self.tags[0][0] <= limit:
+            finished.append(heapq.heappop(self.tags)[2])
+        self._reschedule()
+        for project in finished:
+            self.done(project)
+
+
+def _shared_due(ev: simpy.Event) -> None:
+    desk, version = ev.value  # type: ignore[misc]  # simpy types a value as Optional
+    desk.due(version)
 
 
 def _hours_done(ev: simpy.Event) -> None:

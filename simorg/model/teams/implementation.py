@@ -1,7 +1,13 @@
 """Implementation: from signature to go-live.
 
-* **Implementation capacity.** A won deal waits for an implementer slot, then takes
-  ``onboarding_days`` (more if over-promised; slower for a ramping implementer). Deals below
+* **Implementation capacity is hours.** A won deal waits while every implementer has
+  ``capacity`` projects in hand, then joins the hands of the least loaded one. A project needs
+  ``onboarding_days`` (the segment's, drawn per account) of one slot's share of a person's
+  hours (``hours_per_month / capacity``), more if over-promised, more for a ramping
+  implementer. An implementer shares their hours equally over the projects in hand
+  (:class:`~.base.SharedHours`): with every slot full a project takes its ``onboarding_days``,
+  as when it held a slot; with fewer in hand each gets more hours and goes live sooner; an
+  over-promised project takes hours from its neighbours too. Deals below
   ``self_delivery_below_acv`` (or every deal, with no implementation team) are delivered by
   the AE, who keeps the deal's slot meanwhile.
 * **Time to value lowers health.** At go-live, health = ``health.start`` minus
@@ -14,12 +20,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import simpy
-
 from ...scenario.schema import ImplementationTeam
 from ..entities import Account, Lead
-from ..pools import Pool, Worker, schedule
-from .base import TeamComponent
+from ..policies import WORK_PRIORITY
+from ..pools import DAYS_PER_MONTH, Pool, Worker
+from .base import SharedHours, TeamComponent
 
 if TYPE_CHECKING:
     from ..world import World
@@ -33,8 +38,11 @@ class Implementation(TeamComponent):
 
     def __init__(self, world: World, cfg: ImplementationTeam):
         super().__init__(world, cfg)
-        self.pool = Pool(self.env, "implementation", "least_loaded")
+        order = WORK_PRIORITY.create(cfg.work_order).queue_key(world)
+        self.pool = Pool(self.env, "implementation", "least_loaded", priority=order)
         self.k_onboarding = self.streams.key("account.onboarding")
+        self.desks: dict[int, SharedHours] = {}  # implementer id -> their projects in hand
+        self.slot_hours_per_day = cfg.hours_per_month / DAYS_PER_MONTH / cfg.capacity
 
     def wire(self) -> None:
         world = self.world
@@ -59,19 +67,25 @@ class Implementation(TeamComponent):
             self.pool.submit(a, self._onboard_supported if supported else self._onboard)
 
     def _onboard(self, a: Account, w: Worker | None, supported: bool = False) -> None:
-        """An implementer takes the project: ``onboarding_days`` (more if over-promised), slower when ramping."""
+        """An implementer takes the project: ``onboarding_days`` of one slot's share of their
+        hours (more if over-promised, more when ramping), shared with their other projects."""
         assert w is not None  # the implementation queue has no shelf life
         seg = self.sc.segments[a.segment]
         u = self.streams.u(self.k_onboarding, a.id)
+        now = self.env.now
         effort = float(seg.onboarding_days.ppf(u)) * (1.0 + self.sc.behaviour.promise_inflation.effort_uplift * a.promise)
-        schedule(self.env, effort / w.speed(self.env.now), (a, w, supported), self._onboarded)
+        desk = self.desks.get(w.id)
+        if desk is None:
+            desk = self.desks[w.id] = SharedHours(self.env, w.capacity, self._onboarded)
+        desk.add(effort / w.speed(now), (a, w, supported, now, effort))
 
     def _onboard_supported(self, a: Account, w: Worker | None) -> None:
         self._onboard(a, w, True)
 
-    def _onboarded(self, done: simpy.Event) -> None:
-        a, w, supported = done.value  # type: ignore[misc]  # simpy types a value as Optional
+    def _onboarded(self, project: tuple[Account, Worker, bool, float, float]) -> None:
+        a, w, supported, start, effort = project
         assert self.pool is not None
+        self.rec.hours("implementation_project", start, self.env.now, effort * self.slot_hours_per_day)
         self.pool.release(w)
         self.go_live(a, supported)
 

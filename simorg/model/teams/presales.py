@@ -3,6 +3,10 @@
 * **Presales.** Deals at or above ``acv_threshold`` ask for presales; a deal that does not
   get it within ``max_wait_days`` waits on (``on_no_presales: wait``, a longer cycle) or goes
   on unsupported (lower win chance).
+* **Presales hours.** A supported deal needs ``effort_days`` of one slot's share of a
+  consultant's hours (``hours_per_month / capacity``; more for a ramping consultant); a
+  consultant shares their hours equally over the deals they support
+  (:class:`~.base.SharedHours`) and takes at most ``capacity`` at once.
 * **Promise inflation** (``behaviour.promise_inflation``): presales paid on wins over-promise:
   higher win chance, more delivery effort, lower health at go-live (see ``pay.py``).
 """
@@ -13,9 +17,10 @@ from typing import TYPE_CHECKING
 
 from ...scenario.schema import PresalesTeam
 from ..entities import Lead
-from ..pools import Pool, Worker
+from ..policies import WORK_PRIORITY
+from ..pools import DAYS_PER_MONTH, Pool, Worker
 from ..traits import Sampler
-from .base import Process, TeamComponent
+from .base import Process, SharedHours, TeamComponent
 
 if TYPE_CHECKING:
     from ..world import World
@@ -29,8 +34,11 @@ class Presales(TeamComponent):
 
     def __init__(self, world: World, cfg: PresalesTeam):
         super().__init__(world, cfg)
-        self.pool = Pool(self.env, "presales", "least_loaded")
+        order = WORK_PRIORITY.create(cfg.work_order).queue_key(world)
+        self.pool = Pool(self.env, "presales", "least_loaded", priority=order)
         self.effort = Sampler(cfg.effort_days, self.streams.generator("presales.effort"))
+        self.desks: dict[int, SharedHours] = {}  # consultant id -> deals they support
+        self.slot_hours_per_day = cfg.hours_per_month / DAYS_PER_MONTH / cfg.capacity
 
     def needed(self, lead: Lead) -> bool:
         """Does the deal ask for presales (a team exists and the deal is large enough)?"""
@@ -56,10 +64,20 @@ class Presales(TeamComponent):
         lead.promise = self.world.pay.promise_inflation()
         w = req.value
         assert w is not None  # the presales queue has no shelf life
-        self.env.process(self._work(w))
+        self._work(w)
         return ps.win_boost * (1.0 + self.sc.behaviour.promise_inflation.win_uplift * lead.promise)
 
-    def _work(self, w: Worker) -> Process:
-        yield self.env.timeout(self.effort() / w.speed(self.env.now))
+    def _work(self, w: Worker) -> None:
+        """The consultant supports the deal: ``effort_days`` of one slot's share of their hours."""
+        desk = self.desks.get(w.id)
+        if desk is None:
+            desk = self.desks[w.id] = SharedHours(self.env, w.capacity, self._done)
+        now = self.env.now
+        effort = self.effort()
+        desk.add(effort / w.speed(now), (w, now, effort))
+
+    def _done(self, job: tuple[Worker, float, float]) -> None:
+        w, start, effort = job
+        self.rec.hours("presales_support", start, self.env.now, effort * self.slot_hours_per_day)
         assert self.pool is not None
         self.pool.release(w)
