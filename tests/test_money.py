@@ -228,7 +228,8 @@ def test_a_monthly_contract_keeps_a_customer_as_long_as_an_annual_one():
     fixed = {"horizon_months": 24, "warm_start": {"months": 0}, "customers": {"initial": {"count": 1500},
                                                  "renewal": {"p_at_zero_health": 0.8, "p_at_full_health": 0.8,
                                                              "contraction_chance": 0.0, "unworked_factor": 1.0},
-                                                 "expansion": {"upsell_per_year": 0, "cross_sell_per_year": 0}},
+                                                 "expansion": {"upsell_per_year": 0, "cross_sell_per_year": 0},
+                                                 "acv_bands": []},  # every account renews with 0.8, whatever its size
              "teams": {"csm": {"headcount": 0, "plan": []}}}
     kept = {}
     for term in (1, 12):
