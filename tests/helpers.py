@@ -54,8 +54,8 @@ def paired_effects(sc_a: Scenario, sc_b: Scenario, reps: int = 12,
         if p["diff_mean"] is None:  # not measurable in any replication (e.g. a team with no staff)
             out[kpi] = (float("nan"),) * 3
             continue
-        lo, hi = p["diff_ci95"]
-        out[kpi] = (float(p["diff_mean"]), float(lo), float(hi))
+        lo, hi = p["diff_ci95"] or (None, None)  # no interval from one measurable pair (e.g. cash_out_month)
+        out[kpi] = (float(p["diff_mean"]), *(float("nan") if x is None else float(x) for x in (lo, hi)))
     return out
 
 

@@ -30,6 +30,7 @@ def sdr_queue_scenario(lam_per_day: float, mean_work: float, sdrs: int, months: 
         "marketing": {"channels": {
             "web": {"budget_per_month": lam_per_day * DAYS_PER_MONTH * cost_per_lead,
                     "budget_growth_per_month": 0.0, "cost_per_lead": cost_per_lead, "lag_days": 0,
+                    "cpl_elasticity": 0.0,  # a constant cost per lead: a Poisson stream of rate lam
                     "fit": 0.5, "segment_mix": {"smb": 1.0, "mid": 0.0, "ent": 0.0}},
             "events": {"budget_per_month": 0.0, "cost_per_lead": 1.0, "fit": 0.5,
                        "segment_mix": {"smb": 1.0, "mid": 0.0, "ent": 0.0}},
@@ -67,6 +68,7 @@ def churn_only_scenario(p_renew: float, n0: int, months: int):
             "renewal": {"p_at_zero_health": p_renew, "p_at_full_health": p_renew,
                         "contraction_chance": 0.0, "unworked_factor": 1.0},
             "expansion": {"upsell_per_year": 0, "cross_sell_per_year": 0},
+            "acv_bands": [],  # every account renews with p, whatever its size
         },
         "segments": {s: {"renewal_rate_factor": 1.0} for s in ("smb", "mid", "ent")},
     })
@@ -101,7 +103,7 @@ def test_installed_base_obeys_littles_law():
                          "renewal_rate_factor": 1.0} for s in ("smb", "mid", "ent")},
         "marketing": {"channels": {
             "web": {"budget_per_month": lam * DAYS_PER_MONTH * cost, "budget_growth_per_month": 0.0,
-                    "cost_per_lead": cost, "lag_days": 0, "fit": 0.5,
+                    "cost_per_lead": cost, "lag_days": 0, "fit": 0.5, "cpl_elasticity": 0.0,
                     "segment_mix": {"smb": 1.0, "mid": 0.0, "ent": 0.0}},
             "events": {"budget_per_month": 0.0}}},
         "teams": {
@@ -117,6 +119,7 @@ def test_installed_base_obeys_littles_law():
             "renewal": {"p_at_zero_health": p, "p_at_full_health": p, "contraction_chance": 0.0,
                         "unworked_factor": 1.0},
             "expansion": {"upsell_per_year": 0, "cross_sell_per_year": 0},
+            "acv_bands": [],  # every account renews with p, whatever its size
         },
     })
     runs = [simulate(sc, seed=s) for s in range(4)]

@@ -39,11 +39,34 @@ def test_account_not_live_at_renewal_is_at_risk():
     w = _world()
     a = Account(1, "mid", 30000.0, 0.0, "c0", 0.9, False)  # signed, never went live
     r = w.sc.customers.renewal
-    factor = w.sc.segments["mid"].renewal_rate_factor
+    band = w.csm.band(a.arr)  # the baseline's retention by ACV band (issue 15) multiplies too
+    factor = w.sc.segments["mid"].renewal_rate_factor * (band.renewal_factor if band is not None else 1.0)
     assert w.csm.base_renewal_chance(a) == pytest.approx(r.p_at_zero_health * factor)
     a.live_t = w.env.now  # live by now (the clock starts before month 0: warm start)
     assert w.csm.base_renewal_chance(a) == pytest.approx(
         (r.p_at_zero_health + (r.p_at_full_health - r.p_at_zero_health) * 0.9) * factor)
+
+
+def test_a_monthly_contract_keeps_a_customer_as_an_annual_one_does():
+    """The renewal odds, the effort response and the contraction chance are per reference
+    term (a year): twelve monthly renewals, each worked for a twelfth of the hours, keep an
+    account and its ARR as one annual renewal does (before, the effort response and the
+    contraction chance compounded at every monthly renewal: a founder's month-to-month base
+    lost a third of its customers a year to an effort response of 0.97)."""
+    w = _world()
+    csm, pay = w.csm, w.pay
+    annual = Account(1, "mid", 30000.0, 0.0, "c0", 0.8, False)
+    monthly = Account(2, "mid", 30000.0, 0.0, "c0", 0.8, False)
+    annual.live_t = monthly.live_t = w.env.now  # live when the renewal is decided
+    annual.term, monthly.term = csm.reference_term, csm.reference_term / 12
+    assert csm.term_share(monthly) == pytest.approx(1 / 12)
+    assert pay.renewal_hours(monthly, "csm") == pytest.approx(pay.renewal_hours(annual, "csm") / 12)
+    for h in (0.0, 1.0, w.sc.org.renewal_hours):
+        year = csm.renewal_probability(annual, h)
+        assert 0.5 < year < 1.0
+        assert csm.renewal_probability(monthly, h / 12) ** 12 == pytest.approx(year)
+    assert (1 - csm.contraction_chance(monthly)) ** 12 == pytest.approx(1 - csm.contraction_chance(annual))
+    assert 0 < csm.contraction_chance(monthly) < csm.contraction_chance(annual)
 
 
 def test_hours_an_owner_gives_follow_pay():

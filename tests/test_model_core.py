@@ -67,16 +67,9 @@ def test_every_design_kpi_exists_and_is_finite(baseline_runs):
             assert np.isfinite(run.kpis[name]), name
 
 
-RECALIBRATION = pytest.mark.xfail(
-    strict=False,
-    reason="issue 14 (time) made CSM renewal work cost touches, renewal chance respond to hours and "
-    "accounts not live at renewal at risk: the baseline's GRR/NRR fell below the public range; the "
-    "baseline is recalibrated in issue 15 (money), whose merge should make this pass again")
-
-
 @pytest.mark.parametrize(("kpi", "lo", "hi"), [
-    pytest.param("grr", 0.85, 0.95, marks=RECALIBRATION),
-    pytest.param("nrr", 0.95, 1.15, marks=RECALIBRATION),
+    ("grr", 0.85, 0.95),
+    ("nrr", 0.95, 1.15),
     ("logo_renewal_rate", 0.80, 0.95),
     ("cac_ratio", 0.8, 2.5),
     ("sales_cycle_days", 30, 120),

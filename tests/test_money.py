@@ -17,7 +17,24 @@ from simorg.experiment.simulate import simulate
 from simorg.model.ledger import BILLING, DAYS_PER_YEAR, recognised_revenue
 from simorg.model.pools import DAYS_PER_MONTH
 from simorg.model.world import World
-from tests.helpers import scenario
+from simorg.scenario.schema import Scenario
+from tests.helpers import baseline_doc, deep_update
+
+
+def scenario(changes: dict | None = None) -> Scenario:
+    """The baseline without its money sections (finance, overhead, contracts, diminishing
+    returns), with ``changes`` merged in: each test adds the mechanism it checks (the
+    recalibrated baseline of issue 15 carries them all)."""
+    doc = baseline_doc()
+    doc.pop("finance", None)
+    doc.pop("overhead", None)
+    for seg in doc["segments"].values():
+        seg.pop("contracts", None)
+    for ch in doc["marketing"]["channels"].values():
+        ch.pop("cpl_elasticity", None)
+        ch.pop("cpl_reference_budget", None)
+    return Scenario.model_validate(deep_update(doc, changes or {}))
+
 
 SHORT = {"horizon_months": 24}
 FINANCE = {"starting_cash": 3_000_000, "rd": {"per_month": 150_000}, "ga": {"per_month": 80_000},
@@ -203,7 +220,8 @@ def test_spend_beyond_marketing_reach_buys_fewer_leads():
     full = simulate(scenario(SHORT), 1, keep_records=False).monthly
     thin = simulate(scenario({**SHORT, "marketing": {"spend_per_marketer": 7500}}), 1, keep_records=False).monthly
     months = np.arange(24)
-    spend = 45000 * 1.015 ** months
+    spend = sum(ch.budget_per_month * (1 + ch.budget_growth_per_month) ** months
+                for ch in scenario(SHORT).marketing.channels.values())
     heads = np.concatenate([[3], thin["headcount_marketing"][:-1]])  # people at each month's start
     reach = np.minimum(1.0, heads * 7500 / spend)
     expected = float(np.sum(reach * full["leads"]) / full["leads"].sum())
@@ -228,7 +246,8 @@ def test_a_monthly_contract_keeps_a_customer_as_long_as_an_annual_one():
     fixed = {"horizon_months": 24, "warm_start": {"months": 0}, "customers": {"initial": {"count": 1500},
                                                  "renewal": {"p_at_zero_health": 0.8, "p_at_full_health": 0.8,
                                                              "contraction_chance": 0.0, "unworked_factor": 1.0},
-                                                 "expansion": {"upsell_per_year": 0, "cross_sell_per_year": 0}},
+                                                 "expansion": {"upsell_per_year": 0, "cross_sell_per_year": 0},
+                                                 "acv_bands": []},  # every account renews with 0.8, whatever its size
              "teams": {"csm": {"headcount": 0, "plan": []}}}
     kept = {}
     for term in (1, 12):

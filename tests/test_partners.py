@@ -8,6 +8,7 @@ import math
 import numpy as np
 import pytest
 from pydantic import ValidationError
+from scipy import stats
 
 from simorg.experiment.simulate import simulate
 from simorg.model.world import World
@@ -58,12 +59,14 @@ def test_partner_commission_is_paid_on_first_year_arr_and_counts_in_cac():
     paid = c["amount"][(c["role"] == "marketing") & (c["kind"] == "commission")].sum()
     assert owed > 0 and paid == pytest.approx(owed, rel=1e-12)
     off, on = simulate(sc_off, 1).kpis, simulate(sc_on, 1).kpis
-    # partners are not ignored: more logos (over three paired seeds: one seed's gain ranges from
-    # about 7 to 45 logos since AE capacity is hours and the run starts warm), and S&M grows by
-    # at least the partner commission
-    gain = [simulate(sc_on, s, keep_records=False).kpis["new_logos"]
-            - simulate(sc_off, s, keep_records=False).kpis["new_logos"] for s in (1, 2, 3)]
-    assert sum(gain) / 3 > 20, gain
+    # partners are not ignored: more logos, the paired 95% interval of the gain above zero over
+    # eight seeds (one seed's gain ranges from about -3 to 46 logos: AE capacity is hours, the
+    # run starts warm, and since the issue-15 baseline AEs already work more marketing leads),
+    # and S&M grows by at least the partner commission
+    gain = np.array([simulate(sc_on, s, keep_records=False).kpis["new_logos"]
+                     - simulate(sc_off, s, keep_records=False).kpis["new_logos"] for s in range(1, 9)])
+    lo = gain.mean() - stats.t.ppf(0.975, len(gain) - 1) * gain.std(ddof=1) / math.sqrt(len(gain))
+    assert lo > 0, gain
     assert on["sm_cost"] - off["sm_cost"] >= paid
     assert on["commission_cost"] - off["commission_cost"] >= paid
 

@@ -12,8 +12,10 @@
   desk sends leads to AEs while no SDR is employed; and re-recorded when implementation and
   presales capacity became hours shared over the projects in hand and AE expansions AE hours,
   issue 14, where every case but the reference funnel moved: the reference funnel's
-  implementers hold one project at a time, and its recorded values came out bit-identical),
-  must come out bit-identical. The
+  implementers hold one project at a time, and its recorded values came out bit-identical;
+  and re-recorded for issue 15, whose baseline was recalibrated into public ranges: S&M
+  overhead, cost per lead rising with spend, price uplift at renewal, retention by ACV band,
+  renewal odds and CSM cadence), must come out bit-identical. The
   cases cover each code path the optimizations touched: SDR and AE queues served by
   callbacks, presales waits, AE self-delivery, implementation, renewals worked by AEs,
   account managers, segment pods, round-robin routing, AEs working leads without SDRs and
@@ -224,8 +226,11 @@ def test_renewals_are_fixed_only_when_nothing_can_change_them():
                                       "contraction_chance": 0.0},
                           "expansion": {"upsell_per_year": 0, "cross_sell_per_year": 0}}}
     assert not World(scenario(flat), 1).csm.renewals_fixed  # CSMs still own and work renewals
-    no_csm = {**flat, "teams": {"csm": {"headcount": 0, "plan": []}}}
+    no_uplift = {s: {"contracts": [{"billing": "annual"}]} for s in ("smb", "mid", "ent")}  # the baseline's has 3%
+    no_csm = {**flat, "teams": {"csm": {"headcount": 0, "plan": []}}, "segments": no_uplift}
     assert World(scenario(no_csm), 1).csm.renewals_fixed
+    uplift = {s: {"contracts": [{"billing": "annual", "uplift": 0.03}]} for s in ("smb", "mid", "ent")}
+    assert not World(scenario({**no_csm, "segments": uplift}), 1).csm.renewals_fixed  # price rises change ARR
 
 
 def test_least_loaded_heap_picks_who_scanning_the_team_picks(monkeypatch):

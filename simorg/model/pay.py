@@ -128,7 +128,8 @@ class CompPlan:
                 rate = comp.renewal_rate if item.pool == "ae" or specialists is None else specialists.bonus_rate
                 effort = self.sc.org.renewal_effort_days.mean
                 renewal_probability = self.world.csm.renewal_probability
-                gain = renewal_probability(a, self.sc.org.renewal_hours) - renewal_probability(a, 0.0)
+                hours = self.sc.org.renewal_hours * self.world.csm.term_share(a)
+                gain = renewal_probability(a, hours) - renewal_probability(a, 0.0)
                 return rate * a.arr * gain / max(effort, 1e-6)
             rate = self.new_rate(MARKETING) if self.in_credit_window(a) else comp.expansion_rate
             return rate * item.amount / max(self.sc.org.expansion_effort_days.mean, 1e-6)
@@ -153,8 +154,9 @@ class CompPlan:
         cannot save get no hours (article 004)."""
         org = self.sc.org
         efp = self.sc.behaviour.effort_follows_pay
+        share = self.world.csm.term_share(a)  # a monthly contract's motion carries 1/12 of the hours
         if owner != "ae" or efp.sensitivity <= 0:
-            return org.renewal_hours
+            return org.renewal_hours * share
         r = self.sc.customers.renewal
         lift = self.world.csm.base_renewal_chance(a) * (1.0 - r.unworked_factor)
         value = self.sc.teams.ae.comp.renewal_rate * a.arr * lift
@@ -164,7 +166,7 @@ class CompPlan:
         if per_hour <= 0:
             best = efp.max_hours if value > 0 else 0.0
         best = min(best, efp.max_hours)
-        return (1.0 - efp.sensitivity) * org.renewal_hours + efp.sensitivity * best
+        return ((1.0 - efp.sensitivity) * org.renewal_hours + efp.sensitivity * best) * share
 
     def prospecting_pressure(self, w: Worker) -> float:
         """Share of the full prospecting rate a rep keeps given their pace to quota

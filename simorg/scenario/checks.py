@@ -13,11 +13,12 @@ Each warning is one line: ``field.path: what is odd, and what the model will do`
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
 from .distributions import Distribution
-from .schema import Scenario, Team
+from .schema import Channel, Scenario, Team
 
 DAYS_PER_MONTH = 365.25 / 12
 HEADCOUNT_CAP = 1000
@@ -49,9 +50,18 @@ def channel_leads(scenario: Scenario) -> dict[str, float]:
     with np.errstate(over="ignore", invalid="ignore"):
         for name, ch in mk.channels.items():
             spend = ch.budget_per_month * np.power(1.0 + ch.budget_growth_per_month, months)
-            total = float(np.sum(spend)) / (ch.cost_per_lead * cost_factor)
+            total = float(np.sum(spend * _cpl_yield(ch, spend))) / (ch.cost_per_lead * cost_factor)
             out[name] = total if np.isfinite(total) else math.inf
     return out
+
+
+def _cpl_yield(ch: Channel, spend: Any) -> Any:
+    """Leads per unit of spend relative to ``1 / cost_per_lead`` (the model's diminishing
+    returns: cost per lead x (spend / reference)^elasticity; 1 without elasticity)."""
+    ref = ch.cpl_reference_budget if ch.cpl_reference_budget is not None else ch.budget_per_month
+    if ch.cpl_elasticity <= 0 or ref <= 0:
+        return 1.0
+    return np.power(np.maximum(np.asarray(spend, dtype=float), 1e-300) / ref, -ch.cpl_elasticity)
 
 
 def too_much_work(scenario: Scenario) -> tuple[str, str] | None:
@@ -413,7 +423,8 @@ def capacity_warnings(sc: Scenario) -> list[str]:
     for m in months:
         seg: dict[str, float] = dict.fromkeys(sc.segments, 0.0)
         for ch in sc.marketing.channels.values():
-            n = ch.budget_per_month * (1.0 + ch.budget_growth_per_month) ** m / ch.cost_per_lead
+            spend = ch.budget_per_month * (1.0 + ch.budget_growth_per_month) ** m
+            n = spend * float(_cpl_yield(ch, spend)) / ch.cost_per_lead if spend > 0 else 0.0
             total_share = sum(ch.segment_mix.values()) or 1.0
             for s, share in ch.segment_mix.items():
                 if s in seg:

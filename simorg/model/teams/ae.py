@@ -286,7 +286,7 @@ class AE(TeamComponent):
         w = self.renewal_rep(a)
         if w is None:
             return (yield from _now((None, 0.0)))
-        self.commit_hours(w, "renewal", hours + self.sc.org.renewal_admin_hours, end)
+        self.commit_hours(w, "renewal", hours + self.sc.org.renewal_admin_hours * self.world.csm.term_share(a), end)
         if hours <= 0:
             return (yield from _now((None, 0.0)))
         return (yield from _now((w, hours)))

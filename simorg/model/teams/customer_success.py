@@ -120,7 +120,8 @@ class CustomerSuccess(BookTeam):
         hours = 0.0
         if w is not None:
             hours = self.pay.renewal_hours(a, "csm")
-            self.commit_hours(w, "renewal", hours + self.sc.org.renewal_admin_hours, end)
+            admin = self.sc.org.renewal_admin_hours * self.term_share(a)
+            self.commit_hours(w, "renewal", hours + admin, end)
         return (yield from _now((w, hours)))
 
     # ---- renewal
@@ -253,6 +254,11 @@ class CustomerSuccess(BookTeam):
             p = min(1.0, p) ** (a.term / self.reference_term)  # the odds are per reference term
         return p
 
+    def term_share(self, a: Account) -> float:
+        """The account's contract term as a share of the reference term
+        (``customers.renewal.term_months``): 1/12 for a monthly contract when the reference is a year."""
+        return a.term / self.reference_term if a.term > 0 else 1.0
+
     def effort_response(self, hours: float) -> float:
         """Share of the fully worked chance a renewal worked for ``hours`` reaches:
         ``uf + (1 - uf) * (1 - exp(-hours / save_hours))`` (concave; ``uf`` unworked)."""
@@ -262,9 +268,35 @@ class CustomerSuccess(BookTeam):
         return r.unworked_factor + (1.0 - r.unworked_factor) * -math.expm1(-hours / r.save_hours)
 
     def renewal_probability(self, a: Account, hours: float) -> float:
-        """Base chance (health, segment, ACV band, term) -> effort response (hours worked on it)."""
-        p = self.base_renewal_chance(a) * self.effort_response(hours)
+        """Base chance (health, segment, ACV band, term) -> effort response (hours worked on it).
+
+        Like the base chance, the response is per reference term: a contract of another term
+        gets ``response(hours / share) ** share`` (``share`` = term / reference term; its
+        motions carry ``share`` of the hours, see ``Pay.renewal_hours``), so twelve monthly
+        renewals worked for half an hour each keep a customer as one annual renewal worked
+        for six hours does (before, the response compounded at every monthly renewal)."""
+        share = self.term_share(a)
+        response = self.effort_response(hours / share)
+        if share != 1.0:
+            response **= share
+        p = self.base_renewal_chance(a) * response
         return min(1.0, max(0.0, p))
+
+    def contraction_chance(self, a: Account) -> float:
+        """Chance a renewing account contracts: ``contraction_chance * (1 - health) / 0.2``
+        times its ACV band's factor, per reference term (a contract of another term:
+        ``1 - (1 - chance) ** share``, so monthly renewals do not contract twelve times as often)."""
+        r = self.sc.customers.renewal
+        chance = r.contraction_chance * (1.0 - a.health) / 0.2
+        if self.bands:
+            b = self.band(a.arr)
+            if b is not None:
+                chance *= b.contraction_factor
+        chance = min(1.0, chance)
+        share = self.term_share(a)
+        if share != 1.0:
+            chance = 1.0 - (1.0 - chance) ** share
+        return chance
 
     def _decide_renewal(self, a: Account, owner: str, worker: Worker | None, hours: float = 0.0) -> None:
         r = self.sc.customers.renewal
@@ -282,12 +314,7 @@ class CustomerSuccess(BookTeam):
                 self.base.change_arr(a, CONTRACTION, -discount * a.arr)
                 a.health = max(0.0, a.health - press.health_cost)
             uc = self.streams.u(self.k_contract, a.id, a.renewals)
-            chance = r.contraction_chance * (1.0 - a.health) / 0.2
-            if self.bands:
-                b = self.band(a.arr)
-                if b is not None:
-                    chance *= b.contraction_factor
-            if uc < min(1.0, chance):
+            if uc < self.contraction_chance(a):
                 self.base.change_arr(a, CONTRACTION, -r.contraction_share * a.arr)
             if a.contract is not None and a.contract.uplift > 0:  # list-price uplift at renewal
                 self.base.change_arr(a, UPLIFT, a.contract.uplift * a.arr)
