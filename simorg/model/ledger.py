@@ -36,13 +36,14 @@ from __future__ import annotations
 import bisect
 import math
 from dataclasses import dataclass
-from itertools import accumulate
+from itertools import accumulate, chain
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..scenario.schema import STAFF_ROLES, ContractOption, Scenario
 from .pools import DAYS_PER_MONTH
+from .records import insert_blocks
 
 if TYPE_CHECKING:
     from .entities import Account
@@ -96,6 +97,9 @@ class Ledger:
         self.services_share = fin.services_fee_share if fin is not None else 0.0
         self.any_uplift = any(c.uplift > 0 for opts, _ in self.options.values() for c in opts)
         self.cols: tuple[list, ...] = tuple([] for _ in LEDGER_COLUMNS)
+        # terms invoiced in blocks (renewed_terms): (rows written before, starts, account,
+        # payment days, ARR a day, term)
+        self.blocks: list[tuple[int, list[float], int, float, float, float]] = []
 
     # ---- during the run
     def assign_contract(self, a: Account) -> None:
@@ -157,20 +161,34 @@ class Ledger:
 
     def renewed_terms(self, a: Account, starts: list[float]) -> None:
         """Several new terms at unchanged ARR (renewals decided at signature): the rows
-        :meth:`renewed` writes one by one, in one pass when a term is one invoice."""
+        :meth:`renewed` writes one by one. When a term is one invoice they are kept as one
+        block (``starts`` is kept, not copied), made into rows in :meth:`close` with numpy and
+        put in their place among the other rows."""
         c = a.contract
         assert c is not None
         if c.period < c.term - 1e-9 or a.arr == 0:
             for start in starts:
                 self.bill(a, start, start, a.arr)
             return
-        n, cols, pay, per_day = len(starts), self.cols, c.payment_days, a.arr / DAYS_PER_YEAR
-        cols[0].extend(starts)
-        cols[1].extend([t + pay for t in starts])
-        cols[2].extend([BILLING] * n)
-        cols[3].extend(["customer"] * n)
-        cols[4].extend([a.id] * n)
-        cols[5].extend([per_day * ((t + c.term) - t) for t in starts])
+        if starts:
+            self.blocks.append((len(self.cols[0]), starts, a.id, c.payment_days, a.arr / DAYS_PER_YEAR, c.term))
+
+    def _block_rows(self) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        """The rows of :meth:`renewed_terms`' blocks as columns (the values :meth:`bill` would
+        write: the same float operations, element by element), and where each row goes."""
+        blocks = self.blocks
+        lengths = np.fromiter((len(b[1]) for b in blocks), np.int64, len(blocks))
+        n = int(lengths.sum())
+        t = np.fromiter(chain.from_iterable(b[1] for b in blocks), float, n)
+
+        def each(i: int, dtype: type = float) -> np.ndarray:
+            return np.repeat(np.fromiter((b[i] for b in blocks), dtype, len(blocks)), lengths)
+
+        term = each(5)
+        rows = {"t": t, "cash_t": t + each(3), "kind": np.full(n, BILLING, dtype=object),
+                "party": np.full(n, "customer", dtype=object), "account": each(2, np.int64),
+                "amount": each(4) * ((t + term) - t)}
+        return rows, each(0, np.int64)
 
     def expanded(self, a: Account, now: float, delta: float) -> None:
         """ARR grew mid-term: the rest of the term is invoiced pro rata."""
@@ -218,12 +236,15 @@ class Ledger:
                          np.broadcast_to(np.asarray(amount, dtype=float), n)))
 
         c = self.cols
-        if c[0]:
-            t = np.asarray(c[0], dtype=float)
-            inside = t < horizon
-            add(t[inside], np.asarray(c[1], dtype=float)[inside], np.asarray(c[2], dtype=object)[inside],
-                np.asarray(c[3], dtype=object)[inside], np.asarray(c[4], dtype=np.int64)[inside],
-                np.asarray(c[5], dtype=float)[inside])
+        if c[0] or self.blocks:
+            cols = {"t": np.asarray(c[0], dtype=float), "cash_t": np.asarray(c[1], dtype=float),
+                    "kind": np.asarray(c[2], dtype=object), "party": np.asarray(c[3], dtype=object),
+                    "account": np.asarray(c[4], dtype=np.int64), "amount": np.asarray(c[5], dtype=float)}
+            if self.blocks:
+                cols = insert_blocks(cols, *self._block_rows())
+                self.blocks = []
+            inside = cols["t"] < horizon
+            add(*(cols[n][inside] for n in LEDGER_COLUMNS))
         costs = records.costs
         if len(costs["t"]):
             add(costs["t"], costs["t"], costs["kind"].astype(object), costs["role"].astype(object), -1,
