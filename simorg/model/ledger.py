@@ -28,7 +28,9 @@ mid-term is invoiced pro rata for the rest of its billing period, then with ever
 invoice of the term. An invoice is paid ``payment_days`` later. Revenue is recognised
 daily from the ARR of active contracts (:func:`recognised_revenue`), so over a contract's
 life it equals what the contract billed. Invoices of the initial customers' billing periods
-that started before month 0 were paid before it: they are in the starting cash.
+that started before month 0 were paid before it: they are in the starting cash. An
+implementation fee (``finance.services_fee_share`` x first-year ACV) is invoiced at signature
+and recognised as revenue when the project goes live (:func:`recognised_services`).
 """
 
 from __future__ import annotations
@@ -97,6 +99,7 @@ class Ledger:
         self.services_share = fin.services_fee_share if fin is not None else 0.0
         self.any_uplift = any(c.uplift > 0 for opts, _ in self.options.values() for c in opts)
         self.cols: tuple[list, ...] = tuple([] for _ in LEDGER_COLUMNS)
+        self.fees: tuple[list, ...] = ([], [], [])  # implementation fees: account, signed, fee
         # terms invoiced in blocks (renewed_terms): (rows written before, starts, account,
         # payment days, ARR a day, term)
         self.blocks: list[tuple[int, list[float], int, float, float, float]] = []
@@ -154,6 +157,8 @@ class Ledger:
         if self.services_share > 0 and a.contract is not None:
             fee = self.services_share * a.arr
             self._row(now, now + a.contract.payment_days, SERVICES, "customer", a.id, fee)
+            for col, value in zip(self.fees, (a.id, now, fee), strict=True):
+                col.append(value)
 
     def renewed(self, a: Account, start: float) -> None:
         """A new term from ``start``: invoice it at the account's ARR."""
@@ -176,19 +181,19 @@ class Ledger:
     def _block_rows(self) -> tuple[dict[str, np.ndarray], np.ndarray]:
         """The rows of :meth:`renewed_terms`' blocks as columns (the values :meth:`bill` would
         write: the same float operations, element by element), and where each row goes."""
-        blocks = self.blocks
-        lengths = np.fromiter((len(b[1]) for b in blocks), np.int64, len(blocks))
+        _, starts, account, pay, per_day, term = zip(*self.blocks, strict=True)
+        lengths = np.fromiter(map(len, starts), np.int64, len(starts))
         n = int(lengths.sum())
-        t = np.fromiter(chain.from_iterable(b[1] for b in blocks), float, n)
+        t = np.fromiter(chain.from_iterable(starts), float, n)
 
-        def each(i: int, dtype: type = float) -> np.ndarray:
-            return np.repeat(np.fromiter((b[i] for b in blocks), dtype, len(blocks)), lengths)
+        def each(values: tuple, dtype: type = float) -> np.ndarray:
+            return np.repeat(np.array(values, dtype=dtype), lengths)
 
-        term = each(5)
-        rows = {"t": t, "cash_t": t + each(3), "kind": np.full(n, BILLING, dtype=object),
-                "party": np.full(n, "customer", dtype=object), "account": each(2, np.int64),
-                "amount": each(4) * ((t + term) - t)}
-        return rows, each(0, np.int64)
+        at = np.repeat(np.fromiter((b[0] for b in self.blocks), np.int64, len(self.blocks)), lengths)
+        rows = {"t": t, "cash_t": t + each(pay), "kind": np.full(n, BILLING),
+                "party": np.full(n, "customer"), "account": each(account, np.int64),
+                "amount": each(per_day) * ((t + each(term)) - t)}
+        return rows, at
 
     def expanded(self, a: Account, now: float, delta: float) -> None:
         """ARR grew mid-term: the rest of the term is invoiced pro rata."""
@@ -221,7 +226,12 @@ class Ledger:
                     self.rec.cost(t, role, TRAVEL, n * oh.travel_per_head_month[role])
 
     def close(self, records: Records) -> dict[str, np.ndarray]:
-        """The whole ledger (see the module docstring), rows inside the horizon, as columns."""
+        """The whole ledger (see the module docstring), rows inside the horizon, as columns;
+        the implementation fees go to ``records.services`` (warm-up's included: a deal signed
+        before month 0 may go live after it)."""
+        records.services = {name: np.asarray(col, dtype=dtype) for name, col, dtype
+                            in zip(("account", "signed", "fee"), self.fees, (np.int64, float, float), strict=True)}
+        self.fees = ([], [], [])
         horizon, months = records.horizon_days, records.months
         edges = np.arange(months + 1) * DAYS_PER_MONTH
         rows: list[tuple[np.ndarray, ...]] = []
@@ -230,15 +240,15 @@ class Ledger:
             t = np.atleast_1d(np.asarray(t, dtype=float))
             n = len(t)
             rows.append((t, np.broadcast_to(np.asarray(cash_t, dtype=float), n),
-                         np.full(n, kind, dtype=object) if isinstance(kind, str) else np.asarray(kind, dtype=object),
-                         np.full(n, party, dtype=object) if isinstance(party, str) else np.asarray(party, dtype=object),
+                         np.full(n, kind) if isinstance(kind, str) else np.asarray(kind, dtype=str),
+                         np.full(n, party) if isinstance(party, str) else np.asarray(party, dtype=str),
                          np.broadcast_to(np.asarray(account, dtype=np.int64), n),
                          np.broadcast_to(np.asarray(amount, dtype=float), n)))
 
         c = self.cols
         if c[0] or self.blocks:
             cols = {"t": np.asarray(c[0], dtype=float), "cash_t": np.asarray(c[1], dtype=float),
-                    "kind": np.asarray(c[2], dtype=object), "party": np.asarray(c[3], dtype=object),
+                    "kind": np.asarray(c[2], dtype=str), "party": np.asarray(c[3], dtype=str),
                     "account": np.asarray(c[4], dtype=np.int64), "amount": np.asarray(c[5], dtype=float)}
             if self.blocks:
                 cols = insert_blocks(cols, *self._block_rows())
@@ -247,7 +257,7 @@ class Ledger:
             add(*(cols[n][inside] for n in LEDGER_COLUMNS))
         costs = records.costs
         if len(costs["t"]):
-            add(costs["t"], costs["t"], costs["kind"].astype(object), costs["role"].astype(object), -1,
+            add(costs["t"], costs["t"], costs["kind"], costs["role"], -1,
                 -costs["amount"].astype(float))
         fin = self.sc.finance
         pay_lag = fin.salary_payment_days if fin is not None else 0.0
@@ -283,8 +293,8 @@ class Ledger:
         keep = out["cash_t"] >= 0.0
         if not keep.all():
             out = {n: v[keep] for n, v in out.items()}
-        out["kind"] = out["kind"].astype(str)
-        out["party"] = out["party"].astype(str)
+        for name in ("kind", "party"):  # text as wide as its longest value (as from a list of str)
+            out[name] = out[name].astype(f"<U{max(1, int(np.strings.str_len(out[name]).max(initial=0)))}")
         self.cols = tuple([] for _ in LEDGER_COLUMNS)
         return out
 
@@ -303,6 +313,27 @@ def recognised_revenue(segments: dict[str, np.ndarray], months: int) -> np.ndarr
         overlap = np.clip(np.minimum(end, edges[m + 1]) - np.maximum(start, edges[m]), 0.0, None)
         out[m] = float(np.dot(overlap, arr))
     return out
+
+
+def recognised_services(records: Records, months: int) -> np.ndarray:
+    """Implementation (services) revenue per month: each fee in the month its account goes
+    live, nothing before (ASC 606-10-25-30 / IFRS 15.38: a performance obligation satisfied
+    at a point in time, when the customer accepts the work; here, go-live). A project not live
+    by the horizon is billed and not yet revenue (deferred revenue)."""
+    out = np.zeros(months)
+    sv = records.services
+    if not sv or len(sv["account"]) == 0:
+        return out
+    acc = records.accounts
+    order = np.argsort(acc["id"], kind="stable")
+    ids = acc["id"][order]
+    at = np.searchsorted(ids, sv["account"])
+    found = (at < len(ids)) & (ids[np.minimum(at, len(ids) - 1)] == sv["account"])
+    live = np.full(len(at), np.nan)
+    live[found] = acc["live"][order][at[found]].astype(float)
+    idx = np.floor(live / DAYS_PER_MONTH)
+    inside = np.isfinite(idx) & (idx >= 0) & (idx < months)
+    return np.bincount(idx[inside].astype(int), weights=sv["fee"][inside], minlength=months)[:months].astype(float)
 
 
 def active_accounts(records: Records, times: np.ndarray) -> np.ndarray:

@@ -18,6 +18,7 @@ Tables
 ``headcount``      per role and month end: people in the role
 ``attainment``     per AE: bookings and ramped quota
 ``ledger``         every movement of money (:mod:`simorg.model.ledger`)
+``services``       implementation fees: account, signed, fee (revenue at go-live)
 """
 
 from __future__ import annotations
@@ -120,6 +121,9 @@ class Records:
     """Every movement of money (see :mod:`simorg.model.ledger`); filled after the run."""
     decisions: dict[str, np.ndarray] = field(default_factory=dict)
     """Rules' decisions and the state they read, one value per month (decisions.py)."""
+    services: dict[str, np.ndarray] = field(default_factory=dict)
+    """Implementation fees, one row per priced deal: ``account``, ``signed``, ``fee`` (billed
+    at signature, recognised as revenue at go-live: :func:`simorg.model.ledger.recognised_services`)."""
 
 
 ARR_COLUMNS = ("t", "account", "kind", "delta")
@@ -137,11 +141,8 @@ LEAD_INTS = ("id", "owner")
 LEAD_CHUNK = 8192
 
 
-def _lead_row(lead) -> tuple:
-    """A lead's row: its creation number, then :data:`LEAD_COLUMNS`."""
-    return (lead.n, lead.id, lead.channel, lead.segment, lead.fit, lead.acv, lead.created,
-            lead.true_source, lead.recorded_source, lead.first_touch, lead.qualified_t,
-            lead.assigned_t, lead.closed_t, lead.state, lead.owner, lead.presales)
+_lead_row = attrgetter("n", *LEAD_COLUMNS)
+"""A lead's row: its creation number, then :data:`LEAD_COLUMNS` (one C call per lead)."""
 
 
 def _lead_dtype(name: str) -> type:
@@ -284,19 +285,20 @@ class Recorder:
         blocks, self._renewal_blocks = self._renewal_blocks, []
         if not blocks:
             return table
-        lengths = np.fromiter((len(b[1]) for b in blocks), np.int64, len(blocks))
+        written, times, account, arr, owner = zip(*blocks, strict=True)
+        lengths = np.fromiter(map(len, times), np.int64, len(times))
         n = int(lengths.sum())
         rows = {
-            "t": np.fromiter(chain.from_iterable(b[1] for b in blocks), float, n),
-            "account": np.repeat(np.asarray([b[2] for b in blocks]), lengths),
+            "t": np.fromiter(chain.from_iterable(times), float, n),
+            "account": np.repeat(np.asarray(account), lengths),
             "renewed": np.ones(n, dtype=bool),
-            "arr_before": np.repeat(np.asarray([b[3] for b in blocks]), lengths),
+            "arr_before": np.repeat(np.asarray(arr), lengths),
             "worked": np.zeros(n, dtype=bool),
-            "owner": np.repeat(np.asarray([b[4] for b in blocks]), lengths),
+            "owner": np.repeat(np.asarray(owner), lengths),
             "hours": np.zeros(n),
         }
         rows["arr_after"] = rows["arr_before"].copy()
-        at = np.repeat(np.fromiter((b[0] for b in blocks), np.int64, len(blocks)), lengths)
+        at = np.repeat(np.asarray(written, dtype=np.int64), lengths)
         return insert_blocks(table, {k: rows[k] for k in RENEWAL_COLUMNS}, at)
 
     def cost(self, t: float, role: str, kind: str, amount: float) -> None:
