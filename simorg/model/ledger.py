@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import bisect
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import accumulate, chain
 from typing import TYPE_CHECKING
@@ -178,9 +179,10 @@ class Ledger:
         if starts:
             self.blocks.append((len(self.cols[0]), starts, a.id, c.payment_days, a.arr / DAYS_PER_YEAR, c.term))
 
-    def _block_rows(self) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    def _block_rows(self, word: Callable[[str], int]) -> tuple[dict[str, np.ndarray], np.ndarray]:
         """The rows of :meth:`renewed_terms`' blocks as columns (the values :meth:`bill` would
-        write: the same float operations, element by element), and where each row goes."""
+        write: the same float operations, element by element; text as ``word`` codes), and
+        where each row goes."""
         _, starts, account, pay, per_day, term = zip(*self.blocks, strict=True)
         lengths = np.fromiter(map(len, starts), np.int64, len(starts))
         n = int(lengths.sum())
@@ -190,8 +192,8 @@ class Ledger:
             return np.repeat(np.array(values, dtype=dtype), lengths)
 
         at = np.repeat(np.fromiter((b[0] for b in self.blocks), np.int64, len(self.blocks)), lengths)
-        rows = {"t": t, "cash_t": t + each(pay), "kind": np.full(n, BILLING),
-                "party": np.full(n, "customer"), "account": each(account, np.int64),
+        rows = {"t": t, "cash_t": t + each(pay), "kind": np.full(n, word(BILLING), dtype=np.int32),
+                "party": np.full(n, word("customer"), dtype=np.int32), "account": each(account, np.int64),
                 "amount": each(per_day) * ((t + each(term)) - t)}
         return rows, at
 
@@ -235,29 +237,40 @@ class Ledger:
         horizon, months = records.horizon_days, records.months
         edges = np.arange(months + 1) * DAYS_PER_MONTH
         rows: list[tuple[np.ndarray, ...]] = []
+        # text columns (kind, party) are assembled as codes of a few words, made text at the end
+        words: dict[str, int] = {}
+
+        def word(text: str) -> int:
+            return words.setdefault(text, len(words))
+
+        def codes(text) -> np.ndarray:
+            if isinstance(text, np.ndarray) and len(text):  # a table's text column
+                uniq, inv = np.unique(text, return_inverse=True)
+                return np.array([word(str(u)) for u in uniq], dtype=np.int32)[inv]
+            return np.fromiter(map(word, text), np.int32, len(text))
 
         def add(t, cash_t, kind, party, account, amount) -> None:
             t = np.atleast_1d(np.asarray(t, dtype=float))
             n = len(t)
             rows.append((t, np.broadcast_to(np.asarray(cash_t, dtype=float), n),
-                         np.full(n, kind) if isinstance(kind, str) else np.asarray(kind, dtype=str),
-                         np.full(n, party) if isinstance(party, str) else np.asarray(party, dtype=str),
+                         np.full(n, word(kind), dtype=np.int32) if isinstance(kind, str) else kind,
+                         np.full(n, word(party), dtype=np.int32) if isinstance(party, str) else party,
                          np.broadcast_to(np.asarray(account, dtype=np.int64), n),
                          np.broadcast_to(np.asarray(amount, dtype=float), n)))
 
         c = self.cols
         if c[0] or self.blocks:
             cols = {"t": np.asarray(c[0], dtype=float), "cash_t": np.asarray(c[1], dtype=float),
-                    "kind": np.asarray(c[2], dtype=str), "party": np.asarray(c[3], dtype=str),
+                    "kind": codes(c[2]), "party": codes(c[3]),
                     "account": np.asarray(c[4], dtype=np.int64), "amount": np.asarray(c[5], dtype=float)}
             if self.blocks:
-                cols = insert_blocks(cols, *self._block_rows())
+                cols = insert_blocks(cols, *self._block_rows(word))
                 self.blocks = []
             inside = cols["t"] < horizon
             add(*(cols[n][inside] for n in LEDGER_COLUMNS))
         costs = records.costs
         if len(costs["t"]):
-            add(costs["t"], costs["t"], costs["kind"], costs["role"], -1,
+            add(costs["t"], costs["t"], codes(costs["kind"]), codes(costs["role"]), -1,
                 -costs["amount"].astype(float))
         fin = self.sc.finance
         pay_lag = fin.salary_payment_days if fin is not None else 0.0
@@ -293,8 +306,11 @@ class Ledger:
         keep = out["cash_t"] >= 0.0
         if not keep.all():
             out = {n: v[keep] for n, v in out.items()}
+        names = list(words)
         for name in ("kind", "party"):  # text as wide as its longest value (as from a list of str)
-            out[name] = out[name].astype(f"<U{max(1, int(np.strings.str_len(out[name]).max(initial=0)))}")
+            present = np.flatnonzero(np.bincount(out[name], minlength=len(names)))
+            width = max([1, *(len(names[i]) for i in present)])
+            out[name] = np.array(names, dtype=f"<U{width}")[out[name]]
         self.cols = tuple([] for _ in LEDGER_COLUMNS)
         return out
 
