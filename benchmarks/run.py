@@ -252,6 +252,10 @@ def to_markdown(res: dict[str, Any]) -> str:
     if res.get("measured_at"):
         when = ", ".join(f"{part} {t}" for part, t in res["measured_at"].items())
         lines += [f"Parts are measured one run at a time, so the figures may come from different runs: {when}.", ""]
+    if res.get("load_average"):
+        loads = ", ".join(f"{part} {'/'.join(f'{x:.1f}' for x in la)}" for part, la in res["load_average"].items())
+        lines += [f"Load average (1/5/15 min) when each part ended, on a machine shared with other work: {loads}. "
+                  "Timings are wall-clock: with other work running they rise, and the time ratio moves.", ""]
     for key in ("funnel", "baseline"):
         r = res.get(key)
         if not r:
@@ -334,6 +338,7 @@ def main(argv: list[str] | None = None) -> None:
             out.parent.mkdir(parents=True, exist_ok=True)
             res["profile"] = [bench_profile(p, out.parent) for p in (REFERENCE, BASELINE)]
         res.setdefault("measured_at", {})[part] = time.strftime("%Y-%m-%d %H:%M:%S")
+        res.setdefault("load_average", {})[part] = [round(x, 2) for x in os.getloadavg()]
         print(f"{part}: done in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(res, indent=2) + "\n")

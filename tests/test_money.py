@@ -257,3 +257,46 @@ def test_a_monthly_contract_keeps_a_customer_as_long_as_an_annual_one():
         kept[term] = float(np.mean(~np.isfinite(rec.accounts["churned_t"][init].astype(float))))
     assert kept[12] == pytest.approx(0.8 ** 2, abs=0.04)
     assert kept[1] == pytest.approx(kept[12], abs=0.04)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_services_revenue_lands_at_go_live_and_cash_at_signature(seed: int):
+    """A priced implementation is billed at signature (cash ``payment_days`` later) and is
+    revenue in the month its project goes live, for its whole price; a project not live by the
+    horizon is billed and not yet revenue."""
+    sc = _sc(finance={**FINANCE, "services_fee_share": 0.2})
+    run = simulate(sc, seed)
+    rec, s = run.records, run.monthly
+    sv, acc, led = rec.services, rec.accounts, rec.ledger
+    live = dict(zip(acc["id"].tolist(), acc["live"].astype(float).tolist(), strict=True))
+    signed = dict(zip(acc["id"].tolist(), acc["signed"].astype(float).tolist(), strict=True))
+    new = rec.arr_events["kind"] == "new"
+    first_arr = dict(zip(rec.arr_events["account"][new].tolist(), rec.arr_events["delta"][new].tolist(), strict=True))
+    months = sc.horizon_months
+    want = np.zeros(months)
+    spanning = pending = 0
+    for aid, t_signed, fee in zip(sv["account"].tolist(), sv["signed"].tolist(), sv["fee"].tolist(), strict=True):
+        assert fee == pytest.approx(0.2 * first_arr[aid], rel=1e-12)
+        assert t_signed == signed[aid]
+        t_live = live[aid]
+        if not math.isfinite(t_live) or t_live >= rec.horizon_days:
+            pending += t_signed >= 0
+            continue
+        if t_live >= 0:
+            m = int(t_live // DAYS_PER_MONTH)
+            want[m] += fee
+            spanning += m > int(max(t_signed, 0.0) // DAYS_PER_MONTH)  # project over a month end
+    assert spanning > 20 and pending > 0
+    np.testing.assert_allclose(s["services_revenue"], want, rtol=1e-12, atol=1e-9)
+    np.testing.assert_allclose(s["revenue"], s["subscription_revenue"] + s["services_revenue"], rtol=1e-12)
+    # billing and cash unchanged: one services invoice per fee at signature, paid payment_days later
+    rows = led["kind"] == "services"
+    inside = sv["signed"] < rec.horizon_days
+    in_ledger = np.isin(sv["account"], led["account"][rows])
+    np.testing.assert_array_equal(np.sort(led["account"][rows]), np.sort(sv["account"][inside & in_ledger]))
+    for aid, t, amount in zip(led["account"][rows].tolist(), led["t"][rows].tolist(),
+                              led["amount"][rows].tolist(), strict=True):
+        k = int(np.flatnonzero(sv["account"] == aid)[0])
+        assert t == sv["signed"][k] and amount == sv["fee"][k]
+    np.testing.assert_allclose(s["cash"], _cash_by_ledger(led, months, 3_000_000), rtol=0, atol=1e-4)
+

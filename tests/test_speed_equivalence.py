@@ -212,7 +212,7 @@ def test_fixed_renewals_reach_every_contract_end_in_the_horizon(contract_start: 
         end += 30.4375
         ends.append(end)
     assert a.renewals == len(ends)
-    assert world.rec.renewals[0] == [max(e, 0.0) for e in ends]  # an end already past: renewed now (0)
+    assert world.rec.renewals_table()["t"].tolist() == [max(e, 0.0) for e in ends]  # an end already past: renewed now (0)
     assert a.contract_start == (ends[-1] if ends else contract_start)
 
 

@@ -75,23 +75,24 @@ def retention_by(records: Records, group_of: dict[int, str], months_back: int = 
     rn = records.renewals
     out: dict[str, dict[str, float]] = {}
     groups = sorted(set(group_of.values()))
-    if len(rn["t"]):
+    counts = np.zeros((3, len(groups)), dtype=np.int64)  # renewals, renewed, worked per group
+    if len(rn["t"]) and group_of:
         in_window = rn["t"] > start
-        acc = rn["account"][in_window].tolist()
-        renewed = rn["renewed"][in_window].tolist()
-        worked = rn["worked"][in_window].tolist()
-    else:
-        acc, renewed, worked = [], [], []
-    counts = {g: [0, 0, 0] for g in groups}
-    for a, r, w in zip(acc, renewed, worked, strict=True):
-        g = group_of.get(a)
-        if g is not None:
-            c = counts[g]
-            c[0] += 1
-            c[1] += bool(r)
-            c[2] += bool(w)
-    for g in groups:
-        n, r, w = counts[g]
+        # each renewal's group, by looking its account up among group_of's (sorted) accounts
+        ids = np.fromiter(group_of.keys(), np.int64, len(group_of))
+        code = {g: i for i, g in enumerate(groups)}
+        codes = np.fromiter((code[g] for g in group_of.values()), np.int64, len(group_of))
+        order = np.argsort(ids, kind="stable")
+        ids, codes = ids[order], codes[order]
+        acc = rn["account"][in_window].astype(np.int64)
+        at = np.minimum(np.searchsorted(ids, acc), len(ids) - 1)
+        known = ids[at] == acc
+        g_of = codes[at][known]
+        for row, flags in enumerate((None, rn["renewed"][in_window][known], rn["worked"][in_window][known])):
+            w = g_of if flags is None else g_of[np.asarray(flags, dtype=bool)]
+            counts[row] = np.bincount(w, minlength=len(groups))
+    for i, g in enumerate(groups):
+        n, r, w = (int(x) for x in counts[:, i])
         out[g] = {"grr": _ratio(kept.get(g, 0.0), base.get(g, 0.0)), "logo": _ratio(r, n), "worked": _ratio(w, n)}
     return out
 

@@ -476,7 +476,7 @@ ENTRIES: tuple[KPI, ...] = (
     # money (the ledger: simorg/model/ledger.py; docs/model.md "Money")
     KPI("revenue", "Revenue", "money", 1, "money",
         "Revenue over the horizon: subscription revenue recognised daily from active contracts "
-        "(ARR / 365.25 a day) plus implementation services billed.", _sum("revenue")),
+        "(ARR / 365.25 a day) plus implementation fees, recognised when the project goes live.", _sum("revenue")),
     KPI("gross_profit", "Gross profit", "money", 1, "money",
         "Revenue minus cost of revenue (a share of revenue, plus hosting and support per account).",
         _sum("gross_profit")),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..model.ledger import BILLING, COGS, FUNDING, SERVICES, recognised_revenue
+from ..model.ledger import BILLING, COGS, FUNDING, SERVICES, recognised_revenue, recognised_services
 from ..model.pools import DAYS_PER_MONTH
 from ..model.records import CHURN, CONTRACTION, EXPANSION, NEW, UPLIFT, Records
 from ..scenario.schema import ROLES, STAFF_ROLES, Scenario
@@ -160,7 +160,8 @@ def monthly_series(records: Records, scenario: Scenario) -> dict[str, np.ndarray
 def money_series(records: Records, scenario: Scenario) -> dict[str, np.ndarray]:
     """The P&L and cash month by month, from the money ledger (:mod:`simorg.model.ledger`).
 
-    ``revenue`` = subscription revenue recognised from active contracts + services billed;
+    ``revenue`` = subscription revenue recognised from active contracts + implementation
+    services recognised at go-live (:func:`~simorg.model.ledger.recognised_services`);
     ``cogs``; ``gross_profit``; ``opex`` (every other cost by the month it is incurred);
     ``operating_income``; ``billings`` and ``collections`` (invoices by date issued and paid);
     ``net_burn`` = payments - collections in the month (funding left out; > 0 is burning);
@@ -181,7 +182,7 @@ def money_series(records: Records, scenario: Scenario) -> dict[str, np.ndarray]:
         funding = kind == FUNDING
         cost = amount < 0
         cogs = kind == COGS
-        services = per_month(t[kind == SERVICES], amount[kind == SERVICES], months)
+        services = recognised_services(records, months)  # at go-live, not when billed
         out["subscription_revenue"] = subscription
         out["services_revenue"] = services
         out["revenue"] = subscription + services

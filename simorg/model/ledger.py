@@ -28,21 +28,25 @@ mid-term is invoiced pro rata for the rest of its billing period, then with ever
 invoice of the term. An invoice is paid ``payment_days`` later. Revenue is recognised
 daily from the ARR of active contracts (:func:`recognised_revenue`), so over a contract's
 life it equals what the contract billed. Invoices of the initial customers' billing periods
-that started before month 0 were paid before it: they are in the starting cash.
+that started before month 0 were paid before it: they are in the starting cash. An
+implementation fee (``finance.services_fee_share`` x first-year ACV) is invoiced at signature
+and recognised as revenue when the project goes live (:func:`recognised_services`).
 """
 
 from __future__ import annotations
 
 import bisect
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from itertools import accumulate
+from itertools import accumulate, chain
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..scenario.schema import STAFF_ROLES, ContractOption, Scenario
 from .pools import DAYS_PER_MONTH
+from .records import insert_blocks
 
 if TYPE_CHECKING:
     from .entities import Account
@@ -96,6 +100,10 @@ class Ledger:
         self.services_share = fin.services_fee_share if fin is not None else 0.0
         self.any_uplift = any(c.uplift > 0 for opts, _ in self.options.values() for c in opts)
         self.cols: tuple[list, ...] = tuple([] for _ in LEDGER_COLUMNS)
+        self.fees: tuple[list, ...] = ([], [], [])  # implementation fees: account, signed, fee
+        # terms invoiced in blocks (renewed_terms): (rows written before, starts, account,
+        # payment days, ARR a day, term)
+        self.blocks: list[tuple[int, list[float], int, float, float, float]] = []
 
     # ---- during the run
     def assign_contract(self, a: Account) -> None:
@@ -150,6 +158,8 @@ class Ledger:
         if self.services_share > 0 and a.contract is not None:
             fee = self.services_share * a.arr
             self._row(now, now + a.contract.payment_days, SERVICES, "customer", a.id, fee)
+            for col, value in zip(self.fees, (a.id, now, fee), strict=True):
+                col.append(value)
 
     def renewed(self, a: Account, start: float) -> None:
         """A new term from ``start``: invoice it at the account's ARR."""
@@ -157,20 +167,35 @@ class Ledger:
 
     def renewed_terms(self, a: Account, starts: list[float]) -> None:
         """Several new terms at unchanged ARR (renewals decided at signature): the rows
-        :meth:`renewed` writes one by one, in one pass when a term is one invoice."""
+        :meth:`renewed` writes one by one. When a term is one invoice they are kept as one
+        block (``starts`` is kept, not copied), made into rows in :meth:`close` with numpy and
+        put in their place among the other rows."""
         c = a.contract
         assert c is not None
         if c.period < c.term - 1e-9 or a.arr == 0:
             for start in starts:
                 self.bill(a, start, start, a.arr)
             return
-        n, cols, pay, per_day = len(starts), self.cols, c.payment_days, a.arr / DAYS_PER_YEAR
-        cols[0].extend(starts)
-        cols[1].extend([t + pay for t in starts])
-        cols[2].extend([BILLING] * n)
-        cols[3].extend(["customer"] * n)
-        cols[4].extend([a.id] * n)
-        cols[5].extend([per_day * ((t + c.term) - t) for t in starts])
+        if starts:
+            self.blocks.append((len(self.cols[0]), starts, a.id, c.payment_days, a.arr / DAYS_PER_YEAR, c.term))
+
+    def _block_rows(self, word: Callable[[str], int]) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        """The rows of :meth:`renewed_terms`' blocks as columns (the values :meth:`bill` would
+        write: the same float operations, element by element; text as ``word`` codes), and
+        where each row goes."""
+        _, starts, account, pay, per_day, term = zip(*self.blocks, strict=True)
+        lengths = np.fromiter(map(len, starts), np.int64, len(starts))
+        n = int(lengths.sum())
+        t = np.fromiter(chain.from_iterable(starts), float, n)
+
+        def each(values: tuple, dtype: type = float) -> np.ndarray:
+            return np.repeat(np.array(values, dtype=dtype), lengths)
+
+        at = np.repeat(np.fromiter((b[0] for b in self.blocks), np.int64, len(self.blocks)), lengths)
+        rows = {"t": t, "cash_t": t + each(pay), "kind": np.full(n, word(BILLING), dtype=np.int32),
+                "party": np.full(n, word("customer"), dtype=np.int32), "account": each(account, np.int64),
+                "amount": each(per_day) * ((t + each(term)) - t)}
+        return rows, at
 
     def expanded(self, a: Account, now: float, delta: float) -> None:
         """ARR grew mid-term: the rest of the term is invoiced pro rata."""
@@ -203,30 +228,49 @@ class Ledger:
                     self.rec.cost(t, role, TRAVEL, n * oh.travel_per_head_month[role])
 
     def close(self, records: Records) -> dict[str, np.ndarray]:
-        """The whole ledger (see the module docstring), rows inside the horizon, as columns."""
+        """The whole ledger (see the module docstring), rows inside the horizon, as columns;
+        the implementation fees go to ``records.services`` (warm-up's included: a deal signed
+        before month 0 may go live after it)."""
+        records.services = {name: np.asarray(col, dtype=dtype) for name, col, dtype
+                            in zip(("account", "signed", "fee"), self.fees, (np.int64, float, float), strict=True)}
+        self.fees = ([], [], [])
         horizon, months = records.horizon_days, records.months
         edges = np.arange(months + 1) * DAYS_PER_MONTH
         rows: list[tuple[np.ndarray, ...]] = []
+        # text columns (kind, party) are assembled as codes of a few words, made text at the end
+        words: dict[str, int] = {}
+
+        def word(text: str) -> int:
+            return words.setdefault(text, len(words))
+
+        def codes(text) -> np.ndarray:
+            if isinstance(text, np.ndarray) and len(text):  # a table's text column
+                uniq, inv = np.unique(text, return_inverse=True)
+                return np.array([word(str(u)) for u in uniq], dtype=np.int32)[inv]
+            return np.fromiter(map(word, text), np.int32, len(text))
 
         def add(t, cash_t, kind, party, account, amount) -> None:
             t = np.atleast_1d(np.asarray(t, dtype=float))
             n = len(t)
             rows.append((t, np.broadcast_to(np.asarray(cash_t, dtype=float), n),
-                         np.full(n, kind, dtype=object) if isinstance(kind, str) else np.asarray(kind, dtype=object),
-                         np.full(n, party, dtype=object) if isinstance(party, str) else np.asarray(party, dtype=object),
+                         np.full(n, word(kind), dtype=np.int32) if isinstance(kind, str) else kind,
+                         np.full(n, word(party), dtype=np.int32) if isinstance(party, str) else party,
                          np.broadcast_to(np.asarray(account, dtype=np.int64), n),
                          np.broadcast_to(np.asarray(amount, dtype=float), n)))
 
         c = self.cols
-        if c[0]:
-            t = np.asarray(c[0], dtype=float)
-            inside = t < horizon
-            add(t[inside], np.asarray(c[1], dtype=float)[inside], np.asarray(c[2], dtype=object)[inside],
-                np.asarray(c[3], dtype=object)[inside], np.asarray(c[4], dtype=np.int64)[inside],
-                np.asarray(c[5], dtype=float)[inside])
+        if c[0] or self.blocks:
+            cols = {"t": np.asarray(c[0], dtype=float), "cash_t": np.asarray(c[1], dtype=float),
+                    "kind": codes(c[2]), "party": codes(c[3]),
+                    "account": np.asarray(c[4], dtype=np.int64), "amount": np.asarray(c[5], dtype=float)}
+            if self.blocks:
+                cols = insert_blocks(cols, *self._block_rows(word))
+                self.blocks = []
+            inside = cols["t"] < horizon
+            add(*(cols[n][inside] for n in LEDGER_COLUMNS))
         costs = records.costs
         if len(costs["t"]):
-            add(costs["t"], costs["t"], costs["kind"].astype(object), costs["role"].astype(object), -1,
+            add(costs["t"], costs["t"], codes(costs["kind"]), codes(costs["role"]), -1,
                 -costs["amount"].astype(float))
         fin = self.sc.finance
         pay_lag = fin.salary_payment_days if fin is not None else 0.0
@@ -262,8 +306,11 @@ class Ledger:
         keep = out["cash_t"] >= 0.0
         if not keep.all():
             out = {n: v[keep] for n, v in out.items()}
-        out["kind"] = out["kind"].astype(str)
-        out["party"] = out["party"].astype(str)
+        names = list(words)
+        for name in ("kind", "party"):  # text as wide as its longest value (as from a list of str)
+            present = np.flatnonzero(np.bincount(out[name], minlength=len(names)))
+            width = max([1, *(len(names[i]) for i in present)])
+            out[name] = np.array(names, dtype=f"<U{width}")[out[name]]
         self.cols = tuple([] for _ in LEDGER_COLUMNS)
         return out
 
@@ -282,6 +329,27 @@ def recognised_revenue(segments: dict[str, np.ndarray], months: int) -> np.ndarr
         overlap = np.clip(np.minimum(end, edges[m + 1]) - np.maximum(start, edges[m]), 0.0, None)
         out[m] = float(np.dot(overlap, arr))
     return out
+
+
+def recognised_services(records: Records, months: int) -> np.ndarray:
+    """Implementation (services) revenue per month: each fee in the month its account goes
+    live, nothing before (ASC 606-10-25-30 / IFRS 15.38: a performance obligation satisfied
+    at a point in time, when the customer accepts the work; here, go-live). A project not live
+    by the horizon is billed and not yet revenue (deferred revenue)."""
+    out = np.zeros(months)
+    sv = records.services
+    if not sv or len(sv["account"]) == 0:
+        return out
+    acc = records.accounts
+    order = np.argsort(acc["id"], kind="stable")
+    ids = acc["id"][order]
+    at = np.searchsorted(ids, sv["account"])
+    found = (at < len(ids)) & (ids[np.minimum(at, len(ids) - 1)] == sv["account"])
+    live = np.full(len(at), np.nan)
+    live[found] = acc["live"][order][at[found]].astype(float)
+    idx = np.floor(live / DAYS_PER_MONTH)
+    inside = np.isfinite(idx) & (idx >= 0) & (idx < months)
+    return np.bincount(idx[inside].astype(int), weights=sv["fee"][inside], minlength=months)[:months].astype(float)
 
 
 def active_accounts(records: Records, times: np.ndarray) -> np.ndarray:

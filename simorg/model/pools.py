@@ -109,6 +109,8 @@ class Worker:
         """How fast this person works a task started now: their productivity, but at least
         :data:`MIN_SPEED` (with ``ramp_start: 0`` a new hire would otherwise never finish
         their first task; assumption: on day one a hire does at least 5% of a full pace)."""
+        if self.initial or self.ramp_days <= 0:  # at full pace (as productivity says), one call less
+            return 1.0
         p = self.productivity(now)
         return p if p > MIN_SPEED else MIN_SPEED
 

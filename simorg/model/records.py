@@ -18,11 +18,13 @@ Tables
 ``headcount``      per role and month end: people in the role
 ``attainment``     per AE: bookings and ramped quota
 ``ledger``         every movement of money (:mod:`simorg.model.ledger`)
+``services``       implementation fees: account, signed, fee (revenue at go-live)
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import chain
 from operator import attrgetter, itemgetter
 
 import numpy as np
@@ -58,6 +60,25 @@ def _list_columns(cols: tuple[list, ...], names: tuple[str, ...]) -> dict[str, n
     for n, c in zip(names, cols, strict=True):
         out[n] = np.asarray(c)
         c.clear()
+    return out
+
+
+def insert_blocks(table: dict[str, np.ndarray], blocks: dict[str, np.ndarray], at: np.ndarray) -> dict[str, np.ndarray]:
+    """Rows written as blocks put back among the table's other rows where they were written.
+
+    ``table`` holds the rows written one by one; ``blocks`` the rows written in blocks, in
+    writing order, ``at[i]`` the number of one-by-one rows written before block row ``i``.
+    Each column's dtype is the one numpy infers from all its values together (as
+    :func:`_list_columns` would from one list), so the table equals the one written row by row."""
+    if len(at) == 0:
+        return table
+    if len(next(iter(table.values()))) == 0:
+        return blocks
+    out = {}
+    for name, col in table.items():
+        b = blocks[name]
+        dtype = np.result_type(col, b)
+        out[name] = np.insert(col.astype(dtype, copy=False), at, b.astype(dtype, copy=False))
     return out
 
 
@@ -100,6 +121,9 @@ class Records:
     """Every movement of money (see :mod:`simorg.model.ledger`); filled after the run."""
     decisions: dict[str, np.ndarray] = field(default_factory=dict)
     """Rules' decisions and the state they read, one value per month (decisions.py)."""
+    services: dict[str, np.ndarray] = field(default_factory=dict)
+    """Implementation fees, one row per priced deal: ``account``, ``signed``, ``fee`` (billed
+    at signature, recognised as revenue at go-live: :func:`simorg.model.ledger.recognised_services`)."""
 
 
 ARR_COLUMNS = ("t", "account", "kind", "delta")
@@ -117,11 +141,8 @@ LEAD_INTS = ("id", "owner")
 LEAD_CHUNK = 8192
 
 
-def _lead_row(lead) -> tuple:
-    """A lead's row: its creation number, then :data:`LEAD_COLUMNS`."""
-    return (lead.n, lead.id, lead.channel, lead.segment, lead.fit, lead.acv, lead.created,
-            lead.true_source, lead.recorded_source, lead.first_touch, lead.qualified_t,
-            lead.assigned_t, lead.closed_t, lead.state, lead.owner, lead.presales)
+_lead_row = attrgetter("n", *LEAD_COLUMNS)
+"""A lead's row: its creation number, then :data:`LEAD_COLUMNS` (one C call per lead)."""
 
 
 def _lead_dtype(name: str) -> type:
@@ -202,6 +223,8 @@ class Recorder:
         self.extra: dict[str, float] = {}
         self.hour_rows: dict[str, list[float]] = {}
         self.months = 0
+        # renewals written in blocks (renewed_terms): (rows written before, times, account, ARR, owner)
+        self._renewal_blocks: list[tuple[int, list[float], int, float, str]] = []
 
     def hours(self, key: str, t0: float, t1: float, hours: float) -> None:
         """``hours`` of work ``key`` (``<role>_<work>``) given evenly over [t0, t1], into months."""
@@ -250,18 +273,33 @@ class Recorder:
         c[7].append(hours)
 
     def renewed_terms(self, times: list[float], account: int, arr: float, owner: str = "") -> None:
-        """Several renewals of one account at unchanged ARR, nobody working them (rows as
-        :meth:`renewal` would write them one by one)."""
-        n = len(times)
-        c = self.renewals
-        c[0].extend(times)
-        c[1].extend([account] * n)
-        c[2].extend([True] * n)
-        c[3].extend([arr] * n)
-        c[4].extend([arr] * n)
-        c[5].extend([False] * n)
-        c[6].extend([owner] * n)
-        c[7].extend([0.0] * n)
+        """Several renewals of one account at unchanged ARR, nobody working them: the rows
+        :meth:`renewal` would write one by one, kept as one block (``times`` is kept, not
+        copied) and put in their place among the other rows by :meth:`finalize`."""
+        if times:
+            self._renewal_blocks.append((len(self.renewals[0]), times, account, arr, owner))
+
+    def renewals_table(self) -> dict[str, np.ndarray]:
+        """The renewals table: rows written one by one and in blocks, in writing order."""
+        table = _list_columns(self.renewals, RENEWAL_COLUMNS)
+        blocks, self._renewal_blocks = self._renewal_blocks, []
+        if not blocks:
+            return table
+        written, times, account, arr, owner = zip(*blocks, strict=True)
+        lengths = np.fromiter(map(len, times), np.int64, len(times))
+        n = int(lengths.sum())
+        rows = {
+            "t": np.fromiter(chain.from_iterable(times), float, n),
+            "account": np.repeat(np.asarray(account), lengths),
+            "renewed": np.ones(n, dtype=bool),
+            "arr_before": np.repeat(np.asarray(arr), lengths),
+            "worked": np.zeros(n, dtype=bool),
+            "owner": np.repeat(np.asarray(owner), lengths),
+            "hours": np.zeros(n),
+        }
+        rows["arr_after"] = rows["arr_before"].copy()
+        at = np.repeat(np.asarray(written, dtype=np.int64), lengths)
+        return insert_blocks(table, {k: rows[k] for k in RENEWAL_COLUMNS}, at)
 
     def cost(self, t: float, role: str, kind: str, amount: float) -> None:
         c = self.costs
@@ -283,7 +321,7 @@ class Recorder:
             accounts=_object_columns(accounts, acc_names, acc_attrs),
             arr_events=_list_columns(self.arr_events, ARR_COLUMNS),
             segments=_list_columns(self.segments, SEGMENT_COLUMNS),
-            renewals=_list_columns(self.renewals, RENEWAL_COLUMNS),
+            renewals=self.renewals_table(),
             costs=_list_columns(self.costs, COST_COLUMNS),
             staff=_object_columns(staff, staff_names),
             pools={

@@ -83,7 +83,8 @@ def _plan_text(team: dict[str, Any]) -> str:
 
 
 def assumptions_html(doc: dict[str, Any]) -> str:
-    """Key assumptions of one scenario: horizon, segments, channels, teams, customers, org rules."""
+    """Key assumptions of one scenario: horizon, segments, channels, teams, customers,
+    contracts, money, org rules."""
     parts: list[str] = []
     horizon = doc.get("horizon_months")
     desc = doc.get("description") or ""
@@ -154,6 +155,8 @@ def assumptions_html(doc: dict[str, Any]) -> str:
         facts.append(f"gross margin {cust['gross_margin']:.0%}")
     if facts:
         parts.append("<h4>Customers</h4><p>" + "; ".join(facts) + ".</p>")
+    parts.append(_contracts_html(doc))
+    parts.append(_money_html(doc))
     org = doc.get("org") or {}
     if org:
         desc = _org_descriptions()
@@ -161,6 +164,88 @@ def assumptions_html(doc: dict[str, Any]) -> str:
                 for k, v in org.items()]
         parts.append("<h4>Org rules</h4>" + _table(["rule", "setting", "meaning"], rows))
     return "\n".join(parts)
+
+
+def _num(v: Any, default: float = 0.0) -> float:
+    return float(v) if isinstance(v, int | float) and not isinstance(v, bool) else default
+
+
+def _months(n: float) -> str:
+    return "1 month" if n == 1 else f"{n:g} months"
+
+
+BILLING_WORDS = {"monthly": "invoiced every month", "quarterly": "invoiced every quarter",
+                 "annual": "invoiced once a year", "upfront": "the whole term invoiced up front"}
+
+
+def _contracts_html(doc: dict[str, Any]) -> str:
+    """How each segment's customers sign and pay: term, billing, payment terms, price rise at
+    renewal, and the share of customers on each contract (``segments.<name>.contracts``)."""
+    segs = doc.get("segments") or {}
+    term_default = _num(((doc.get("customers") or {}).get("renewal") or {}).get("term_months"), 12.0)
+    rows = []
+    for name, seg in segs.items():
+        opts = (seg or {}).get("contracts") or [{}]
+        total = sum(_num(o.get("share"), 1.0) for o in opts) or 1.0
+        for o in opts:
+            term = _num(o.get("term_months"), term_default)
+            billing = str(o.get("billing") or "annual")
+            uplift = _num(o.get("uplift"))
+            days = _num(o.get("payment_days"), 30.0)
+            rows.append([escape(str(name)), f"{_num(o.get('share'), 1.0) / total:.0%}", _months(term),
+                         escape(BILLING_WORDS.get(billing, billing)),
+                         "on the invoice date" if days == 0 else f"{days:g} days after the invoice",
+                         f"+{uplift:.0%} at each renewal" if uplift else "none"])
+    if not rows:
+        return ""
+    return ("<h4>Contracts: how customers sign and pay</h4>" + _table(
+        ["segment", "share of customers", "contract length", "billing", "cash comes in", "price rise at renewal"],
+        rows) + "<p class='neutral'>Each customer gets one of its segment's contracts, drawn by these shares. "
+        "Subscription revenue is earned day by day over the contract, whatever the billing.</p>")
+
+
+def _cost_line(o: Any) -> str:
+    """An R&D or G&A line as a founder says it: $X a month, growing y% a month, plus z% of revenue."""
+    o = o or {}
+    parts = []
+    if _num(o.get("per_month")):
+        text = f"{fmt_money(_num(o.get('per_month')))} a month"
+        if _num(o.get("growth_per_month")):
+            text += f", growing {_num(o.get('growth_per_month')):+.1%} a month"
+        parts.append(text)
+    if _num(o.get("share_of_revenue")):
+        parts.append(f"{_num(o.get('share_of_revenue')):.0%} of revenue")
+    return " plus ".join(parts) or "none"
+
+
+def _money_html(doc: dict[str, Any]) -> str:
+    """The company's money outside go-to-market (``finance``): cash at start, funding, R&D and
+    G&A, cost of revenue, implementation fees, when salaries are paid."""
+    fin = doc.get("finance")
+    margin = _num((doc.get("customers") or {}).get("gross_margin"), 0.75)
+    if not isinstance(fin, dict):
+        return ("<h4>Money</h4><p>No <code>finance</code> section: the cash in the bank, R&amp;D and G&amp;A "
+                "are unknown, so cash, runway and burn are not computed (revenue is). Cost of revenue is "
+                f"{1 - margin:.0%} of revenue (gross margin {margin:.0%}).</p>")
+    rows = [["Cash in the bank at the start", fmt_money(_num(fin.get("starting_cash")))]]
+    funding = fin.get("funding") or []
+    rows.append(["Money raised", "; ".join(f"{fmt_money(_num(f.get('amount')))} in month {f.get('month')}"
+                                           for f in funding if isinstance(f, dict)) or "none planned"])
+    rows.append(["R&amp;D", _cost_line(fin.get("rd"))])
+    rows.append(["G&amp;A", _cost_line(fin.get("ga"))])
+    share = fin.get("cogs_share_of_revenue")
+    cogs = [f"{_num(share, 1 - margin):.0%} of subscription revenue"
+            + ("" if share is not None else f" (gross margin {margin:.0%})")]
+    for key, label in (("hosting_per_account_month", "hosting"), ("support_per_account_month", "support")):
+        if _num(fin.get(key)):
+            cogs.append(f"{label} {fmt_money(_num(fin.get(key)))} per customer a month")
+    rows.append(["Cost of revenue (COGS)", ", plus ".join(cogs)])
+    fee = _num(fin.get("services_fee_share"))
+    rows.append(["Implementation fee", f"{fee:.0%} of the first-year contract value, invoiced at signature, "
+                 "counted as revenue when the customer goes live" if fee else "none (implementation is free)"])
+    pay = _num(fin.get("salary_payment_days"))
+    rows.append(["Salaries paid", f"{pay:g} days after the month's end" if pay else "on the month's last day"])
+    return "<h4>Money</h4>" + _table(["", "assumption"], rows)
 
 
 def flatten(doc: Any, prefix: str = "") -> dict[str, Any]:

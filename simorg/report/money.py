@@ -90,7 +90,7 @@ def pnl_by_year(res: Results, scenario: str) -> str:
         rows.append("<tr><td>Cash at year end</td>" + "".join(f"<td>{fmt_money(v)}</td>" for v in vals) + "</tr>")
     return (f"<h3>P&amp;L by year — {escape(scenario)}</h3><table><tr><th></th>{head}</tr>{''.join(rows)}</table>"
             f"<p class='neutral'>Means over {res.reps} replications. Revenue is recognised from active "
-            "contracts (plus services billed); a year is 12 simulated months (the last may be shorter).</p>")
+            "contracts (plus implementation fees, at go-live); a year is 12 simulated months (the last may be shorter).</p>")
 
 
 def _num(x: Any) -> float:

@@ -871,7 +871,7 @@ class Finance(Strict):
     ga: Opex = Field(default_factory=Opex, description="general and administrative")
     services_fee_share: Share = Field(
         default=0.0, description="implementation services fee on a new deal, as a share of its first-year ACV "
-                                 "(billed and recognised at signature)")
+                                 "(billed at signature, recognised as revenue at go-live)")
     salary_payment_days: float = Field(default=0.0, ge=0, le=31, description="days after a month's end that its salaries are paid")
     funding: list[Funding] = Field(default_factory=list, description="funding rounds: cash in at a month")
 
