@@ -145,3 +145,91 @@ def test_market_growth_eroding_goal_grows_far_less_than_fixed_goal() -> None:
         assert a["market_win_factor"][-24:].mean() < b["market_win_factor"][-24:].mean()
         assert a["decision_goal_implementation"][-1] > 60.0  # the goal eroded
         assert np.all(b["decision_goal_implementation"] == 60.0)
+
+
+# ---- money reads: the hiring freeze, budget caps (the books closed month by month)
+MONTHLY = {"contracts": [{"billing": "monthly"}]}
+CASH = {"finance": {"starting_cash": 5_000_000, "rd": {"per_month": 150_000}, "ga": {"per_month": 60_000}},
+        "horizon_months": 24, "segments": {"smb": MONTHLY, "mid": MONTHLY, "ent": MONTHLY},
+        "teams": {"ae": {"plan": [{"month": 6, "headcount": 16}, {"month": 10, "headcount": 26},
+                                  {"month": 14, "headcount": 36}]},
+                  "sdr": {"plan": [{"month": 6, "headcount": 8}, {"month": 10, "headcount": 12},
+                                   {"month": 14, "headcount": 16}]}}}
+FREEZE = {"teams": {"ae": {"freeze": {"runway_below_months": 12}}, "sdr": {"freeze": {"runway_below_months": 12}}}}
+
+
+def test_books_read_during_the_run_match_the_ledger() -> None:
+    """The cash a decision reads at month m's start is the ledger's cash at month m-1's end
+    (only recognised revenue is approximated: ARR at the month's end)."""
+    from .helpers import deep_update
+
+    m = simulate(scenario(deep_update(CASH, FREEZE)), seed=0, keep_records=False).monthly
+    books, ledger = m["decision_cash"][1:], m["cash"][:-1]
+    assert np.all(np.abs(books - ledger) < 0.01 * 5_000_000), np.c_[books, ledger]
+    assert np.isnan(m["decision_cash"][0])  # nothing closed before month 0
+
+
+def test_runway_freeze_hires_less_and_lowers_the_chance_of_running_out() -> None:
+    """$5M, $210K a month of R&D and G&A and a plan that grows AEs from 6 to 36 in 14 months:
+    the company runs out of cash in most replications; the same plan frozen while runway is
+    under 12 months hires less and runs out less often (paired seeds)."""
+    from .helpers import deep_update
+
+    plan, frozen = scenario(CASH), scenario(deep_update(CASH, FREEZE))
+    out_plan = out_frozen = 0
+    for seed in range(6):
+        a = simulate(plan, seed=seed, keep_records=False)
+        b = simulate(frozen, seed=seed)
+        out_plan += int(a.kpis["cash_out"])
+        out_frozen += int(b.kpis["cash_out"])
+        assert b.monthly["headcount_ae"].sum() < a.monthly["headcount_ae"].sum()
+        assert b.kpis["cash_end"] > a.kpis["cash_end"]
+        fz = b.monthly["decision_freeze_ae"]
+        assert set(np.unique(fz)) <= {0.0, 1.0} and fz.sum() >= 3
+        # no requisition opened in a frozen month: each hire started hiring_lead_days after one
+        st = b.records.staff  # type: ignore[union-attr]
+        hired = (st["role"] == "ae") & ~st["initial"].astype(bool) & (st["start"] >= 60)
+        req_month = ((st["start"][hired] - 60.0) // 30.44).astype(int)
+        assert np.all(fz[req_month] == 0), req_month
+    assert out_plan >= 5 and out_frozen <= 1, (out_plan, out_frozen)
+
+
+def test_cac_payback_cap_holds_the_budget() -> None:
+    """A budget of 200% of new ARR held under an 18-month CAC-payback cap: the cap is
+    18 x new ARR per month x gross margin / 12 - S&M salaries per month, and binds."""
+    rule = {"rule": "share_of_new_arr", "share": 2.0, "trailing_months": 3, "min": 1000, "cap_payback_months": 18}
+    sc = scenario({**SHORT, "marketing": {"channels": {"web": {"budget_rule": rule}}}})
+    m = simulate(sc, seed=1, keep_records=False).monthly
+    gm = sc.customers.gross_margin
+    bound = sum(m["decision_budget_web"] == m["decision_budget_cap_web"])
+    assert bound >= 10
+    for k in range(4, 18):
+        sm = sum(m[f"headcount_{r}"][k - 1] * getattr(sc.teams, r).salary / 12.0
+                 for r in ("marketing", "sdr", "ae", "presales") if getattr(sc.teams, r) is not None)
+        cap = max(0.0, 18 * m["new_arr"][k - 3:k].sum() / 3 * gm / 12 - sm)
+        assert abs(m["decision_budget_cap_web"][k] - cap) < 1e-6 * max(cap, 1.0) + 1e-6, (k, m["decision_budget_cap_web"][k], cap)
+        assert m["decision_budget_web"][k] <= max(1000.0, cap) + 1e-6
+        assert m["decision_budget_web"][k] <= 2.0 * m["new_arr"][k - 3:k].sum() / 3 + 1e-6
+
+
+def test_burn_multiple_cap_holds_the_budget_and_the_burn() -> None:
+    """A budget of 100% of new ARR, with $250K a month of R&D, held so that trailing net burn
+    stays under 0.8 x trailing net new ARR: the cap binds, spend falls, cash lasts longer."""
+    rule = {"rule": "share_of_new_arr", "share": 1.0, "trailing_months": 3, "min": 1000}
+    base = {"finance": {"starting_cash": 5_000_000, "rd": {"per_month": 250_000}}, "horizon_months": 24,
+            "marketing": {"channels": {"web": {"budget_rule": rule}}}}
+    capped = {**base, "marketing": {"channels": {"web": {"budget_rule": {**rule, "cap_burn_multiple": 0.8}}}}}
+    from .helpers import deep_update
+
+    free_spend = capped_spend = 0.0
+    for seed in range(3):
+        a = simulate(scenario(base), seed=seed, keep_records=False)
+        b = simulate(scenario(deep_update(base, capped)), seed=seed, keep_records=False)
+        m = b.monthly
+        web, cap = m["decision_budget_web"], m["decision_budget_cap_web"]
+        assert np.all(web[1:] <= np.maximum(1000.0, cap[1:]) + 1e-6)
+        assert np.sum(web[1:] < a.monthly["decision_budget_web"][1:] - 1.0) >= 6  # the cap binds
+        free_spend += a.monthly["marketing_cost"].sum()
+        capped_spend += m["marketing_cost"].sum()
+        assert b.kpis["cash_end"] > a.kpis["cash_end"]
+    assert capped_spend < 0.9 * free_spend
