@@ -41,6 +41,9 @@ class CompanyState:
         self.world = world
         self._new: list[tuple[float, float]] = []  # (time, new ARR) of signatures, in time order
         self._scanned = 0
+        self._accounts_seen = 0
+        self._waiting: list = []  # new accounts not live yet
+        self._live: list[tuple[float, float]] = []  # (go-live time, ARR) of new accounts
         seg = world.sc.segments
         self.onboarding_mean = {n: float(s.onboarding_days.mean) for n, s in seg.items()}
 
@@ -82,6 +85,32 @@ class CompanyState:
         since = now - months * DAYS_PER_MONTH
         total = 0.0
         for t, amount in reversed(self._new):
+            if t < since:
+                break
+            total += amount
+        return total * 12.0 / months
+
+    def trailing_delivered_arr_per_year(self, months: float) -> float:
+        """ARR of new customers that went live (implementation finished) over the last
+        ``months`` months, per year: delivered orders (Forrester's revenue)."""
+        accounts = self.world.base.accounts
+        for i in range(self._accounts_seen, len(accounts)):
+            a = accounts[i]
+            if not a.initial:
+                self._waiting.append(a)
+        self._accounts_seen = len(accounts)
+        now = self.world.env.now
+        still: list = []
+        for a in self._waiting:
+            if a.live_t <= now:  # NaN (not live) compares False
+                self._live.append((a.live_t, a.arr))
+            elif a.active:
+                still.append(a)
+        self._waiting = still
+        self._live.sort()
+        since = now - months * DAYS_PER_MONTH
+        total = 0.0
+        for t, amount in reversed(self._live):
             if t < since:
                 break
             total += amount
