@@ -244,3 +244,15 @@ def test_burn_multiple_cap_holds_the_budget_and_the_burn() -> None:
         capped_spend += m["marketing_cost"].sum()
         assert b.kpis["cash_end"] > a.kpis["cash_end"]
     assert capped_spend < 0.9 * free_spend
+
+
+def test_money_reads_need_a_finance_section() -> None:
+    """A freeze or a burn-multiple cap without a finance section is refused, naming the field."""
+    import pytest
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="teams.ae.freeze reads runway"):
+        scenario({"teams": {"ae": {"freeze": {"runway_below_months": 12}}}})
+    rule = {"rule": "share_of_new_arr", "share": 0.3, "cap_burn_multiple": 1.5}
+    with pytest.raises(ValidationError, match="marketing.channels.web.budget_rule.cap_burn_multiple"):
+        scenario({"marketing": {"channels": {"web": {"budget_rule": rule}}}})
