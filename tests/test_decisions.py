@@ -127,30 +127,132 @@ def test_delivery_delay_lowers_win_rate_and_starved_company_loses_logos() -> Non
     assert logos_on < 0.9 * logos_off, (logos_on, logos_off)
 
 
-def test_market_growth_eroding_goal_grows_far_less_than_fixed_goal() -> None:
-    """Forrester's two runs: with the delivery-delay goal eroding toward the delay achieved,
-    capacity lags, the market keeps hearing a long delay and bookings in the last year are
-    well below the fixed-goal company's (seeds paired)."""
+def _quarters(x: np.ndarray) -> np.ndarray:
+    return np.asarray(x, dtype=float).reshape(-1, 3).sum(axis=1)
+
+
+def test_market_growth_eroding_goal_peaks_and_falls_fixed_goal_keeps_growing() -> None:
+    """Forrester's two reference modes (seeds paired). Eroding goal: quarterly new logos,
+    averaged over four seeds, peak after the first two years and fall well below the peak
+    while implementation waits climb and the goal drifts up. Fixed goal: new logos keep
+    growing to the end, far above the eroding-goal company's."""
     from simorg.scenario import load
 
     from .helpers import ROOT
 
     eroding = load(ROOT / "scenarios" / "market_growth.yaml")
     fixed = load(ROOT / "scenarios" / "market_growth_fixed_goal.yaml")
-    # Since implementation capacity is hours (issue 14: a lightly loaded implementer gives all
-    # their hours to the projects in hand) delivery binds in some seeds only: in seeds 1-2 both
-    # companies stall on the AE side with the same logos, in 0 and 5 the fixed goal doubles
-    # them. The outcome is compared over six paired seeds (last-year logos 1377 vs 1914).
-    logos_a = logos_b = win_a = win_b = 0.0
-    for seed in range(6):
-        a = simulate(eroding, seed=seed, keep_records=False).monthly
-        b = simulate(fixed, seed=seed, keep_records=False).monthly
-        logos_a += a["new_logos"][-12:].sum()
-        logos_b += b["new_logos"][-12:].sum()
-        win_a += a["market_win_factor"][-24:].mean()
-        win_b += b["market_win_factor"][-24:].mean()
-        assert a["headcount_implementation"][-1] < 0.6 * b["headcount_implementation"][-1]
-        assert a["decision_goal_implementation"][-1] > 60.0  # the goal eroded
+    runs = [simulate(eroding, seed=s, keep_records=False).monthly for s in range(4)]
+    logos = np.mean([_quarters(m["new_logos"]) for m in runs], axis=0)
+    wait = np.mean([_quarters(m["queue_wait_days_implementation"]) / 3 for m in runs], axis=0)
+    peak = int(np.argmax(logos))
+    assert 8 <= peak <= len(logos) - 4, logos
+    assert logos[peak] > 1.2 * logos[-3:].mean(), logos  # the fall, well below the peak
+    assert wait[peak:peak + 4].mean() > 2.0 * wait[peak - 4:peak].mean(), wait  # waits climb
+    assert all(m["decision_goal_implementation"].max() > 100.0 for m in runs)  # the goal eroded
+    for seed in (0, 1):
+        a, b = runs[seed], simulate(fixed, seed=seed, keep_records=False).monthly
+        qa, qb = _quarters(a["new_logos"]), _quarters(b["new_logos"])
+        assert qb[-4:].sum() > 1.2 * qb[-8:-4].sum(), qb  # still growing
+        assert qb[-4:].sum() > 4.0 * qa[-4:].sum(), (qa, qb)
         assert np.all(b["decision_goal_implementation"] == 60.0)
-    assert logos_a < 0.85 * logos_b, (logos_a, logos_b)
-    assert win_a < win_b, (win_a, win_b)
+
+
+# ---- money reads: the hiring freeze, budget caps (the books closed month by month)
+MONTHLY = {"contracts": [{"billing": "monthly"}]}
+CASH = {"finance": {"starting_cash": 5_000_000, "rd": {"per_month": 150_000}, "ga": {"per_month": 60_000}},
+        "horizon_months": 24, "segments": {"smb": MONTHLY, "mid": MONTHLY, "ent": MONTHLY},
+        "teams": {"ae": {"plan": [{"month": 6, "headcount": 16}, {"month": 10, "headcount": 26},
+                                  {"month": 14, "headcount": 36}]},
+                  "sdr": {"plan": [{"month": 6, "headcount": 8}, {"month": 10, "headcount": 12},
+                                   {"month": 14, "headcount": 16}]}}}
+FREEZE = {"teams": {"ae": {"freeze": {"runway_below_months": 12}}, "sdr": {"freeze": {"runway_below_months": 12}}}}
+
+
+def test_books_read_during_the_run_match_the_ledger() -> None:
+    """The cash a decision reads at month m's start is the ledger's cash at month m-1's end
+    (only recognised revenue is approximated: ARR at the month's end)."""
+    from .helpers import deep_update
+
+    m = simulate(scenario(deep_update(CASH, FREEZE)), seed=0, keep_records=False).monthly
+    books, ledger = m["decision_cash"][1:], m["cash"][:-1]
+    assert np.all(np.abs(books - ledger) < 0.01 * 5_000_000), np.c_[books, ledger]
+    assert np.isnan(m["decision_cash"][0])  # nothing closed before month 0
+
+
+def test_runway_freeze_hires_less_and_lowers_the_chance_of_running_out() -> None:
+    """$5M, $210K a month of R&D and G&A and a plan that grows AEs from 6 to 36 in 14 months:
+    the company runs out of cash in most replications; the same plan frozen while runway is
+    under 12 months hires less and runs out less often (paired seeds)."""
+    from .helpers import deep_update
+
+    plan, frozen = scenario(CASH), scenario(deep_update(CASH, FREEZE))
+    out_plan = out_frozen = 0
+    for seed in range(6):
+        a = simulate(plan, seed=seed, keep_records=False)
+        b = simulate(frozen, seed=seed)
+        out_plan += int(a.kpis["cash_out"])
+        out_frozen += int(b.kpis["cash_out"])
+        assert b.monthly["headcount_ae"].sum() < a.monthly["headcount_ae"].sum()
+        assert b.kpis["cash_end"] > a.kpis["cash_end"]
+        fz = b.monthly["decision_freeze_ae"]
+        assert set(np.unique(fz)) <= {0.0, 1.0} and fz.sum() >= 3
+        # no requisition opened in a frozen month: each hire started hiring_lead_days after one
+        st = b.records.staff  # type: ignore[union-attr]
+        hired = (st["role"] == "ae") & ~st["initial"].astype(bool) & (st["start"] >= 60)
+        req_month = ((st["start"][hired] - 60.0) // 30.44).astype(int)
+        assert np.all(fz[req_month] == 0), req_month
+    assert out_plan >= 5 and out_frozen <= 1, (out_plan, out_frozen)
+
+
+def test_cac_payback_cap_holds_the_budget() -> None:
+    """A budget of 200% of new ARR held under an 18-month CAC-payback cap: the cap is
+    18 x new ARR per month x gross margin / 12 - S&M salaries per month, and binds."""
+    rule = {"rule": "share_of_new_arr", "share": 2.0, "trailing_months": 3, "min": 1000, "cap_payback_months": 18}
+    sc = scenario({**SHORT, "marketing": {"channels": {"web": {"budget_rule": rule}}}})
+    m = simulate(sc, seed=1, keep_records=False).monthly
+    gm = sc.customers.gross_margin
+    bound = sum(m["decision_budget_web"] == m["decision_budget_cap_web"])
+    assert bound >= 10
+    for k in range(4, 18):
+        sm = sum(m[f"headcount_{r}"][k - 1] * getattr(sc.teams, r).salary / 12.0
+                 for r in ("marketing", "sdr", "ae", "presales") if getattr(sc.teams, r) is not None)
+        cap = max(0.0, 18 * m["new_arr"][k - 3:k].sum() / 3 * gm / 12 - sm)
+        assert abs(m["decision_budget_cap_web"][k] - cap) < 1e-6 * max(cap, 1.0) + 1e-6, (k, m["decision_budget_cap_web"][k], cap)
+        assert m["decision_budget_web"][k] <= max(1000.0, cap) + 1e-6
+        assert m["decision_budget_web"][k] <= 2.0 * m["new_arr"][k - 3:k].sum() / 3 + 1e-6
+
+
+def test_burn_multiple_cap_holds_the_budget_and_the_burn() -> None:
+    """A budget of 100% of new ARR, with $250K a month of R&D, held so that trailing net burn
+    stays under 0.8 x trailing net new ARR: the cap binds, spend falls, cash lasts longer."""
+    rule = {"rule": "share_of_new_arr", "share": 1.0, "trailing_months": 3, "min": 1000}
+    base = {"finance": {"starting_cash": 5_000_000, "rd": {"per_month": 250_000}}, "horizon_months": 24,
+            "marketing": {"channels": {"web": {"budget_rule": rule}}}}
+    capped = {**base, "marketing": {"channels": {"web": {"budget_rule": {**rule, "cap_burn_multiple": 0.8}}}}}
+    from .helpers import deep_update
+
+    free_spend = capped_spend = 0.0
+    for seed in range(3):
+        a = simulate(scenario(base), seed=seed, keep_records=False)
+        b = simulate(scenario(deep_update(base, capped)), seed=seed, keep_records=False)
+        m = b.monthly
+        web, cap = m["decision_budget_web"], m["decision_budget_cap_web"]
+        assert np.all(web[1:] <= np.maximum(1000.0, cap[1:]) + 1e-6)
+        assert np.sum(web[1:] < a.monthly["decision_budget_web"][1:] - 1.0) >= 6  # the cap binds
+        free_spend += a.monthly["marketing_cost"].sum()
+        capped_spend += m["marketing_cost"].sum()
+        assert b.kpis["cash_end"] > a.kpis["cash_end"]
+    assert capped_spend < 0.9 * free_spend
+
+
+def test_money_reads_need_a_finance_section() -> None:
+    """A freeze or a burn-multiple cap without a finance section is refused, naming the field."""
+    import pytest
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="teams.ae.freeze reads runway"):
+        scenario({"teams": {"ae": {"freeze": {"runway_below_months": 12}}}})
+    rule = {"rule": "share_of_new_arr", "share": 0.3, "cap_burn_multiple": 1.5}
+    with pytest.raises(ValidationError, match="marketing.channels.web.budget_rule.cap_burn_multiple"):
+        scenario({"marketing": {"channels": {"web": {"budget_rule": rule}}}})

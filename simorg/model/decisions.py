@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from ..scenario.schema import Channel, HiringRuleConfig
 from .entities import MARKETING, Lead
+from .ledger import BILLING, DAYS_PER_YEAR, PAYDAY, SERVICES, SM_HEADS
 from .policies.budget import BUDGET_RULES, BudgetRule
 from .policies.hiring import HIRING_RULES, HiringRule, smooth
 from .pools import DAYS_PER_MONTH
@@ -40,6 +41,9 @@ class CompanyState:
         self.world = world
         self._new: list[tuple[float, float]] = []  # (time, new ARR) of signatures, in time order
         self._scanned = 0
+        self._accounts_seen = 0
+        self._waiting: list = []  # new accounts not live yet
+        self._live: list[tuple[float, float]] = []  # (go-live time, ARR) of new accounts
         seg = world.sc.segments
         self.onboarding_mean = {n: float(s.onboarding_days.mean) for n, s in seg.items()}
 
@@ -86,6 +90,32 @@ class CompanyState:
             total += amount
         return total * 12.0 / months
 
+    def trailing_delivered_arr_per_year(self, months: float) -> float:
+        """ARR of new customers that went live (implementation finished) over the last
+        ``months`` months, per year: delivered orders (Forrester's revenue)."""
+        accounts = self.world.base.accounts
+        for i in range(self._accounts_seen, len(accounts)):
+            a = accounts[i]
+            if not a.initial:
+                self._waiting.append(a)
+        self._accounts_seen = len(accounts)
+        now = self.world.env.now
+        still: list = []
+        for a in self._waiting:
+            if a.live_t <= now:  # NaN (not live) compares False
+                self._live.append((a.live_t, a.arr))
+            elif a.active:
+                still.append(a)
+        self._waiting = still
+        self._live.sort()
+        since = now - months * DAYS_PER_MONTH
+        total = 0.0
+        for t, amount in reversed(self._live):
+            if t < since:
+                break
+            total += amount
+        return total * 12.0 / months
+
     def delivery_delay(self) -> float:
         return self.world.market.quoted_delay()
 
@@ -96,6 +126,126 @@ class CompanyState:
             if team is not None and team.cfg is not None:
                 total += len(team.people) * team.cfg.salary / 12.0
         return total
+
+
+class Books:
+    """The company's books as its CFO closes them month by month during the run: what the
+    money ledger (``ledger.py``) will report after it, from what is known at each month's end.
+
+    Month ``k``'s net burn = payments - collections of the month: invoices collected (the
+    ledger's rows, by the day their cash comes in), go-to-market costs recorded in the month
+    (marketing, commission, recruiting...), salaries (each person's salary per day employed,
+    paid on the month's last day plus ``finance.salary_payment_days``), S&M overhead from the
+    month-end headcount, COGS, R&D and G&A as in the ledger; recognised revenue is read as
+    the mean of ARR at the month's start and end x days / 365.25 (the one approximation: the
+    ledger integrates ARR over the month). Cash at month ``k``'s end = starting cash + funding - net burn to date.
+    A decision at the start of month ``m`` reads the books of months up to ``m - 1``."""
+
+    def __init__(self, world: World):
+        self.world = world
+        fin = world.sc.finance
+        assert fin is not None
+        self.fin = fin
+        self.cash_end: list[float] = []     # by closed month
+        self.net_burn: list[float] = []
+        self.arr_end: list[float] = []
+        self._flows: dict[int, float] = {}  # month -> money in - money out, from scanned rows
+        self._ledger_seen = 0
+        self._costs_seen = 0
+
+    def _bucket(self, t: float, amount: float) -> None:
+        if t >= 0:
+            k = int(t // DAYS_PER_MONTH)
+            self._flows[k] = self._flows.get(k, 0.0) + amount
+
+    def close_until(self, month: int) -> None:
+        """Close every month before ``month`` not closed yet (call at or after its end)."""
+        while len(self.net_burn) < month:
+            self._close(len(self.net_burn))
+
+    def _close(self, k: int) -> None:
+        w, fin = self.world, self.fin
+        cols = w.ledger.cols
+        for i in range(self._ledger_seen, len(cols[0])):
+            if cols[2][i] in (BILLING, SERVICES):
+                self._bucket(cols[1][i], cols[5][i])
+        self._ledger_seen = len(cols[0])
+        costs = w.rec.costs
+        for i in range(self._costs_seen, len(costs[0])):
+            self._bucket(costs[0][i], -costs[3][i])
+        self._costs_seen = len(costs[0])
+        t0, t1 = k * DAYS_PER_MONTH, (k + 1) * DAYS_PER_MONTH
+        salaries = sum(p.salary * max(0.0, min(t1, p.end) - max(t0, p.start)) for p in w.staff) / DAYS_PER_YEAR
+        self._bucket(t0 + PAYDAY + fin.salary_payment_days, -salaries)
+        arr = float(w.base.arr_total)
+        arr_start = self.arr_end[-1] if self.arr_end else float(w.initial_arr)
+        revenue = 0.5 * (arr_start + arr) * DAYS_PER_MONTH / DAYS_PER_YEAR
+        accounts = float(len(w.base.active))
+        cogs_share = fin.cogs_share_of_revenue
+        if cogs_share is None:
+            cogs_share = 1.0 - w.sc.customers.gross_margin
+        other = cogs_share * revenue + (fin.hosting_per_account_month + fin.support_per_account_month) * accounts
+        for ox in (fin.rd, fin.ga):
+            other += ox.per_month * (1.0 + ox.growth_per_month) ** k + ox.share_of_revenue * revenue
+        other += self._overhead(k)
+        self._bucket(t0 + PAYDAY, -other)
+        burn = -self._flows.pop(k, 0.0)
+        funding = sum(f.amount for f in fin.funding if f.month == k)
+        previous = self.cash_end[-1] if self.cash_end else fin.starting_cash
+        self.net_burn.append(burn)
+        self.cash_end.append(previous + funding - burn)
+        self.arr_end.append(arr)
+
+    def _overhead(self, k: int) -> float:
+        """S&M overhead of month ``k`` from its month-end headcount (``Ledger.overhead_costs``)."""
+        oh = self.world.sc.overhead
+        total = 0.0
+        for role, team in self.world.teams.items():
+            rows = self.world.rec.headcount_rows.get(role, [])
+            n = rows[k] if k < len(rows) else len(team.people)
+            if n <= 0:
+                continue
+            if role in oh.span and oh.manager_salary:
+                total += math.ceil(n / oh.span[role]) * oh.manager_salary / 12.0
+            if role in SM_HEADS and oh.ops_per_head and oh.ops_salary:
+                total += n * oh.ops_per_head * oh.ops_salary / 12.0
+            total += n * oh.tools_per_head_month + n * oh.travel_per_head_month.get(role, 0.0)
+        return total
+
+    def trailing_burn(self, months: int = 3) -> float:
+        """Mean net burn per month over the last ``months`` closed months (NaN before one)."""
+        got = self.net_burn[-months:]
+        return sum(got) / len(got) if got else math.nan
+
+    def runway(self) -> float:
+        """Months of cash at the trailing 3-month burn: 0 once cash is gone, +inf while not
+        burning, +inf before a month has closed (nothing to read yet)."""
+        if not self.cash_end:
+            return math.inf
+        cash = self.cash_end[-1]
+        if cash < 0:
+            return 0.0
+        burn = self.trailing_burn()
+        return cash / burn if burn > 0 else math.inf
+
+    def net_new_arr(self, months: int = 3) -> float:
+        """ARR added over the last ``months`` closed months (ARR at month 0 before that)."""
+        if not self.arr_end:
+            return 0.0
+        k = len(self.arr_end)
+        then = self.arr_end[k - 1 - months] if k > months else self.world.initial_arr
+        return self.arr_end[-1] - then
+
+    def burn_multiple(self, months: int = 3) -> float:
+        """Net burn over net new ARR, both over the last ``months`` closed months: +inf when
+        burning without adding ARR, 0 when not burning."""
+        if not self.net_burn:
+            return 0.0
+        burn = sum(self.net_burn[-months:])
+        if burn <= 0:
+            return 0.0
+        new = self.net_new_arr(min(months, len(self.net_burn)))
+        return burn / new if new > 0 else math.inf
 
 
 class _TeamRule:
@@ -125,6 +275,37 @@ class Decisions:
             n: BUDGET_RULES.create(c.budget_rule.rule, c.budget_rule.share, c.budget_rule.trailing_months)
             for n, c in channels.items() if c.budget_rule is not None}
         self._budgets: dict[tuple[str, int], float] = {}
+        self.freezes = {role: cfg.freeze for role, cfg in world.sc.teams
+                        if cfg is not None and getattr(cfg, "freeze", None) is not None}
+        needs_books = bool(self.freezes) or any(
+            c.budget_rule is not None and c.budget_rule.cap_burn_multiple is not None for c in channels.values())
+        self.books: Books | None = Books(world) if needs_books else None
+        self._read_month: int | None = None
+
+    def read_books(self, month: int) -> Books:
+        """The books closed up to month ``month - 1`` (recorded as ``decision_cash``,
+        ``decision_runway`` and ``decision_burn_multiple`` of month ``month``)."""
+        books = self.books
+        assert books is not None
+        if self._read_month != month:
+            self._read_month = month
+            books.close_until(month)
+            if books.cash_end:
+                self.record("decision_cash", month, books.cash_end[-1])
+                self.record("decision_runway", month, books.runway())
+                self.record("decision_burn_multiple", month, books.burn_multiple())
+        return books
+
+    def frozen(self, role: str, month: int) -> bool:
+        """Whether team ``role`` is under a hiring freeze this month (recorded 0/1)."""
+        fz = self.freezes.get(role)
+        if fz is None:
+            return False
+        books = self.read_books(month)
+        out = books.runway() < fz.runway_below_months or (
+            fz.burn_multiple_above is not None and books.burn_multiple() > fz.burn_multiple_above)
+        self.record(f"decision_freeze_{role}", month, 1.0 if out else 0.0)
+        return out
 
     def record(self, name: str, month: int, value: float) -> None:
         """Keep a decision (or the state it read) for month ``month`` (0 = the first month)."""
@@ -139,6 +320,12 @@ class Decisions:
     def headcount_target(self, team: TeamComponent, month: int, planned: int) -> int:
         """The team's target for the HR step of ``month``: the plan's (``planned``) without a
         rule; with one, the rule's target within its bounds, never below a plan's."""
+        target = self._target(team, month, planned)
+        if self.freezes and self.frozen(team.role, month):  # no new requisitions
+            return len(team.people) + team.pending + team.unbackfilled
+        return target
+
+    def _target(self, team: TeamComponent, month: int, planned: int) -> int:
         tr = self.hiring.get(team.role)
         if tr is None:
             return planned
@@ -176,12 +363,18 @@ class Decisions:
         cfg = ch.budget_rule
         assert cfg is not None
         value = rule.budget(self.state)
+        cap = math.inf
         if cfg.cap_payback_months is not None:
             # CAC payback = S&M per month / (new ARR per month x gross margin / 12) <= cap
             gm = self.world.sc.customers.gross_margin
             new_per_month = self.state.trailing_new_arr_per_year(cfg.trailing_months) / 12.0
             allowed = cfg.cap_payback_months * new_per_month * gm / 12.0
-            value = min(value, max(0.0, allowed - self.state.sm_salaries_per_month()))
+            cap = max(0.0, allowed - self.state.sm_salaries_per_month())
+        if cfg.cap_burn_multiple is not None:
+            cap = min(cap, self._burn_cap(name, month, cfg.cap_burn_multiple))
+        if cap < math.inf:
+            self.record(f"decision_budget_cap_{name}", month, cap)
+            value = min(value, cap)
         value = max(cfg.min, value)
         if cfg.max is not None:
             value = min(cfg.max, value)
@@ -189,6 +382,18 @@ class Decisions:
         if value > 0:
             self.world.rec.cost(month * DAYS_PER_MONTH, "marketing", MARKETING_SPEND, value)
         return value
+
+    def _burn_cap(self, name: str, month: int, cap: float) -> float:
+        """The most channel ``name`` may spend this month for the trailing net burn to stay
+        under ``cap`` x trailing net new ARR (3 closed months): cap x net new ARR per month -
+        the rest of the burn per month (the burn without this channel's own spend)."""
+        books = self.read_books(month)
+        n = min(3, len(books.net_burn))
+        if n == 0:
+            return math.inf  # no closed month to read yet
+        own = sum(self._budgets.get((name, k), 0.0) for k in range(month - n, month)) / n
+        rest = books.trailing_burn(n) - own
+        return max(0.0, cap * books.net_new_arr(n) / n - rest)
 
     def monthly(self) -> Process:
         """At each month start: decide every rule channel's budget; note every budget."""

@@ -226,6 +226,11 @@ class BudgetRuleConfig(Strict):
         description="hold the budget under what trailing new ARR pays back in this many months of gross margin "
         "(with the sales and marketing salaries): a CAC-payback cap",
     )
+    cap_burn_multiple: float | None = Field(
+        default=None, gt=0, le=100,
+        description="hold the budget so that trailing net burn stays under this multiple of trailing net new ARR "
+        "(a burn-multiple cap; needs a finance section)",
+    )
 
 
 class Channel(Strict):
@@ -315,6 +320,16 @@ class HirePlanStep(Strict):
     headcount: int = Field(ge=0, le=100000, description="target headcount from that month")
 
 
+class HiringFreeze(Strict):
+    """No new requisitions while the company's books say money is short (docs/model.md, "Hiring freeze")."""
+
+    runway_below_months: float = Field(
+        gt=0, le=240, description="freeze while runway (cash / trailing 3-month net burn, last month's books) is under this")
+    burn_multiple_above: float | None = Field(
+        default=None, gt=0, le=100,
+        description="also freeze while the trailing 3-month burn multiple (net burn / net new ARR) is above this")
+
+
 class HiringRuleConfig(Strict):
     """A team's target headcount from the company's state (docs/model.md, "Hiring rules")."""
 
@@ -369,6 +384,9 @@ class Team(Strict):
     rule: HiringRuleConfig | None = Field(
         default=None, description="hire toward a target read from the company's state each month (the plan is a floor)"
     )
+    freeze: HiringFreeze | None = Field(
+        default=None, description="no new requisitions (for the plan or the rule) while runway is short; "
+        "needs a finance section")
 
     def target_at(self, month: float) -> int:
         """Target headcount in force at ``month`` (the plan, else the starting headcount)."""
@@ -980,6 +998,14 @@ class Scenario(Strict):
 
     @model_validator(mode="after")
     def _funding_in_horizon(self) -> Scenario:
+        if self.finance is None:
+            for role, team in self.teams:
+                if team is not None and getattr(team, "freeze", None) is not None:
+                    raise ValueError(f"teams.{role}.freeze reads runway, which needs a finance section (starting_cash)")
+            for n, c in self.marketing.channels.items():
+                if c.budget_rule is not None and c.budget_rule.cap_burn_multiple is not None:
+                    raise ValueError(f"marketing.channels.{n}.budget_rule.cap_burn_multiple reads net burn, "
+                                     "which needs a finance section")
         if self.finance is not None:
             for i, f in enumerate(self.finance.funding):
                 if f.month >= self.horizon_months:

@@ -20,6 +20,9 @@ class BudgetState(Protocol):
     def trailing_new_arr_per_year(self, months: float) -> float:
         """New-logo ARR booked over the last ``months`` months, per year."""
 
+    def trailing_delivered_arr_per_year(self, months: float) -> float:
+        """New-logo ARR that went live over the last ``months`` months, per year."""
+
 
 class BudgetRule:
     """Base class: the month's budget for ``share`` of some state."""
@@ -50,3 +53,12 @@ class ShareOfNewARR(BudgetRule):
 
     def budget(self, state: BudgetState) -> float:
         return self.share * state.trailing_new_arr_per_year(self.trailing_months) / 12.0
+
+
+@BUDGET_RULES.register("share_of_delivered_arr")
+class ShareOfDeliveredARR(BudgetRule):
+    """``share`` of the new ARR delivered (gone live) per month over the last
+    ``trailing_months``: a budget set by revenue from delivered orders (Forrester 1968)."""
+
+    def budget(self, state: BudgetState) -> float:
+        return self.share * state.trailing_delivered_arr_per_year(self.trailing_months) / 12.0

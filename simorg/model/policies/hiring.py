@@ -38,6 +38,9 @@ class HiringState(Protocol):
     def trailing_new_arr_per_year(self, months: float) -> float:
         """New-logo ARR booked over the last ``months`` months, per year."""
 
+    def trailing_delivered_arr_per_year(self, months: float) -> float:
+        """New-logo ARR that went live over the last ``months`` months, per year."""
+
     def delivery_delay(self) -> float:
         """The delivery delay a new customer is quoted now (days, see market.py)."""
 
@@ -134,6 +137,18 @@ class NewARR(HiringRule):
 
     def read(self, state: HiringState) -> float:
         return state.trailing_new_arr_per_year(3.0)
+
+
+@HIRING_RULES.register("delivered_arr")
+class DeliveredARR(HiringRule):
+    """One person per ``per`` of trailing *delivered* new ARR a year (new customers' ARR that
+    went live over the last 3 months): a sales budget set by revenue, as in Forrester (1968),
+    where the salesforce is paid from the revenue of orders delivered, not orders booked."""
+
+    unit = "delivered new ARR per year"
+
+    def read(self, state: HiringState) -> float:
+        return state.trailing_delivered_arr_per_year(3.0)
 
 
 @HIRING_RULES.register("delivery_delay")
