@@ -160,13 +160,26 @@ def test_market_growth_eroding_goal_peaks_and_falls_fixed_goal_keeps_growing() -
 
 # ---- money reads: the hiring freeze, budget caps (the books closed month by month)
 MONTHLY = {"contracts": [{"billing": "monthly"}]}
-CASH = {"finance": {"starting_cash": 5_000_000, "rd": {"per_month": 150_000}, "ga": {"per_month": 60_000}},
+CASH = {"finance": {"starting_cash": 8_000_000, "rd": {"per_month": 150_000}, "ga": {"per_month": 60_000}},
         "horizon_months": 24, "segments": {"smb": MONTHLY, "mid": MONTHLY, "ent": MONTHLY},
         "teams": {"ae": {"plan": [{"month": 6, "headcount": 16}, {"month": 10, "headcount": 26},
                                   {"month": 14, "headcount": 36}]},
                   "sdr": {"plan": [{"month": 6, "headcount": 8}, {"month": 10, "headcount": 12},
                                    {"month": 14, "headcount": 16}]}}}
-FREEZE = {"teams": {"ae": {"freeze": {"runway_below_months": 12}}, "sdr": {"freeze": {"runway_below_months": 12}}}}
+FREEZE = {"teams": {"ae": {"freeze": {"runway_below_months": 18}}, "sdr": {"freeze": {"runway_below_months": 18}}}}
+
+
+def _own_books(changes: dict):
+    """The baseline with its own finance section left out, then ``changes``: these tests state
+    the whole of the company's money themselves (the baseline's R&D and G&A as shares of revenue
+    would otherwise add to theirs)."""
+    from simorg.scenario.schema import Scenario
+
+    from .helpers import baseline_doc, deep_update
+
+    doc = baseline_doc()
+    doc.pop("finance", None)
+    return Scenario.model_validate(deep_update(doc, changes))
 
 
 def test_books_read_during_the_run_match_the_ledger() -> None:
@@ -174,19 +187,21 @@ def test_books_read_during_the_run_match_the_ledger() -> None:
     (only recognised revenue is approximated: ARR at the month's end)."""
     from .helpers import deep_update
 
-    m = simulate(scenario(deep_update(CASH, FREEZE)), seed=0, keep_records=False).monthly
+    m = simulate(_own_books(deep_update(CASH, FREEZE)), seed=0, keep_records=False).monthly
     books, ledger = m["decision_cash"][1:], m["cash"][:-1]
-    assert np.all(np.abs(books - ledger) < 0.01 * 5_000_000), np.c_[books, ledger]
+    assert np.all(np.abs(books - ledger) < 50_000), np.c_[books, ledger]
     assert np.isnan(m["decision_cash"][0])  # nothing closed before month 0
 
 
 def test_runway_freeze_hires_less_and_lowers_the_chance_of_running_out() -> None:
-    """$5M, $210K a month of R&D and G&A and a plan that grows AEs from 6 to 36 in 14 months:
-    the company runs out of cash in most replications; the same plan frozen while runway is
-    under 12 months hires less and runs out less often (paired seeds)."""
+    """$8M in the bank, $210K a month of R&D and G&A on top of the baseline's go-to-market
+    (overhead included) and a plan that grows AEs from 6 to 36 in 14 months: the company runs
+    out of cash in most replications; the same plan frozen while runway is under 18 months
+    (requisitions already open still land) hires less and runs out less often (paired seeds;
+    seen over 10 seeds: 10 of 10 run out without the freeze, 1 of 10 with it)."""
     from .helpers import deep_update
 
-    plan, frozen = scenario(CASH), scenario(deep_update(CASH, FREEZE))
+    plan, frozen = _own_books(CASH), _own_books(deep_update(CASH, FREEZE))
     out_plan = out_frozen = 0
     for seed in range(6):
         a = simulate(plan, seed=seed, keep_records=False)
@@ -234,8 +249,8 @@ def test_burn_multiple_cap_holds_the_budget_and_the_burn() -> None:
 
     free_spend = capped_spend = 0.0
     for seed in range(3):
-        a = simulate(scenario(base), seed=seed, keep_records=False)
-        b = simulate(scenario(deep_update(base, capped)), seed=seed, keep_records=False)
+        a = simulate(_own_books(base), seed=seed, keep_records=False)
+        b = simulate(_own_books(deep_update(base, capped)), seed=seed, keep_records=False)
         m = b.monthly
         web, cap = m["decision_budget_web"], m["decision_budget_cap_web"]
         assert np.all(web[1:] <= np.maximum(1000.0, cap[1:]) + 1e-6)
@@ -252,7 +267,7 @@ def test_money_reads_need_a_finance_section() -> None:
     from pydantic import ValidationError
 
     with pytest.raises(ValidationError, match="teams.ae.freeze reads runway"):
-        scenario({"teams": {"ae": {"freeze": {"runway_below_months": 12}}}})
+        _own_books({"teams": {"ae": {"freeze": {"runway_below_months": 12}}}})
     rule = {"rule": "share_of_new_arr", "share": 0.3, "cap_burn_multiple": 1.5}
     with pytest.raises(ValidationError, match="marketing.channels.web.budget_rule.cap_burn_multiple"):
-        scenario({"marketing": {"channels": {"web": {"budget_rule": rule}}}})
+        _own_books({"marketing": {"channels": {"web": {"budget_rule": rule}}}})
