@@ -15,7 +15,8 @@
   implementers hold one project at a time, and its recorded values came out bit-identical;
   and re-recorded for issue 15, whose baseline was recalibrated into public ranges: S&M
   overhead, cost per lead rising with spend, price uplift at renewal, retention by ACV band,
-  renewal odds and CSM cadence), must come out bit-identical. The
+  renewal odds and CSM cadence; and re-recorded once more when those two changes met on main,
+  with services revenue recognised at go-live), must come out bit-identical. The
   cases cover each code path the optimizations touched: SDR and AE queues served by
   callbacks, presales waits, AE self-delivery, implementation, renewals worked by AEs,
   account managers, segment pods, round-robin routing, AEs working leads without SDRs and
