@@ -315,6 +315,14 @@ def relevant_kpis(names: list[str], docs: list[dict[str, Any]]) -> list[str]:
     return out
 
 
+def _spread_end(x: float, unit: str) -> str:
+    """One end of the 90% range: an infinite value is a run without the thing measured (runway
+    of a company not burning cash)."""
+    if math.isinf(x):
+        return "no limit" if x > 0 else "-no limit"
+    return fmt_value(x, unit)
+
+
 def run_kpi_table(res: Results, scenario: str) -> str:
     """KPI, mean, 95% CI of the mean, 90% range across runs, explanation."""
     k = res.run_kpis(scenario)
@@ -325,8 +333,11 @@ def run_kpi_table(res: Results, scenario: str) -> str:
         for name in members:
             s, info = k[name], kpi_info(name)
             vals = res.kpi_values(name, scenario)
-            spread = (f"{fmt_value(float(np.quantile(vals, 0.05)), info.unit)} to "
-                      f"{fmt_value(float(np.quantile(vals, 0.95)), info.unit)}") if len(vals) > 1 else "n/a"
+            # quantiles taken as observed runs: a KPI can be infinite in some runs (runway when
+            # not burning) and interpolating between two infinities is undefined
+            lo, hi = np.quantile(vals, [0.05, 0.95], method="closest_observation") if len(vals) > 1 else (0, 0)
+            spread = (f"{_spread_end(float(lo), info.unit)} to "
+                      f"{_spread_end(float(hi), info.unit)}") if len(vals) > 1 else "n/a"
             rows.append(f"<tr><td><b>{escape(info.label)}</b><br><code>{escape(name)}</code></td>"
                         f'<td class="num">{fmt_value(s.get("mean"), info.unit)}</td>'
                         f'<td class="num">{_ci(s.get("ci95"), info.unit)}</td><td class="num">{spread}</td>'
