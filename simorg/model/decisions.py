@@ -414,6 +414,8 @@ class MarketResponse:
         self.cfg = m
         self.perceived: float | None = None
         self.factor = 1.0  # win and qualify multiplier from the perceived delay
+        self.lead_conversion = m.delivery_delay.lead_conversion
+        self.qualify_mult = 1.0  # ``factor`` when the perception reaches lead conversion, else 1
         impl = world.sc.teams.implementation
         self.mean_onboarding = CompanyState(world)._mean_onboarding()
         self.delay_on = m.delivery_delay.enabled and impl is not None
@@ -433,8 +435,9 @@ class MarketResponse:
         return self.factor
 
     def qualify_factor(self) -> float:
-        """Multiplier on a lead's chance to qualify (the same perception), when switched on."""
-        return self.factor if self.cfg.delivery_delay.lead_conversion else 1.0
+        """Multiplier on a lead's chance to qualify (the same perception), when switched on
+        (kept in ``qualify_mult``, read on every lead)."""
+        return self.qualify_mult
 
     def reach(self) -> float:
         """Share of the market not yet customers (1 without a market size)."""
@@ -453,6 +456,8 @@ class MarketResponse:
             self.perceived = smooth(self.perceived, quoted, dd.perception_months)
             excess = max(0.0, self.perceived - dd.reference_days)
             self.factor = dd.floor + (1.0 - dd.floor) * math.exp(-excess / dd.scale_days)
+            if self.lead_conversion:
+                self.qualify_mult = self.factor
             d = self.world.decisions
             d.record("market_delay_quoted", m, quoted)
             d.record("market_delay_perceived", m, self.perceived)

@@ -73,7 +73,7 @@ class SDR(TeamComponent):
         """Chance the lead qualifies after waiting ``wait_days`` for its first touch."""
         floor, half_life, rate = self.qualify_params
         decay = floor + (1 - floor) * 0.5 ** (wait_days * 24.0 / half_life)
-        return min(1.0, rate * (0.5 + lead.fit) * decay * self.world.market.qualify_factor())
+        return min(1.0, rate * (0.5 + lead.fit) * decay * self.world.market.qualify_mult)
 
     def _touched(self, lead: Lead, w: Worker | None) -> None:
         """Someone takes the lead (``None``: nobody touched it within its shelf life)."""
