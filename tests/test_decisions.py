@@ -271,3 +271,18 @@ def test_money_reads_need_a_finance_section() -> None:
     rule = {"rule": "share_of_new_arr", "share": 0.3, "cap_burn_multiple": 1.5}
     with pytest.raises(ValidationError, match="marketing.channels.web.budget_rule.cap_burn_multiple"):
         _own_books({"marketing": {"channels": {"web": {"budget_rule": rule}}}})
+
+
+def test_delivery_delay_reaches_lead_conversion_only_when_switched_on() -> None:
+    """With ``lead_conversion`` on, the delay the market hears also cuts the share of leads
+    that qualify (the same multiplier as the win rate); off (the default), it does not."""
+    starved = {"teams": {"implementation": {"headcount": 1, "plan": [], "attrition_per_year": 0}}}
+    conv = {"market": {"delivery_delay": {"lead_conversion": True}}}
+    off, on = [], []
+    for seed in range(3):
+        a = simulate(scenario({**SHORT, **starved}), seed=seed, keep_records=False)
+        b = simulate(scenario({**SHORT, **starved, **conv}), seed=seed, keep_records=False)
+        assert b.monthly["market_win_factor"][-1] < 0.9
+        off.append(a.kpis["lead_qualify_rate"])
+        on.append(b.kpis["lead_qualify_rate"])
+    assert np.mean(on) < np.mean(off) - 0.02, (off, on)
