@@ -15,6 +15,8 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +30,31 @@ class _InputError(click.ClickException):
 
     def show(self, file: Any = None) -> None:
         click.echo(f"error: {self.format_message()}", err=True)
+
+
+@contextmanager
+def _clean_errors() -> Iterator[None]:
+    """Bad data and bad scenarios become clean messages (exit 2, the data warnings first); an
+    unexpected error says it is a bug (exit 1; ``SIMORG_DEBUG=1`` shows the traceback)."""
+    from ..scenario import ScenarioError
+    from .io import CRMInputError
+
+    try:
+        yield
+    except CRMInputError as exc:
+        for w in exc.warnings:
+            click.echo(f"warning: {w}", err=True)
+        raise _InputError(exc.format()) from None
+    except ScenarioError as exc:
+        raise _InputError(exc.format()) from None
+    except (click.ClickException, KeyboardInterrupt):
+        raise
+    except Exception as exc:
+        if os.environ.get("SIMORG_DEBUG"):
+            raise
+        click.echo(f"internal error: {type(exc).__name__}: {exc}\n"
+                   "(this is a bug in simorg; set SIMORG_DEBUG=1 for the traceback)", err=True)
+        sys.exit(1)
 
 
 @click.command(short_help="Fit a scenario to a CRM export (CSV), with a report and a backtest.")
@@ -56,27 +83,11 @@ def calibrate(inputs: tuple[str, ...], opportunities: str | None, accounts: str 
               backtest: bool, backtest_reps: int, as_json: bool) -> None:
     """Fit a scenario to the CRM export in INPUTS (folders or CSV files; the kind of each file is
     told by its name, or give it with --opportunities, --accounts, --leads, --headcount)."""
-    from ..scenario import ScenarioError
-    from .io import CRMInputError
 
-    try:
+    with _clean_errors():
         _calibrate(inputs, {"opportunities": opportunities, "accounts": accounts, "leads": leads,
                             "headcount": headcount}, mapping, template, name, out, export_date, horizon,
                    reps, seed, no_correct, backtest, backtest_reps, as_json)
-    except CRMInputError as exc:
-        for w in exc.warnings:
-            click.echo(f"warning: {w}", err=True)
-        raise _InputError(exc.format()) from None
-    except ScenarioError as exc:
-        raise _InputError(exc.format()) from None
-    except (click.ClickException, KeyboardInterrupt):
-        raise
-    except Exception as exc:
-        if os.environ.get("SIMORG_DEBUG"):
-            raise
-        click.echo(f"internal error: {type(exc).__name__}: {exc}\n"
-                   "(this is a bug in simorg; set SIMORG_DEBUG=1 for the traceback)", err=True)
-        sys.exit(1)
 
 
 def _calibrate(inputs: tuple[str, ...], explicit: dict[str, str | None], mapping: str | None, template: str,
@@ -155,26 +166,10 @@ def backtest(scenario: str, inputs: tuple[str, ...], opportunities: str | None, 
     history start (accounts active then, opportunities open then, headcount then, lead volume
     then) with the actual headcount by month; prints the share of actual months inside the
     simulated 5-95% bands of new logos, new ARR, churned ARR and ARR."""
-    from ..scenario import ScenarioError
-    from .io import CRMInputError
 
-    try:
+    with _clean_errors():
         _backtest(scenario, inputs, {"opportunities": opportunities, "accounts": accounts, "leads": leads,
                                      "headcount": headcount}, mapping, export_date, reps, seed, out, as_json)
-    except CRMInputError as exc:
-        for w in exc.warnings:
-            click.echo(f"warning: {w}", err=True)
-        raise _InputError(exc.format()) from None
-    except ScenarioError as exc:
-        raise _InputError(exc.format()) from None
-    except (click.ClickException, KeyboardInterrupt):
-        raise
-    except Exception as exc:
-        if os.environ.get("SIMORG_DEBUG"):
-            raise
-        click.echo(f"internal error: {type(exc).__name__}: {exc}\n"
-                   "(this is a bug in simorg; set SIMORG_DEBUG=1 for the traceback)", err=True)
-        sys.exit(1)
 
 
 def _backtest(scenario: str, inputs: tuple[str, ...], explicit: dict[str, str | None], mapping: str | None,
