@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -30,6 +30,20 @@ class _InputError(click.ClickException):
 
     def show(self, file: Any = None) -> None:
         click.echo(f"error: {self.format_message()}", err=True)
+
+
+def _crm_files(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """The options naming the export's files (when their names do not tell their kind) and the
+    column mapping, shared by ``calibrate`` and ``backtest``."""
+    for decorate in reversed([
+        click.option("--opportunities", type=click.Path(), default=None, help="Opportunities / deals CSV."),
+        click.option("--accounts", type=click.Path(), default=None, help="Accounts / subscriptions CSV."),
+        click.option("--leads", type=click.Path(), default=None, help="Leads CSV."),
+        click.option("--headcount", type=click.Path(), default=None, help="Headcount history CSV (person, role, start, end)."),
+        click.option("--mapping", type=click.Path(), default=None, help="YAML: {kind: {our_field: their column}}."),
+    ]):
+        fn = decorate(fn)
+    return fn
 
 
 @contextmanager
@@ -59,11 +73,7 @@ def _clean_errors() -> Iterator[None]:
 
 @click.command(short_help="Fit a scenario to a CRM export (CSV), with a report and a backtest.")
 @click.argument("inputs", nargs=-1, type=click.Path())
-@click.option("--opportunities", type=click.Path(), default=None, help="Opportunities / deals CSV.")
-@click.option("--accounts", type=click.Path(), default=None, help="Accounts / subscriptions CSV.")
-@click.option("--leads", type=click.Path(), default=None, help="Leads CSV.")
-@click.option("--headcount", type=click.Path(), default=None, help="Headcount history CSV (person, role, start, end).")
-@click.option("--mapping", type=click.Path(), default=None, help="YAML: {kind: {our_field: their column}}.")
+@_crm_files
 @click.option("--template", default="scenarios/baseline.yaml", show_default=True, type=click.Path(),
               help="Scenario the calibrated one extends.")
 @click.option("--name", default="calibrated", show_default=True, help="Name of the written scenario.")
@@ -148,11 +158,7 @@ def summary(cal: Any, bt: Any = None) -> str:
 @click.command(short_help="Replay a CRM export's history with a scenario; bands vs the actual months.")
 @click.argument("scenario", type=click.Path())
 @click.argument("inputs", nargs=-1, type=click.Path())
-@click.option("--opportunities", type=click.Path(), default=None, help="Opportunities / deals CSV.")
-@click.option("--accounts", type=click.Path(), default=None, help="Accounts / subscriptions CSV.")
-@click.option("--leads", type=click.Path(), default=None, help="Leads CSV.")
-@click.option("--headcount", type=click.Path(), default=None, help="Headcount history CSV (person, role, start, end).")
-@click.option("--mapping", type=click.Path(), default=None, help="YAML: {kind: {our_field: their column}}.")
+@_crm_files
 @click.option("--export-date", default=None, help="Date of the export [default: month start after the last event].")
 @click.option("--reps", type=click.IntRange(5, 2000), default=40, show_default=True, help="Replications of the history.")
 @click.option("--seed", type=int, default=1, show_default=True)

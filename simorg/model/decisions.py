@@ -82,13 +82,7 @@ class CompanyState:
                 self._new.append((t_col[i], delta_col[i]))
         self._scanned = len(t_col)
         now = self.world.env.now
-        since = now - months * DAYS_PER_MONTH
-        total = 0.0
-        for t, amount in reversed(self._new):
-            if t < since:
-                break
-            total += amount
-        return total * 12.0 / months
+        return _per_year_since(self._new, now, months)
 
     def trailing_delivered_arr_per_year(self, months: float) -> float:
         """ARR of new customers that went live (implementation finished) over the last
@@ -108,13 +102,7 @@ class CompanyState:
                 still.append(a)
         self._waiting = still
         self._live.sort()
-        since = now - months * DAYS_PER_MONTH
-        total = 0.0
-        for t, amount in reversed(self._live):
-            if t < since:
-                break
-            total += amount
-        return total * 12.0 / months
+        return _per_year_since(self._live, now, months)
 
     def delivery_delay(self) -> float:
         return self.world.market.quoted_delay()
@@ -495,3 +483,15 @@ class MarketResponse:
                 lead = Lead(lid, "referral", seg, fit, acv, env.now, MARKETING, uq)
                 add(lead)
                 submit(lead)
+
+
+def _per_year_since(events: list[tuple[float, float]], now: float, months: float) -> float:
+    """Sum of the amounts of time-ordered ``(day, amount)`` events in the last ``months``
+    months before ``now``, per year."""
+    since = now - months * DAYS_PER_MONTH
+    total = 0.0
+    for t, amount in reversed(events):
+        if t < since:
+            break
+        total += amount
+    return total * 12.0 / months
