@@ -23,19 +23,12 @@ from typing import Any
 
 import simpy
 
+from .clock import schedule as schedule  # re-exported: the teams schedule their work ends from here
 from .policies.routing import LEAD_ROUTING, LeastLoaded
 
 DAYS_PER_MONTH = 365.25 / 12
 MIN_SPEED = 0.05
 """Slowest pace of a person on a task (a fraction of full productivity): see :meth:`Worker.speed`."""
-
-
-def schedule(env: simpy.Environment, delay: float, value: Any, callback: Callable[[simpy.Event], None]) -> None:
-    """Call ``callback(event)`` after ``delay`` days, ``event.value`` being ``value``: a
-    timeout with a callback instead of a process (cheaper for work that only ends)."""
-    callbacks = env.timeout(delay, value).callbacks
-    assert callbacks is not None  # a new event's callbacks are a list until it is processed
-    callbacks.append(callback)
 
 
 def _booking_time(b: tuple[float, float]) -> float:

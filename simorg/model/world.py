@@ -16,11 +16,11 @@ from collections import defaultdict
 from typing import Any
 
 import numpy as np
-import simpy
 
 from ..scenario.distributions import Distribution
 from ..scenario.schema import BILLING_MONTHS, Scenario
 from .accounts import InstalledBase
+from .clock import Clock
 from .decisions import Decisions, MarketResponse
 from .entities import LOST, MARKETING, OPEN, STALE, WON, Account, Lead
 from .ledger import ContractTerms, Ledger
@@ -124,7 +124,7 @@ class World:
         # an explicit state at month 0 (accounts, open opportunities) replaces the warm-up
         self.explicit_state = scenario.customers.initial.explicit()
         self.warm_months = 0 if self.explicit_state else scenario.warm_start.months
-        self.env = simpy.Environment(initial_time=-self.warm_months * DAYS_PER_MONTH)
+        self.env = Clock(initial_time=-self.warm_months * DAYS_PER_MONTH)
         self.streams = RandomStreams(seed)
         self.rec = Recorder()
         self.ledger = Ledger(scenario, self.streams, self.rec)
@@ -358,7 +358,7 @@ class World:
         self.env.process(self._monitor())
         if self.sc.behaviour.attribution_gaming.audit:
             self.env.process(self.pay.audits())
-        self.env.run(until=self.horizon + 1e-6)
+        self.env.run_until(self.horizon + 1e-6)
         for a in self.base.active.values():
             self.rec.segment(a.id, a.seg_start, self.horizon, a.arr)
         self._close_stale_leads()
