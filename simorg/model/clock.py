@@ -43,7 +43,19 @@ def schedule(env: simpy.Environment, delay: float, value: Any, callback: Callabl
     ev._value = value
     ev._delay = delay
     ev._ok = True
-    heappush(env._queue, (env._now + delay, NORMAL, next(env._eid), ev))  # type: ignore[attr-defined]
+    heappush(env._queue, (env._now + delay, NORMAL, next(env._eid), ev))
+
+
+def start_now(env: simpy.Environment, callback: Callable[[simpy.Event], None]) -> None:
+    """Call ``callback(event)`` at the current time, in the order a process created now would
+    start (an URGENT event, as SimPy's process initialisation)."""
+    ev = _new(Timeout)
+    ev.env = env
+    ev.callbacks = [callback]
+    ev._value = None
+    ev._delay = 0.0
+    ev._ok = True
+    heappush(env._queue, (env._now, URGENT, next(env._eid), ev))
 
 
 class Clock(simpy.Environment):
@@ -66,8 +78,8 @@ class Clock(simpy.Environment):
                 break
             heappop(queue)
             self._now = t
-            callbacks, event.callbacks = event.callbacks, None
-            for callback in callbacks:  # type: ignore[union-attr]
+            callbacks, event.callbacks = event.callbacks, None  # type: ignore[assignment]  # processed: as SimPy
+            for callback in callbacks:
                 callback(event)
             if not event._ok and not hasattr(event, "_defused"):
                 # a failed event nobody handled: crash, as SimPy's step does

@@ -18,12 +18,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import simpy
+
 from ...scenario.schema import Channel
+from ..clock import schedule, start_now
 from ..entities import MARKETING, Lead
 from ..pools import DAYS_PER_MONTH
 from ..records import MARKETING_SPEND
 from ..traits import LeadTraits
-from .base import Process, TeamComponent
+from .base import TeamComponent
 
 if TYPE_CHECKING:
     from .sdr import SDR
@@ -50,7 +53,7 @@ class Marketing(TeamComponent):
                 if spend > 0:
                     self.rec.cost(m * DAYS_PER_MONTH, "marketing", MARKETING_SPEND, spend)
             traits = world.lead_traits(codes["channel", name], ch.fit, ch.segment_mix, fit_factor)
-            self.env.process(self._channel(name, ch, traits, ch.cost_per_lead * cost_factor))
+            self._channel(name, ch, traits, ch.cost_per_lead * cost_factor)
 
     def yield_factor(self, ch: Channel, month: int, spend: float | None = None) -> float:
         """Leads per unit of spend this month relative to ``1 / cost_per_lead``.
@@ -74,41 +77,90 @@ class Marketing(TeamComponent):
                 factor *= reach / total
         return factor
 
-    def _channel(self, name: str, ch: Channel, traits: LeadTraits, cost_per_lead: float) -> Process:
-        """Poisson arrivals, piecewise constant by month of spend, shifted by the lag."""
-        env = self.env
-        exp = self.streams.generator(f"arrivals.{name}")
-        buf: list[float] = []
-        seq = 0
-        horizon, add = self.world.horizon, self.rec.leads.add
-        submit = self.sdr.submit
-        spend_per_marketer = self.sc.marketing.spend_per_marketer
-        budget, market = self.world.decisions.budget, self.world.market
-        for m in range(-self.world.warm_months, self.world.months):  # from the warm-up's start
+    def _channel(self, name: str, ch: Channel, traits: LeadTraits, cost_per_lead: float) -> None:
+        """Start the channel's lead arrivals (see :class:`Arrivals`)."""
+        Arrivals(self, name, ch, traits, cost_per_lead)
+
+
+class Arrivals:
+    """One channel's leads: Poisson arrivals, piecewise constant by month of spend, shifted by
+    the channel's lag.
+
+    A month's rate is ``spend x market reach / cost per lead`` (times the diminishing-returns
+    and reach factor), the spend read when the month's leads start (a budget rule decides it
+    then). Within the month, gaps between leads are exponential; at the month's end the
+    stream starts afresh at the next month's rate (memoryless, so nothing is lost).
+
+    Written as a chain of scheduled calls rather than a SimPy process (one call per lead
+    instead of a process resumption); it schedules the same events at the same moments as the
+    process it replaces, so the event order and every number are the same."""
+
+    __slots__ = ("team", "env", "name", "ch", "traits", "cost_per_lead", "exp", "buf", "seq", "m",
+                 "t", "end", "rate", "_arrive_cb", "_month_cb", "add", "submit")
+
+    def __init__(self, team: Marketing, name: str, ch: Channel, traits: LeadTraits, cost_per_lead: float):
+        self.team, self.env, self.name, self.ch = team, team.env, name, ch
+        self.traits, self.cost_per_lead = traits, cost_per_lead
+        self.buf: list[float] = []
+        self.seq = 0
+        self.m = -team.world.warm_months  # from the warm-up's start
+        self.t = self.end = self.rate = 0.0
+        self._arrive_cb, self._month_cb = self._arrive, self._month_start
+        self.add, self.submit = team.rec.leads.add, team.sdr.submit
+        start_now(self.env, self._begin)  # at once, in the order a process would start
+
+    def _begin(self, _ev: simpy.Event) -> None:
+        self.exp = self.team.streams.generator(f"arrivals.{self.name}")
+        self._months(waited=False)
+
+    def _month_start(self, _ev: simpy.Event) -> None:
+        self._months(waited=True)
+
+    def _months(self, waited: bool) -> None:
+        """Open the next month with leads (waiting for its start if it is ahead)."""
+        team, ch, env = self.team, self.ch, self.env
+        world = team.world
+        while self.m < world.months:
+            m = self.m
             start = m * DAYS_PER_MONTH + ch.lag_days
-            if start >= horizon:
+            if start >= world.horizon:
                 return
-            end = start + DAYS_PER_MONTH
-            if start > env.now:
-                yield env.timeout(start - env.now)  # the budget is read when its leads start
-            spend = budget(name, ch, m)
-            rate = spend * market.reach() / cost_per_lead / DAYS_PER_MONTH
-            if ch.cpl_elasticity > 0 or spend_per_marketer is not None:
-                rate *= self.yield_factor(ch, m, spend)
+            if not waited and start > env.now:
+                schedule(env, start - env.now, None, self._month_cb)  # the budget is read when its leads start
+                return
+            waited = False
+            self.m = m + 1
+            spend = world.decisions.budget(self.name, ch, m)
+            rate = spend * world.market.reach() / self.cost_per_lead / DAYS_PER_MONTH
+            if ch.cpl_elasticity > 0 or team.sc.marketing.spend_per_marketer is not None:
+                rate *= team.yield_factor(ch, m, spend)
             if rate <= 0:
                 continue
-            t = start
-            while True:
-                if not buf:
-                    buf = exp.standard_exponential(512).tolist()
-                t += buf.pop() / rate
-                if t >= end:
-                    break  # memoryless: the next month's window starts afresh
-                if t >= horizon:
-                    return
-                yield env.timeout(t - env.now)
-                lid, seg, fit, acv, uq = traits.get(seq)
-                lead = Lead(lid, name, seg, fit, acv, env.now, MARKETING, uq)
-                seq += 1
-                add(lead)
-                submit(lead)  # to the SDR queue (with no SDR team, the AE queue)
+            self.t, self.end, self.rate = start, start + DAYS_PER_MONTH, rate
+            if self._next():
+                return
+
+    def _next(self) -> bool:
+        """Draw the next lead's time: False if it falls past the month's end (the month is
+        over), True if it is scheduled or past the horizon (the stream ends)."""
+        buf = self.buf
+        if not buf:
+            buf = self.buf = self.exp.standard_exponential(512).tolist()
+        t = self.t + buf.pop() / self.rate
+        if t >= self.end:
+            return False  # memoryless: the next month's window starts afresh
+        if t >= self.team.world.horizon:
+            return True
+        self.t = t
+        schedule(self.env, t - self.env._now, None, self._arrive_cb)
+        return True
+
+    def _arrive(self, _ev: simpy.Event) -> None:
+        """A lead arrives and goes to the SDR queue (with no SDR team, the AE queue)."""
+        lid, seg, fit, acv, uq = self.traits.get(self.seq)
+        lead = Lead(lid, self.name, seg, fit, acv, self.env._now, MARKETING, uq)
+        self.seq += 1
+        self.add(lead)
+        self.submit(lead)
+        if not self._next():
+            self._months(waited=False)

@@ -56,6 +56,7 @@ class SDR(TeamComponent):
         self.extra = self.world.pay.sdr_extra_qualify() if self.ever_staffed else 0.0
         self._sdr_submit = self.own_queue.submit
         self._ae_submit = self.ae.queue.submit
+        self._touched_cb, self._worked_cb = self._touched, self._worked  # bound once: called per lead
 
     @property
     def desk(self) -> Pool:
@@ -65,9 +66,9 @@ class SDR(TeamComponent):
     def submit(self, lead: Lead) -> None:
         """A new marketing lead joins the desk's queue (SDRs if any is employed, else AEs)."""
         if self.people:
-            self._sdr_submit(lead, self._touched)
+            self._sdr_submit(lead, self._touched_cb)
         else:
-            self._ae_submit(lead, self._touched)
+            self._ae_submit(lead, self._touched_cb)
 
     def qualify_probability(self, lead: Lead, wait_days: float) -> float:
         """Chance the lead qualifies after waiting ``wait_days`` for its first touch."""
@@ -80,13 +81,14 @@ class SDR(TeamComponent):
         env = self.env
         if w is None:
             lead.state = STALE
-            lead.closed_t = min(env.now, lead.created + self.cfg.max_lead_age_days)
+            lead.closed_t = min(env._now, lead.created + self.cfg.max_lead_age_days)
             self.rec.leads.close(lead)
             return
-        now = env.now
+        now = env._now
         lead.first_touch = now
         lead.worker_sdr = w.id
-        schedule(env, self.work() / w.speed(now), (lead, w), self._worked)
+        speed = 1.0 if w.initial or w.ramp_days <= 0 else w.speed(now)  # Worker.speed without the call
+        schedule(env, self.work() / speed, (lead, w), self._worked_cb)
 
     def _worked(self, done: simpy.Event) -> None:
         """The first touch is done: the lead qualifies or not."""
@@ -98,15 +100,15 @@ class SDR(TeamComponent):
         extra = self.extra if by_sdr else 0.0
         if lead.u_qualify >= p + extra * (1.0 - p):
             desk.release(w)
-            lead.state, lead.closed_t = DISQUALIFIED, env.now
+            lead.state, lead.closed_t = DISQUALIFIED, env._now
             self.rec.leads.close(lead)
             return
         if lead.u_qualify >= p:  # passed below the bar: the fit was not really there
             lead.fit *= self.sc.behaviour.sdr_bar_lowering.fit_factor
-        lead.qualified_t = env.now
+        lead.qualified_t = env._now
         if by_sdr:
             if self.cfg.pay_per_qualified > 0:
-                self.rec.cost(env.now, "sdr", COMMISSION, self.cfg.pay_per_qualified)
+                self.rec.cost(env._now, "sdr", COMMISSION, self.cfg.pay_per_qualified)
             desk.release(w)
             self.ae.submit(lead)
         else:
