@@ -372,16 +372,6 @@ class Pool:
             return self._least_loaded()
         return self.route.pick(self, [w for w in self.workers if w.free > 0], item)
 
-    def _grant(self, req: Request | Ticket, w: Worker, now: float) -> None:
-        w.load += 1
-        self.busy += 1
-        self.free_slots -= 1
-        self.last_ordinal = w.ordinal
-        self.wait_sum += now - req.enqueued
-        self.wait_count += 1
-        self._note_free(w)
-        req.succeed(w)
-
     def _dispatch(self, freed: Worker | None = None) -> None:
         """Hand queued items to free workers, the queue's head first; drop cancelled and
         stale items on the way. ``freed``: the one worker with a free slot, known to the
@@ -409,7 +399,15 @@ class Pool:
                     continue
                 w = picked
             heapq.heappop(queue)
-            self._grant(req, w, now)
+            # the grant: the worker takes the item (its wait is recorded)
+            w.load += 1
+            self.busy += 1
+            self.free_slots -= 1
+            self.last_ordinal = w.ordinal
+            self.wait_sum += now - req.enqueued
+            self.wait_count += 1
+            self._note_free(w)
+            req.succeed(w)
         if freed is not None:  # everything queued had been cancelled or gone stale
             self._note_free(freed)
         for entry in skipped:

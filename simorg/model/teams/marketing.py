@@ -162,5 +162,13 @@ class Arrivals:
         self.seq += 1
         self.add(lead)
         self.submit(lead)
-        if not self._next():
-            self._months(waited=False)
+        # the next lead, as _next() (written out: this runs for every lead)
+        buf = self.buf
+        if not buf:
+            buf = self.buf = self.exp.standard_exponential(512).tolist()
+        t = self.t + buf.pop() / self.rate
+        if t >= self.end:
+            self._months(waited=False)  # the month is over
+        elif t < self.team.world.horizon:
+            self.t = t
+            schedule(self.env, t - self.env._now, None, self._arrive_cb)
