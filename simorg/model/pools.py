@@ -407,7 +407,11 @@ class Pool:
             self.wait_sum += now - req.enqueued
             self.wait_count += 1
             self._note_free(w)
-            req.succeed(w)
+            if type(req) is Ticket:  # Ticket.succeed, written out
+                req.triggered = True
+                req.granted(req.item, w)
+            else:
+                req.succeed(w)
         if freed is not None:  # everything queued had been cancelled or gone stale
             self._note_free(freed)
         for entry in skipped:

@@ -70,12 +70,6 @@ class SDR(TeamComponent):
         else:
             self._ae_submit(lead, self._touched_cb)
 
-    def qualify_probability(self, lead: Lead, wait_days: float) -> float:
-        """Chance the lead qualifies after waiting ``wait_days`` for its first touch."""
-        floor, half_life, rate = self.qualify_params
-        decay = floor + (1 - floor) * 0.5 ** (wait_days * 24.0 / half_life)
-        return min(1.0, rate * (0.5 + lead.fit) * decay * self.world.market.qualify_mult)
-
     def _touched(self, lead: Lead, w: Worker | None) -> None:
         """Someone takes the lead (``None``: nobody touched it within its shelf life)."""
         env = self.env
@@ -92,11 +86,14 @@ class SDR(TeamComponent):
 
     def _worked(self, done: simpy.Event) -> None:
         """The first touch is done: the lead qualifies or not."""
-        lead, w = done.value  # type: ignore[misc]  # simpy types a value as Optional
+        lead, w = done._value  # the event's value without SimPy's property (runs for every lead)
         env = self.env
         by_sdr = w.role == "sdr"
         desk = self.own_queue if by_sdr else self.ae.queue
-        p = self.qualify_probability(lead, lead.first_touch - lead.created)
+        # qualify chance: qualify_rate * (0.5 + fit) * (floor + (1 - floor) * 0.5 ** (wait_h / half_life))
+        floor, half_life, rate = self.qualify_params
+        decay = floor + (1 - floor) * 0.5 ** ((lead.first_touch - lead.created) * 24.0 / half_life)
+        p = min(1.0, rate * (0.5 + lead.fit) * decay * self.world.market.qualify_mult)
         extra = self.extra if by_sdr else 0.0
         if lead.u_qualify >= p + extra * (1.0 - p):
             desk.release(w)
