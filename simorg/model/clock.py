@@ -23,12 +23,13 @@ from heapq import heappop, heappush
 from typing import Any
 
 import simpy
-from simpy.events import NORMAL, URGENT, Timeout
+from simpy.events import NORMAL, URGENT, EventPriority, Timeout
 
 _new = object.__new__
 
 
-def schedule(env: simpy.Environment, delay: float, value: Any, callback: Callable[[simpy.Event], None]) -> None:
+def schedule(env: simpy.Environment, delay: float, value: Any, callback: Callable[[simpy.Event], None],
+             priority: EventPriority = NORMAL) -> None:
     """Call ``callback(event)`` after ``delay`` days, ``event.value`` being ``value``: a
     timeout with a callback instead of a process (cheaper for work that only ends).
 
@@ -43,19 +44,13 @@ def schedule(env: simpy.Environment, delay: float, value: Any, callback: Callabl
     ev._value = value
     ev._delay = delay
     ev._ok = True
-    heappush(env._queue, (env._now + delay, NORMAL, next(env._eid), ev))
+    heappush(env._queue, (env._now + delay, priority, next(env._eid), ev))
 
 
 def start_now(env: simpy.Environment, callback: Callable[[simpy.Event], None]) -> None:
     """Call ``callback(event)`` at the current time, in the order a process created now would
     start (an URGENT event, as SimPy's process initialisation)."""
-    ev = _new(Timeout)
-    ev.env = env
-    ev.callbacks = [callback]
-    ev._value = None
-    ev._delay = 0.0
-    ev._ok = True
-    heappush(env._queue, (env._now, URGENT, next(env._eid), ev))
+    schedule(env, 0.0, None, callback, URGENT)
 
 
 class Clock(simpy.Environment):
