@@ -20,6 +20,7 @@ import errno
 import math
 import os
 import re
+import warnings
 from collections.abc import Mapping
 from pathlib import Path as FsPath
 from typing import Any
@@ -31,7 +32,7 @@ from . import introspect
 from .checks import too_much_work
 from .distributions import REGISTRY, Distribution
 from .errors import Location, Problem, ScenarioError, describe, dotted
-from .schema import Scenario
+from .schema import DEPRECATED_FIELDS, DeprecatedFieldWarning, Scenario
 from .yamlread import Located, Path, read_yaml
 
 EXTENDS = "extends"
@@ -322,6 +323,7 @@ def validate(doc: Located) -> Scenario:
             "simorg's schema, please report it with the file",
             doc.where(()),
         ) from None
+    _warn_deprecated(doc)
     refused = too_much_work(scenario)
     if refused is not None:
         field, message = refused
@@ -330,6 +332,23 @@ def validate(doc: Located) -> Scenario:
     from .state import attach_state  # the explicit state's CSVs (customers.initial.*_csv)
 
     return attach_state(scenario, doc)
+
+
+def _warn_deprecated(doc: Located) -> None:
+    """A :class:`~.schema.DeprecatedFieldWarning` for each deprecated field the document sets,
+    naming where it was set (``file:line:column: field.path: ...``)."""
+    for path, note in DEPRECATED_FIELDS.items():
+        node: Any = doc.data
+        for key in path:
+            node = node.get(key, _MISSING) if isinstance(node, dict) else _MISSING
+        if node is _MISSING:
+            continue
+        where = doc.where(path)
+        prefix = f"{where}: " if where is not None else ""
+        warnings.warn(f"{prefix}{'.'.join(path)}: {note}", DeprecatedFieldWarning, stacklevel=2)
+
+
+_MISSING = object()
 
 
 def doc_path(data: Any, loc: tuple[Any, ...]) -> Path:

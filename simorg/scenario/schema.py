@@ -41,6 +41,18 @@ renewal_specialist are optional teams)."""
 POOL_ROLES = (*ROLES, "am", "renewal_specialist")
 """Roles whose people hold work items (a queue and slots)."""
 
+
+class DeprecatedFieldWarning(UserWarning):
+    """A scenario sets a field the model no longer reads (it still loads)."""
+
+
+DEPRECATED_FIELDS: dict[tuple[str, ...], str] = {
+    ("org", "expansion_max_wait_days"): "deprecated and ignored since issue 14: an AE expansion holds no "
+    "AE slot, so no expansion waits to be picked up; remove the setting",
+}
+"""Fields accepted so that older scenarios still load, but no longer read: path -> what to tell
+the author. Loading a scenario that sets one warns, naming the file, line and field."""
+
 _DIST_JSON_SCHEMA = {
     "description": "a number (constant) or a one-key mapping naming a distribution, "
     "e.g. {lognormal: {mean: 30, sd: 15}}",
@@ -735,7 +747,9 @@ class Org(Strict):
         "e.g. {csm: 0.5, ae: 0.5}, drawn per account; overrides renewals when given",
     )
     expansion_max_wait_days: float = Field(
-        default=45.0, ge=0, description="an expansion nobody picks up within this many days is lost"
+        default=45.0, ge=0,
+        description="deprecated, ignored (a warning names the file and line): since issue 14 an AE expansion "
+        "holds no AE slot, so no expansion waits to be picked up; accepted so older scenarios still load",
     )
     implementation_under: Literal["own", "presales", "customer_success"] = Field(
         default="own", description="where implementation sits: its own team, under presales, or under customer success"
