@@ -798,6 +798,18 @@ class PromiseInflation(Strict):
     win_uplift: float = Field(default=0.25, ge=0, le=2, description="win chance multiplier gain at full inflation")
     effort_uplift: float = Field(default=0.6, ge=0, le=5, description="implementation effort gain at full inflation")
     health_penalty: Share = Field(default=0.2, description="health lost at go-live at full inflation")
+    target_gap: Share = Field(
+        default=0.1,
+        description="a lasting promise gap: the account's monthly health target is lowered by this much at full "
+        "inflation while the product does not do what was promised (assumption; direction from expectation-"
+        "confirmation theory, Bhattacherjee 2001); 0 = off",
+    )
+    gap_months: float | None = Field(
+        default=12.0, gt=0, le=240,
+        description="months after go-live after which the promise gap closes: the customer has re-decided on "
+        "the product as it is at the first renewal, or the product or a workaround caught up (assumption: one "
+        "annual term); null = it lasts as long as the account",
+    )
     under_presales_damping: Share = Field(
         default=0.5, description="share of inflation removed when implementation sits under presales"
     )
