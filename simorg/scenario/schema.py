@@ -26,7 +26,13 @@ from pydantic import (
     model_validator,
 )
 
-from ..model.policies import EXPANSION_OWNERS, LEAD_ROUTING, RENEWAL_OWNERS, WORK_PRIORITY
+from ..model.policies import (
+    EXPANSION_OWNERS,
+    HOURS_SHARING,
+    LEAD_ROUTING,
+    RENEWAL_OWNERS,
+    WORK_PRIORITY,
+)
 from ..model.policies.budget import BUDGET_RULES
 from ..model.policies.hiring import HIRING_RULES
 from .distributions import Constant, Distribution, Support, parse_distribution
@@ -98,11 +104,13 @@ Share = Annotated[float, Field(ge=0.0, le=1.0)]
 if TYPE_CHECKING:
     LeadRouting: TypeAlias = str
     WorkOrder: TypeAlias = str
+    HoursSharingName: TypeAlias = str
     RenewalOwnerName: TypeAlias = str
     ExpansionOwnerName: TypeAlias = str
 else:
     LeadRouting = LEAD_ROUTING.literal()
     WorkOrder = WORK_PRIORITY.literal(where=lambda cls: not cls.reads_pay)  # SDRs are not paid per lead worked
+    HoursSharingName = HOURS_SHARING.literal()
     RenewalOwnerName = RENEWAL_OWNERS.literal()
     ExpansionOwnerName = EXPANSION_OWNERS.literal()
 Money = Annotated[float, Field(ge=0.0)]
@@ -515,12 +523,18 @@ class PresalesTeam(Team):
     )
     hours_per_month: float = Field(
         default=140.0, gt=0, le=400,
-        description="working hours of one presales consultant a month, shared equally over the deals they support; "
-        "a deal needs effort_days x hours_per_month / 30.44 / capacity hours (assumption: ~35 h a week)",
+        description="working hours of one presales consultant a month, shared over the deals they support "
+        "(hours_sharing); a deal needs effort_days x hours_per_month / 30.44 / capacity hours (assumption: ~35 h a week)",
     )
     work_order: WorkOrder = Field(
         default="oldest_first",
-        description="waiting deal a presales consultant takes next (a work priority policy); the hours in hand are shared equally",
+        description="waiting deal a presales consultant takes next (a work priority policy)",
+    )
+    hours_sharing: HoursSharingName = Field(
+        default="equal",
+        description="how a consultant shares their hours over the deals in hand (generalized processor sharing, "
+        "Parekh and Gallager 1993): equal, by_acv (in proportion to ACV), largest_first or smallest_first "
+        "(weight (ACV / 25K) ** 3 or its inverse: near-strict priority)",
     )
 
 
@@ -534,12 +548,18 @@ class ImplementationTeam(Team):
     )
     hours_per_month: float = Field(
         default=140.0, gt=0, le=400,
-        description="working hours of one implementer a month, shared equally over their projects in hand; "
+        description="working hours of one implementer a month, shared over their projects in hand (hours_sharing); "
         "a project needs onboarding_days x hours_per_month / 30.44 / capacity hours (assumption: ~35 h a week)",
     )
     work_order: WorkOrder = Field(
         default="oldest_first",
-        description="waiting project an implementer takes next (a work priority policy); the hours in hand are shared equally",
+        description="waiting project an implementer takes next (a work priority policy)",
+    )
+    hours_sharing: HoursSharingName = Field(
+        default="equal",
+        description="how an implementer shares their hours over the projects in hand (generalized processor "
+        "sharing, Parekh and Gallager 1993): equal, by_acv (in proportion to ACV), largest_first or "
+        "smallest_first (weight (ACV / 25K) ** 3 or its inverse: near-strict priority)",
     )
 
 
