@@ -116,8 +116,13 @@ class TeamComponent:
         span = max(t1 - now, 1.0)
         rate = hours / span
         w.account_hours += rate
-        schedule(self.env, span, (w, rate), _hours_done)
+        self.hours_changed(w)
+        schedule(self.env, span, (self, w, rate), _hours_done)
         self.rec.hours(f"{self.role}_{work}", now, now + span, hours)
+
+    def hours_changed(self, w: Worker) -> None:
+        """``w``'s account work changed (a motion started or ended): their other work's share
+        of their hours follows (AEs: the selling hours shared over their deals)."""
 
     def attrition_hazard(self, w: Worker, base: float) -> float:
         """Monthly leaving hazard of ``w`` (``base``: the team's)."""
@@ -273,6 +278,16 @@ class SharedHours:
         self.total += w
         self._reschedule()
 
+    def set_slots(self, slots: float) -> None:
+        """The person's pace changes (other work took or gave back hours): the work done so far
+        is counted at the old pace, the rest at the new one."""
+        if slots == self.slots:
+            return
+        self._advance()
+        self.slots = slots
+        if self.tags:
+            self._reschedule()
+
     def _reschedule(self) -> None:
         self.version += 1
         if not self.tags:
@@ -308,8 +323,9 @@ def _shared_due(ev: simpy.Event) -> None:
 
 def _hours_done(ev: simpy.Event) -> None:
     """A motion's hours are given: the worker's account work falls back."""
-    w, rate = ev.value  # type: ignore[misc]  # simpy types a value as Optional
+    team, w, rate = ev.value  # type: ignore[misc]  # simpy types a value as Optional
     w.account_hours = max(0.0, w.account_hours - rate)
+    team.hours_changed(w)
 
 
 def _order(a: Account) -> int:
