@@ -45,3 +45,19 @@ def test_validate_command_shows_the_warning_and_succeeds(tmp_path):
     assert result.exit_code == 0, result.output
     assert "org.expansion_max_wait_days: deprecated" in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_saved_scenario_loads_again_without_the_warning(tmp_path):
+    """dump leaves a deprecated field out at its default (results directories save the scenario)."""
+    from simorg.scenario import dump
+
+    sc = load(BASELINE)
+    text = dump(sc)
+    assert "expansion_max_wait_days" not in text
+    (tmp_path / "saved.yaml").write_text(text)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecatedFieldWarning)
+        assert load(tmp_path / "saved.yaml") == sc
+    with pytest.warns(DeprecatedFieldWarning):
+        old = load(_old_scenario(tmp_path))
+    assert "expansion_max_wait_days: 30" in dump(old)  # set: kept, and warned about again

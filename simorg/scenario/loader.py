@@ -557,7 +557,7 @@ def to_plain(value: Any) -> Any:
         return {
             (info.alias or name): to_plain(getattr(value, name))
             for name, info in type(value).model_fields.items()
-            if not info.exclude
+            if not info.exclude and not (_is_deprecated(info) and getattr(value, name) == info.default)
         }
     if isinstance(value, Mapping):
         return {str(k): to_plain(v) for k, v in value.items()}
@@ -566,6 +566,13 @@ def to_plain(value: Any) -> Any:
     if hasattr(value, "value") and not isinstance(value, int | float | str | bool):
         return to_plain(value.value)  # an Enum member
     return value
+
+
+def _is_deprecated(info: Any) -> bool:
+    """A deprecated field (still read, never used): left out of a dump at its default, so a
+    saved scenario does not warn when it is loaded again."""
+    extra = info.json_schema_extra
+    return isinstance(extra, dict) and extra.get("deprecated") is True
 
 
 def dump(scenario: BaseModel) -> str:

@@ -774,7 +774,7 @@ class Org(Strict):
         "e.g. {csm: 0.5, ae: 0.5}, drawn per account; overrides renewals when given",
     )
     expansion_max_wait_days: float = Field(
-        default=45.0, ge=0,
+        default=45.0, ge=0, json_schema_extra={"deprecated": True},
         description="deprecated, ignored (a warning names the file and line): since issue 14 an AE expansion "
         "holds no AE slot, so no expansion waits to be picked up; accepted so older scenarios still load",
     )
