@@ -21,16 +21,6 @@ def demo(request):
 
 def test_every_symptom_appears(demo):
     for s in demo.mode.symptoms:
-        if demo.mode.name == "presales_overpromise" and s.kpi == "grr" and not demo.appears(s):
-            # Re-checked after implementation capacity became hours (issue 14, 32 paired reps,
-            # seed 1): over-promising now delays go-live strongly (time to value 27 -> 74 days,
-            # implementation utilization 0.46 -> 0.87) but GRR moves -0.07 pp [-0.56, +0.42]:
-            # the go-live health hit (0.2 x inflation + 0.08 per late 30 days) decays by
-            # (1 - adjust_per_month) = 0.7 a month, so ~0.7**9.5 = 3% of it is left at the first
-            # renewal, 12 months after signature.
-            pytest.xfail("issue 14: over-promising delays go-live (time to value +47 days) but the go-live "
-                         "health hit decays (health adjust_per_month 0.3) before the first renewal: "
-                         "GRR -0.07 pp, CI [-0.56, +0.42]")
         assert demo.appears(s), (demo.mode.name, s.kpi, demo.summary[s.kpi])
 
 

@@ -86,12 +86,13 @@ def test_presales_paid_on_wins_overpromise():
     fx_off = arms(deep_update(delivery_pay, off), deep_update(win_pay, off), reps=4)
     assert fx_off["win_rate"] == (0.0, 0.0, 0.0)
     assert fx_off["time_to_value_days"] == (0.0, 0.0, 0.0)
-    if not fx["grr"][2] < 0:
-        # Since implementation capacity is hours (issue 14, these 24 pairs): time to value
-        # +61 days [50, 72], implementation utilization +0.65, but GRR -0.27 pp [-1.05, +0.50]:
-        # the go-live health hit decays by 0.7 a month (health.adjust_per_month 0.3) before the
-        # first renewal. Same finding as the presales_overpromise failure mode's GRR symptom.
-        pytest.xfail(f"issue 14: over-promising delays go-live but GRR's fall is not detectable: {fx['grr']}")
+    # the lasting promise gap (behaviour.promise_inflation.target_gap): over-promised
+    # accounts stay less healthy, so dollars lapse at the renewals a year and more after go-live
+    assert fx["grr"][2] < 0, fx["grr"]
+    fx_gap_off = paired_effects(
+        scenario(deep_update(long, deep_update(delivery_pay, {"behaviour": {"promise_inflation": {"target_gap": 0}}}))),
+        scenario(deep_update(long, deep_update(win_pay, {"behaviour": {"promise_inflation": {"target_gap": 0}}}))), 24)
+    assert fx_gap_off["grr"][0] > fx["grr"][0], (fx_gap_off["grr"], fx["grr"])
 
 
 def test_implementation_under_presales_damps_overpromising():

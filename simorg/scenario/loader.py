@@ -20,6 +20,7 @@ import errno
 import math
 import os
 import re
+import warnings
 from collections.abc import Mapping
 from pathlib import Path as FsPath
 from typing import Any
@@ -31,7 +32,7 @@ from . import introspect
 from .checks import too_much_work
 from .distributions import REGISTRY, Distribution
 from .errors import Location, Problem, ScenarioError, describe, dotted
-from .schema import Scenario
+from .schema import DEPRECATED_FIELDS, DeprecatedFieldWarning, Scenario
 from .yamlread import Located, Path, read_yaml
 
 EXTENDS = "extends"
@@ -322,6 +323,7 @@ def validate(doc: Located) -> Scenario:
             "simorg's schema, please report it with the file",
             doc.where(()),
         ) from None
+    _warn_deprecated(doc)
     refused = too_much_work(scenario)
     if refused is not None:
         field, message = refused
@@ -330,6 +332,23 @@ def validate(doc: Located) -> Scenario:
     from .state import attach_state  # the explicit state's CSVs (customers.initial.*_csv)
 
     return attach_state(scenario, doc)
+
+
+def _warn_deprecated(doc: Located) -> None:
+    """A :class:`~.schema.DeprecatedFieldWarning` for each deprecated field the document sets,
+    naming where it was set (``file:line:column: field.path: ...``)."""
+    for path, note in DEPRECATED_FIELDS.items():
+        node: Any = doc.data
+        for key in path:
+            node = node.get(key, _MISSING) if isinstance(node, dict) else _MISSING
+        if node is _MISSING:
+            continue
+        where = doc.where(path)
+        prefix = f"{where}: " if where is not None else ""
+        warnings.warn(f"{prefix}{'.'.join(path)}: {note}", DeprecatedFieldWarning, stacklevel=2)
+
+
+_MISSING = object()
 
 
 def doc_path(data: Any, loc: tuple[Any, ...]) -> Path:
@@ -538,7 +557,7 @@ def to_plain(value: Any) -> Any:
         return {
             (info.alias or name): to_plain(getattr(value, name))
             for name, info in type(value).model_fields.items()
-            if not info.exclude
+            if not info.exclude and not (_is_deprecated(info) and getattr(value, name) == info.default)
         }
     if isinstance(value, Mapping):
         return {str(k): to_plain(v) for k, v in value.items()}
@@ -547,6 +566,13 @@ def to_plain(value: Any) -> Any:
     if hasattr(value, "value") and not isinstance(value, int | float | str | bool):
         return to_plain(value.value)  # an Enum member
     return value
+
+
+def _is_deprecated(info: Any) -> bool:
+    """A deprecated field (still read, never used): left out of a dump at its default, so a
+    saved scenario does not warn when it is loaded again."""
+    extra = info.json_schema_extra
+    return isinstance(extra, dict) and extra.get("deprecated") is True
 
 
 def dump(scenario: BaseModel) -> str:

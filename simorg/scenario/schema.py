@@ -26,7 +26,13 @@ from pydantic import (
     model_validator,
 )
 
-from ..model.policies import EXPANSION_OWNERS, LEAD_ROUTING, RENEWAL_OWNERS, WORK_PRIORITY
+from ..model.policies import (
+    EXPANSION_OWNERS,
+    HOURS_SHARING,
+    LEAD_ROUTING,
+    RENEWAL_OWNERS,
+    WORK_PRIORITY,
+)
 from ..model.policies.budget import BUDGET_RULES
 from ..model.policies.hiring import HIRING_RULES
 from .distributions import Constant, Distribution, Support, parse_distribution
@@ -40,6 +46,18 @@ renewal_specialist are optional teams)."""
 
 POOL_ROLES = (*ROLES, "am", "renewal_specialist")
 """Roles whose people hold work items (a queue and slots)."""
+
+
+class DeprecatedFieldWarning(UserWarning):
+    """A scenario sets a field the model no longer reads (it still loads)."""
+
+
+DEPRECATED_FIELDS: dict[tuple[str, ...], str] = {
+    ("org", "expansion_max_wait_days"): "deprecated and ignored since issue 14: an AE expansion holds no "
+    "AE slot, so no expansion waits to be picked up; remove the setting",
+}
+"""Fields accepted so that older scenarios still load, but no longer read: path -> what to tell
+the author. Loading a scenario that sets one warns, naming the file, line and field."""
 
 _DIST_JSON_SCHEMA = {
     "description": "a number (constant) or a one-key mapping naming a distribution, "
@@ -86,11 +104,13 @@ Share = Annotated[float, Field(ge=0.0, le=1.0)]
 if TYPE_CHECKING:
     LeadRouting: TypeAlias = str
     WorkOrder: TypeAlias = str
+    HoursSharingName: TypeAlias = str
     RenewalOwnerName: TypeAlias = str
     ExpansionOwnerName: TypeAlias = str
 else:
     LeadRouting = LEAD_ROUTING.literal()
     WorkOrder = WORK_PRIORITY.literal(where=lambda cls: not cls.reads_pay)  # SDRs are not paid per lead worked
+    HoursSharingName = HOURS_SHARING.literal()
     RenewalOwnerName = RENEWAL_OWNERS.literal()
     ExpansionOwnerName = EXPANSION_OWNERS.literal()
 Money = Annotated[float, Field(ge=0.0)]
@@ -483,6 +503,13 @@ class AETeam(Team):
         description="rep hours one opportunity needs over its cycle (assumption); a deal closes when both the "
         "buyer's cycle has passed and the rep has given these hours, the rep's selling hours shared over their deals",
     )
+    deal_hours_sharing: Literal["at_start", "processor_sharing"] = Field(
+        default="at_start",
+        description="how a rep's selling hours are shared over their deals: at_start (a deal gets "
+        "opportunity_hours at the pace its start allows: the rep's selling hours a day / the deals they hold "
+        "then) or processor_sharing (re-shared as deals come and go and as account work takes or gives back "
+        "hours; a deal's hours come first, the buyer's cycle may outlast them)",
+    )
 
 
 class PresalesTeam(Team):
@@ -503,12 +530,18 @@ class PresalesTeam(Team):
     )
     hours_per_month: float = Field(
         default=140.0, gt=0, le=400,
-        description="working hours of one presales consultant a month, shared equally over the deals they support; "
-        "a deal needs effort_days x hours_per_month / 30.44 / capacity hours (assumption: ~35 h a week)",
+        description="working hours of one presales consultant a month, shared over the deals they support "
+        "(hours_sharing); a deal needs effort_days x hours_per_month / 30.44 / capacity hours (assumption: ~35 h a week)",
     )
     work_order: WorkOrder = Field(
         default="oldest_first",
-        description="waiting deal a presales consultant takes next (a work priority policy); the hours in hand are shared equally",
+        description="waiting deal a presales consultant takes next (a work priority policy)",
+    )
+    hours_sharing: HoursSharingName = Field(
+        default="equal",
+        description="how a consultant shares their hours over the deals in hand (generalized processor sharing, "
+        "Parekh and Gallager 1993): equal, by_acv (in proportion to ACV), largest_first or smallest_first "
+        "(weight (ACV / 25K) ** 3 or its inverse: near-strict priority)",
     )
 
 
@@ -522,12 +555,18 @@ class ImplementationTeam(Team):
     )
     hours_per_month: float = Field(
         default=140.0, gt=0, le=400,
-        description="working hours of one implementer a month, shared equally over their projects in hand; "
+        description="working hours of one implementer a month, shared over their projects in hand (hours_sharing); "
         "a project needs onboarding_days x hours_per_month / 30.44 / capacity hours (assumption: ~35 h a week)",
     )
     work_order: WorkOrder = Field(
         default="oldest_first",
-        description="waiting project an implementer takes next (a work priority policy); the hours in hand are shared equally",
+        description="waiting project an implementer takes next (a work priority policy)",
+    )
+    hours_sharing: HoursSharingName = Field(
+        default="equal",
+        description="how an implementer shares their hours over the projects in hand (generalized processor "
+        "sharing, Parekh and Gallager 1993): equal, by_acv (in proportion to ACV), largest_first or "
+        "smallest_first (weight (ACV / 25K) ** 3 or its inverse: near-strict priority)",
     )
 
 
@@ -735,7 +774,9 @@ class Org(Strict):
         "e.g. {csm: 0.5, ae: 0.5}, drawn per account; overrides renewals when given",
     )
     expansion_max_wait_days: float = Field(
-        default=45.0, ge=0, description="an expansion nobody picks up within this many days is lost"
+        default=45.0, ge=0, json_schema_extra={"deprecated": True},
+        description="deprecated, ignored (a warning names the file and line): since issue 14 an AE expansion "
+        "holds no AE slot, so no expansion waits to be picked up; accepted so older scenarios still load",
     )
     implementation_under: Literal["own", "presales", "customer_success"] = Field(
         default="own", description="where implementation sits: its own team, under presales, or under customer success"
@@ -784,6 +825,18 @@ class PromiseInflation(Strict):
     win_uplift: float = Field(default=0.25, ge=0, le=2, description="win chance multiplier gain at full inflation")
     effort_uplift: float = Field(default=0.6, ge=0, le=5, description="implementation effort gain at full inflation")
     health_penalty: Share = Field(default=0.2, description="health lost at go-live at full inflation")
+    target_gap: Share = Field(
+        default=0.1,
+        description="a lasting promise gap: the account's monthly health target is lowered by this much at full "
+        "inflation while the product does not do what was promised (assumption; direction from expectation-"
+        "confirmation theory, Bhattacherjee 2001); 0 = off",
+    )
+    gap_months: float | None = Field(
+        default=12.0, gt=0, le=240,
+        description="months after go-live after which the promise gap closes: the customer has re-decided on "
+        "the product as it is at the first renewal, or the product or a workaround caught up (assumption: one "
+        "annual term); null = it lasts as long as the account",
+    )
     under_presales_damping: Share = Field(
         default=0.5, description="share of inflation removed when implementation sits under presales"
     )

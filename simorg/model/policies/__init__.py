@@ -4,6 +4,8 @@
 * :data:`~.owners.RENEWAL_OWNERS`, :data:`~.owners.EXPANSION_OWNERS`: who works renewals,
   upsell and cross-sell (``org.renewals``, ``org.upsell``, ``org.cross_sell``).
 * :data:`~.priority.WORK_PRIORITY`: in which order a team takes its work (``teams.sdr.work_order``).
+* :data:`~.sharing.HOURS_SHARING`: how a person shares their hours over the work in hand
+  (``teams.implementation.hours_sharing``, ``teams.presales.hours_sharing``).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from .owners import EXPANSION_OWNERS, RENEWAL_OWNERS, Owner
 from .priority import WORK_PRIORITY, WorkPriority
 from .registry import Registry, UnknownPolicyError
 from .routing import LEAD_ROUTING, Routing
+from .sharing import HOURS_SHARING, HoursSharing
 
-__all__ = ["EXPANSION_OWNERS", "LEAD_ROUTING", "RENEWAL_OWNERS", "WORK_PRIORITY", "Owner", "Registry",
+__all__ = ["EXPANSION_OWNERS", "HOURS_SHARING", "LEAD_ROUTING", "RENEWAL_OWNERS", "WORK_PRIORITY", "Owner", "HoursSharing", "Registry",
            "Routing", "UnknownPolicyError", "WorkPriority"]

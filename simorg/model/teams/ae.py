@@ -8,7 +8,9 @@ buyer's decision; renewals and expansions when the org rules give them those.
 * **Presales.** Deals that need it ask the presales team (``presales.support(lead)``).
 * **Hours.** An AE has ``hours_per_month``; renewal and expansion motions take their hours out of them
   (``account_hours``), the rest is selling time shared over their open deals: a deal closes
-  when both the buyer's cycle has passed and the rep has given it ``opportunity_hours``.
+  when both the buyer's cycle has passed and the rep has given it ``opportunity_hours``, shared
+  by the load at the deal's start (default) or, with ``deal_hours_sharing: processor_sharing``,
+  re-shared as deals come and go and account work changes (:class:`~.base.SharedHours`).
 * **Self-sourcing.** An AE whose pipeline is thin creates opportunities of their own, at a
   rate scaled by their share of selling hours and by quota pressure (``pay.prospecting_pressure``).
 * **Attrition.** An AE whose trailing six-month attainment is below
@@ -19,7 +21,7 @@ buyer's decision; renewals and expansions when the org rules give them those.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import simpy
 
@@ -29,7 +31,7 @@ from ..policies import WORK_PRIORITY
 from ..pools import DAYS_PER_MONTH, Pool, Worker, schedule
 from ..records import BONUS, COMMISSION
 from ..traits import SEQ_BITS, SEQ_MASK, Sampler
-from .base import Process, TeamComponent
+from .base import Process, SharedHours, TeamComponent
 
 if TYPE_CHECKING:
     from ..world import World
@@ -67,6 +69,8 @@ class AE(TeamComponent):
         self.self_delivery = Sampler(cfg.self_delivery_days, self.streams.generator("ae.self_delivery"))
         self.hours_per_day = cfg.hours_per_month / DAYS_PER_MONTH
         self.k_prospect = self.streams.key("ae.prospect")
+        self.processor_sharing = cfg.deal_hours_sharing == "processor_sharing"
+        self.desks: dict[int, SharedHours] = {}  # AE id -> the deals that still need their hours
 
     def wire(self) -> None:
         world = self.world
@@ -210,16 +214,40 @@ class AE(TeamComponent):
 
     def free_share(self, ae: Worker) -> float:
         """Share of the rep's hours neither their open deals nor account work take: the time
-        they can prospect in (``self_source_per_month`` is the rate with all of it free)."""
-        left = 1.0 - (ae.account_hours + ae.deal_hours) / self.hours_per_day
+        they can prospect in (``self_source_per_month`` is the rate with all of it free). With
+        deal hours shared by processor sharing, a rep with deal hours still to give spends all
+        their selling hours on them."""
+        if self.processor_sharing:
+            desk = self.desks.get(ae.id)
+            if desk is not None and desk.tags:
+                return 0.0
+            left = 1.0 - ae.account_hours / self.hours_per_day
+        else:
+            left = 1.0 - (ae.account_hours + ae.deal_hours) / self.hours_per_day
         return left if left > 0.0 else 0.0
+
+    def hours_changed(self, w: Worker) -> None:
+        desk = self.desks.get(w.id)
+        if desk is not None:
+            desk.set_slots(self.hours_per_day * self.selling_share(w))
 
     def _sales_cycle(self, lead: Lead, ae: Worker, support: float) -> None:
         """The deal closes when the buyer's cycle has passed and the rep has given it
-        ``opportunity_hours``, their selling hours shared equally over the deals they hold."""
+        ``opportunity_hours``, their selling hours shared equally over their deals: by the load
+        at the deal's start (``deal_hours_sharing: at_start``) or re-shared as deals come and go
+        and as account work takes or gives back hours (``processor_sharing``)."""
         lid = lead.id
         cycle, u_win = self.world.traits_by_code[lid >> SEQ_BITS].opportunity(lid & SEQ_MASK)
         need = self.cfg.opportunity_hours
+        if self.processor_sharing and need > 0:
+            deal = [lead, ae, support, u_win, 2, self.env.now]  # 2: the cycle and the hours to come
+            desk = self.desks.get(ae.id)
+            if desk is None:
+                desk = self.desks[ae.id] = SharedHours(self.env, 1, self._hours_given)
+                desk.slots = self.hours_per_day * self.selling_share(ae)
+            desk.add(need, deal)
+            schedule(self.env, cycle, deal, self._cycle_over)
+            return
         rate = 0.0
         if need > 0:
             rep_days = need * ae.load / (self.hours_per_day * self.selling_share(ae))
@@ -229,13 +257,32 @@ class AE(TeamComponent):
             rate = need / cycle if cycle > 0 else 0.0
             ae.deal_hours += rate
             self.rec.hours("ae_selling", now, now + cycle, need)
-        schedule(self.env, cycle, (lead, ae, support, u_win, rate), self._decision)
+        schedule(self.env, cycle, (lead, ae, support, u_win, rate), self._cycle_end)
 
-    def _decision(self, done: simpy.Event) -> None:
-        """The buyer decides: lost (the AE's slot is free again) or won (signature, delivery)."""
+    def _cycle_end(self, done: simpy.Event) -> None:
+        """The cycle (stretched by the rep's load at the start) is over: the buyer decides."""
         lead, ae, support, u_win, rate = done.value  # type: ignore[misc]  # simpy types a value as Optional
         if rate:
             ae.deal_hours = max(0.0, ae.deal_hours - rate)
+        self._decision(lead, ae, support, u_win)
+
+    def _cycle_over(self, done: simpy.Event) -> None:
+        """Processor sharing: the buyer's cycle has passed; the buyer decides once the rep's
+        hours are given too."""
+        deal: list[Any] = done.value  # type: ignore[assignment]  # simpy types a value as Optional
+        deal[4] -= 1
+        if deal[4] == 0:
+            self._decision(deal[0], deal[1], deal[2], deal[3])
+
+    def _hours_given(self, deal: list[Any]) -> None:
+        """Processor sharing: the rep has given the deal its ``opportunity_hours``."""
+        self.rec.hours("ae_selling", deal[5], self.env.now, self.cfg.opportunity_hours)
+        deal[4] -= 1
+        if deal[4] == 0:
+            self._decision(deal[0], deal[1], deal[2], deal[3])
+
+    def _decision(self, lead: Lead, ae: Worker, support: float, u_win: float) -> None:
+        """The buyer decides: lost (the AE's slot is free again) or won (signature, delivery)."""
         lead.closed_t = self.env.now
         if u_win >= self.win_probability(lead, ae, support):
             lead.state = LOST

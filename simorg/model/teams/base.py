@@ -116,8 +116,13 @@ class TeamComponent:
         span = max(t1 - now, 1.0)
         rate = hours / span
         w.account_hours += rate
-        schedule(self.env, span, (w, rate), _hours_done)
+        self.hours_changed(w)
+        schedule(self.env, span, (self, w, rate), _hours_done)
         self.rec.hours(f"{self.role}_{work}", now, now + span, hours)
+
+    def hours_changed(self, w: Worker) -> None:
+        """``w``'s account work changed (a motion started or ended): their other work's share
+        of their hours follows (AEs: the selling hours shared over their deals)."""
 
     def attrition_hazard(self, w: Worker, base: float) -> float:
         """Monthly leaving hazard of ``w`` (``base``: the team's)."""
@@ -224,26 +229,32 @@ class BookTeam(TeamComponent):
 
 
 class SharedHours:
-    """One person's hours shared equally over the projects in hand (processor sharing).
+    """One person's hours shared over the projects in hand by weight (generalized processor
+    sharing, Parekh and Gallager 1993; equal weights: plain processor sharing).
 
     A project needs ``work``: days at the pace of one of the person's ``slots`` (one slot's
-    share of their hours, ``hours_per_day / capacity``). With ``n`` projects in hand each
-    moves at ``slots / n`` of that pace: a person with every slot full gives each project one
-    slot's share (its project takes ``work`` days, as when a project held a slot), a person with
-    fewer projects gives each more hours and it goes live sooner; as projects come and go the
-    shares are recomputed. With one slot the project takes exactly ``work`` days.
+    share of their hours, ``hours_per_day / capacity``). With projects of weights ``w_i`` in
+    hand, project ``i`` moves at ``slots * w_i / sum(w)`` of that pace; the shares are
+    recomputed as projects come and go. With equal weights and every slot full each project
+    gets one slot's share (its project takes ``work`` days, as when a project held a slot); a
+    person with fewer projects gives each more hours and it goes live sooner. With one slot the
+    project takes exactly ``work`` days (weights are ignored: nothing is shared).
 
-    Implemented with a virtual clock: ``S`` is the work every project in hand has received
-    since the person last had none; a project finishes when ``S`` reaches its tag
-    ``S at start + work``. One timeout is pending at a time, for the smallest tag."""
+    Implemented with a virtual clock: ``S`` advances at ``slots / sum(w)`` per day (the pace of
+    a project of weight 1) from the moment the person last had nothing in hand; a project of
+    weight ``w`` joining at ``S0`` finishes when ``S`` reaches its tag ``S0 + work / w``. One
+    timeout is pending at a time, for the smallest tag."""
 
-    __slots__ = ("env", "slots", "done", "tags", "S", "t", "version", "tie")
+    __slots__ = ("env", "slots", "done", "tags", "S", "t", "version", "tie", "weight", "total")
 
-    def __init__(self, env: simpy.Environment, slots: int, done: Callable[[Any], None]):
+    def __init__(self, env: simpy.Environment, slots: int, done: Callable[[Any], None],
+                 weight: Callable[[Any], float] | None = None):
         self.env = env
         self.slots = float(slots)
         self.done = done
-        self.tags: list[tuple[float, int, Any]] = []  # heap of (finish tag, tie, project)
+        self.weight = weight if slots > 1 else None  # one slot: one project at a time, no sharing
+        self.tags: list[tuple[float, int, float, Any]] = []  # heap of (finish tag, tie, weight, project)
+        self.total = 0.0  # sum of the weights in hand
         self.S = 0.0
         self.t = env.now
         self.version = 0
@@ -254,24 +265,37 @@ class SharedHours:
 
     def _advance(self) -> None:
         now = self.env.now
-        n = len(self.tags)
-        if n and now > self.t:
-            self.S += (now - self.t) * self.slots / n
+        if self.tags and now > self.t:
+            self.S += (now - self.t) * self.slots / self.total
         self.t = now
 
-    def add(self, work: float, project: Any) -> None:
-        """A project of ``work`` slot-days joins the person's hands."""
+    def add(self, work: float, project: Any, item: Any = None) -> None:
+        """A project of ``work`` slot-days joins the person's hands; its weight is the policy's
+        weight of ``item`` (1 with no policy)."""
         self._advance()
-        heapq.heappush(self.tags, (self.S + work, next(self.tie), project))
+        w = 1.0 if self.weight is None else self.weight(item)
+        heapq.heappush(self.tags, (self.S + (work if w == 1.0 else work / w), next(self.tie), w, project))
+        self.total += w
         self._reschedule()
+
+    def set_slots(self, slots: float) -> None:
+        """The person's pace changes (other work took or gave back hours): the work done so far
+        is counted at the old pace, the rest at the new one."""
+        if slots == self.slots:
+            return
+        self._advance()
+        self.slots = slots
+        if self.tags:
+            self._reschedule()
 
     def _reschedule(self) -> None:
         self.version += 1
         if not self.tags:
             self.S = 0.0  # no drift between busy periods
+            self.total = 0.0
             return
-        n = len(self.tags)
-        delay = (self.tags[0][0] - self.S) * n / self.slots if n != self.slots else self.tags[0][0] - self.S
+        total = self.total
+        delay = (self.tags[0][0] - self.S) * total / self.slots if total != self.slots else self.tags[0][0] - self.S
         schedule(self.env, delay if delay > 0.0 else 0.0, (self, self.version), _shared_due)
 
     def due(self, version: int) -> None:
@@ -280,9 +304,13 @@ class SharedHours:
             return  # superseded by a later arrival or finish
         self._advance()
         finished = []
-        limit = self.S + 1e-9 * (1.0 + abs(self.S))  # rounding of S += dt * slots / n
+        limit = self.S + 1e-9 * (1.0 + abs(self.S))  # rounding of S += dt * slots / total
         while self.tags and self.tags[0][0] <= limit:
-            finished.append(heapq.heappop(self.tags)[2])
+            _, _, w, project = heapq.heappop(self.tags)
+            self.total -= w
+            finished.append(project)
+        if self.weight is not None and self.tags:
+            self.total = math.fsum(tag[2] for tag in self.tags)  # no drift from unequal weights
         self._reschedule()
         for project in finished:
             self.done(project)
@@ -295,8 +323,9 @@ def _shared_due(ev: simpy.Event) -> None:
 
 def _hours_done(ev: simpy.Event) -> None:
     """A motion's hours are given: the worker's account work falls back."""
-    w, rate = ev.value  # type: ignore[misc]  # simpy types a value as Optional
+    team, w, rate = ev.value  # type: ignore[misc]  # simpy types a value as Optional
     w.account_hours = max(0.0, w.account_hours - rate)
+    team.hours_changed(w)
 
 
 def _order(a: Account) -> int:

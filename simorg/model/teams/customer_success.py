@@ -5,7 +5,9 @@
   across the book (by tier weight), so the touch rate per account falls as the book grows.
 * **Health.** Each month health moves a share ``adjust_per_month`` of the way to a target set
   by the touch rate (``floor`` with no touches, ``ceiling`` with ``touches_needed_per_month``),
-  plus noise; unassigned accounts lose ``unassigned_penalty`` more.
+  plus noise; unassigned accounts lose ``unassigned_penalty`` more. An over-promised account's
+  target is lower by ``behaviour.promise_inflation.target_gap`` times its inflation while the
+  promise gap lasts (``gap_months`` after go-live, or for good).
 * **Expansion.** Upsell and cross-sell arrive as monthly chances proportional to health; the
   owner (``org.upsell`` / ``org.cross_sell``, an owner policy) works them.
 * **Renewal.** The renewal motion starts ``renewal_lead_days`` before the contract ends; the
@@ -46,6 +48,7 @@ if TYPE_CHECKING:
 
 _ID, _HEALTH, _ARR = attrgetter("id"), attrgetter("health"), attrgetter("arr")
 _CSM, _AM = attrgetter("csm"), attrgetter("am")
+_PROMISE, _LIVE = attrgetter("promise"), attrgetter("live_t")
 
 
 class CustomerSuccess(BookTeam):
@@ -333,6 +336,9 @@ class CustomerSuccess(BookTeam):
         x_cfg = self.sc.customers.expansion
         csm_team = self.cfg
         am = self.am
+        pi = self.sc.behaviour.promise_inflation
+        gap = pi.target_gap if self.world.pay.promise_inflation() > 0.0 else 0.0
+        gap_days = None if pi.gap_months is None else pi.gap_months * DAYS_PER_MONTH
         for m in range(self.world.months):
             yield env.timeout((m + 0.5) * DAYS_PER_MONTH - env.now)
             now = env.now
@@ -348,6 +354,8 @@ class CustomerSuccess(BookTeam):
                 boost[has_am] = am.cfg.health_boost
             cover = np.minimum(1.0, touches / csm_team.touches_needed_per_month)
             target = h_cfg.floor + (h_cfg.ceiling - h_cfg.floor) * cover + boost
+            if gap > 0.0:
+                target = self._promise_gap(accs, target, gap, gap_days, now)
             noise = h_cfg.noise_sd * special.ndtri(self.streams.u_array(self.k_noise, ids, m))
             health = health + h_cfg.adjust_per_month * (target - health) + noise
             health = np.where(assigned, health, health - h_cfg.unassigned_penalty)
@@ -362,6 +370,20 @@ class CustomerSuccess(BookTeam):
                 for a in accs:
                     if a.active and a.am is None:
                         am.maybe_assign(a)
+
+    @staticmethod
+    def _promise_gap(accs: list[Account], target: np.ndarray, gap: float, gap_days: float | None,
+                     now: float) -> np.ndarray:
+        """The health target less the lasting promise gap: an account presales over-promised
+        (``promise`` > 0) is promised what the product does not do, and stays ``target_gap *
+        promise`` less healthy while the gap lasts (``gap_months`` after go-live, or for good).
+        Expectation-confirmation theory (Bhattacherjee 2001): satisfaction, and so the wish to
+        continue, follows how far use confirms what the customer expected."""
+        promise = np.fromiter(map(_PROMISE, accs), dtype=float, count=len(accs))
+        if gap_days is not None:
+            live = np.fromiter(map(_LIVE, accs), dtype=float, count=len(accs))
+            promise = np.where(now - live < gap_days, promise, 0.0)
+        return target - gap * promise
 
     def touches(self, accs: list[Account], now: float) -> tuple[np.ndarray, np.ndarray]:
         """CSM touches this month per account, and which accounts have a CSM.

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from ...scenario.schema import ImplementationTeam
 from ..entities import Account, Lead
-from ..policies import WORK_PRIORITY
+from ..policies import HOURS_SHARING, WORK_PRIORITY
 from ..pools import DAYS_PER_MONTH, Pool, Worker
 from .base import SharedHours, TeamComponent
 
@@ -43,6 +43,8 @@ class Implementation(TeamComponent):
         self.k_onboarding = self.streams.key("account.onboarding")
         self.desks: dict[int, SharedHours] = {}  # implementer id -> their projects in hand
         self.slot_hours_per_day = cfg.hours_per_month / DAYS_PER_MONTH / cfg.capacity
+        sharing = HOURS_SHARING.create(cfg.hours_sharing)
+        self.project_weight = None if sharing.equal else sharing.weight
 
     def wire(self) -> None:
         world = self.world
@@ -76,8 +78,8 @@ class Implementation(TeamComponent):
         effort = float(seg.onboarding_days.ppf(u)) * (1.0 + self.sc.behaviour.promise_inflation.effort_uplift * a.promise)
         desk = self.desks.get(w.id)
         if desk is None:
-            desk = self.desks[w.id] = SharedHours(self.env, w.capacity, self._onboarded)
-        desk.add(effort / w.speed(now), (a, w, supported, now, effort))
+            desk = self.desks[w.id] = SharedHours(self.env, w.capacity, self._onboarded, self.project_weight)
+        desk.add(effort / w.speed(now), (a, w, supported, now, effort), a)
 
     def _onboard_supported(self, a: Account, w: Worker | None) -> None:
         self._onboard(a, w, True)

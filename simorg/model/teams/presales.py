@@ -5,8 +5,8 @@
   on unsupported (lower win chance).
 * **Presales hours.** A supported deal needs ``effort_days`` of one slot's share of a
   consultant's hours (``hours_per_month / capacity``; more for a ramping consultant); a
-  consultant shares their hours equally over the deals they support
-  (:class:`~.base.SharedHours`) and takes at most ``capacity`` at once.
+  consultant shares their hours over the deals they support by the team's ``hours_sharing``
+  policy (:class:`~.base.SharedHours`; ``equal`` by default) and takes at most ``capacity`` at once.
 * **Promise inflation** (``behaviour.promise_inflation``): presales paid on wins over-promise:
   higher win chance, more delivery effort, lower health at go-live (see ``pay.py``).
 """
@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from ...scenario.schema import PresalesTeam
 from ..entities import Lead
-from ..policies import WORK_PRIORITY
+from ..policies import HOURS_SHARING, WORK_PRIORITY
 from ..pools import DAYS_PER_MONTH, Pool, Worker
 from ..traits import Sampler
 from .base import Process, SharedHours, TeamComponent
@@ -39,6 +39,8 @@ class Presales(TeamComponent):
         self.effort = Sampler(cfg.effort_days, self.streams.generator("presales.effort"))
         self.desks: dict[int, SharedHours] = {}  # consultant id -> deals they support
         self.slot_hours_per_day = cfg.hours_per_month / DAYS_PER_MONTH / cfg.capacity
+        sharing = HOURS_SHARING.create(cfg.hours_sharing)
+        self.deal_weight = None if sharing.equal else sharing.weight
 
     def needed(self, lead: Lead) -> bool:
         """Does the deal ask for presales (a team exists and the deal is large enough)?"""
@@ -64,17 +66,18 @@ class Presales(TeamComponent):
         lead.promise = self.world.pay.promise_inflation()
         w = req.value
         assert w is not None  # the presales queue has no shelf life
-        self._work(w)
+        self._work(w, lead)
         return ps.win_boost * (1.0 + self.sc.behaviour.promise_inflation.win_uplift * lead.promise)
 
-    def _work(self, w: Worker) -> None:
-        """The consultant supports the deal: ``effort_days`` of one slot's share of their hours."""
+    def _work(self, w: Worker, lead: Lead) -> None:
+        """The consultant supports the deal: ``effort_days`` of one slot's share of their hours,
+        shared with their other deals by the team's ``hours_sharing`` policy."""
         desk = self.desks.get(w.id)
         if desk is None:
-            desk = self.desks[w.id] = SharedHours(self.env, w.capacity, self._done)
+            desk = self.desks[w.id] = SharedHours(self.env, w.capacity, self._done, self.deal_weight)
         now = self.env.now
         effort = self.effort()
-        desk.add(effort / w.speed(now), (w, now, effort))
+        desk.add(effort / w.speed(now), (w, now, effort), lead)
 
     def _done(self, job: tuple[Worker, float, float]) -> None:
         w, start, effort = job
