@@ -148,5 +148,73 @@ def test_ae_deals_by_processor_sharing_close_after_their_hours_are_given():
     np.testing.assert_equal(_ae_run("processor_sharing", 0.0).kpis, _ae_run("at_start", 0.0).kpis)
 
 
-def test_ae_deal_hours_at_start_is_the_default_and_unchanged():
-    assert _ae_run("at_start", 8.0).kpis == simulate(scenario({"horizon_months": 12}), seed=2).kpis
+def test_ae_deal_hours_buyer_paced_is_the_default():
+    assert _ae_run("buyer_paced", 8.0).kpis == simulate(scenario({"horizon_months": 12}), seed=2).kpis
+    np.testing.assert_equal(_ae_run("buyer_paced", 0.0).kpis, _ae_run("at_start", 0.0).kpis)
+
+
+class _Rep:
+    """A stand-in AE team for PacedDeals: a rep with ``selling`` hours a day."""
+
+    def __init__(self, selling: float):
+        self.env = simpy.Environment()
+        self.hours_per_day = selling
+        self.share = 1.0
+        self.done: dict[str, float] = {}
+
+    def selling_share(self, ae: object) -> float:
+        return self.share
+
+    def _paced_done(self, deal: str) -> None:
+        self.done[deal] = self.env.now
+
+
+def _paced(selling: float, deals: list[tuple[float, str, float, float]], change: tuple[float, float] | None = None):
+    """Finish days of ``deals`` (start day, name, hours, buyer's cycle in days) for one rep;
+    ``change``: (day, new selling share) when account work takes hours."""
+    from simorg.model.pools import Worker
+    from simorg.model.teams.ae import PacedDeals
+
+    rep = _Rep(selling)
+    w = Worker(1, "ae", 0, 0.0, 15, 0.0, 0.0, 1.0, True)
+    paced = PacedDeals(rep, w)  # type: ignore[arg-type]
+
+    def start(t: float, name: str, hours: float, cycle: float):
+        yield rep.env.timeout(t)
+        paced.add(hours, cycle, name)
+
+    def account_work(t: float, share: float):
+        yield rep.env.timeout(t)
+        rep.share = share
+        paced.reshare()
+
+    for t, name, hours, cycle in deals:
+        rep.env.process(start(t, name, hours, cycle))
+    if change is not None:
+        rep.env.process(account_work(*change))
+    rep.env.run()
+    return rep.done, w
+
+
+def test_buyer_paced_deals_close_with_their_cycle_when_the_rep_has_hours():
+    """Hours to spare: every deal gets its buyer's pace and closes when its cycle ends."""
+    done, w = _paced(10.0, [(0.0, "a", 8.0, 20.0), (1.0, "b", 8.0, 40.0), (2.0, "c", 4.0, 4.0)])
+    assert done == pytest.approx({"a": 20.0, "b": 41.0, "c": 6.0})
+    assert w.deal_hours == 0.0  # nothing left in hand
+
+
+def test_buyer_paced_water_fills_a_short_rep():
+    """10 selling hours a day: a (10 h over 10 days, pace 1/day) gets its pace, b (50 h over 5
+    days, pace 10/day) gets the other 9 h: done at 50/9 days; then a alone, still at its pace."""
+    done, _ = _paced(10.0, [(0.0, "a", 10.0, 10.0), (0.0, "b", 50.0, 5.0)])
+    assert done == pytest.approx({"b": 50 / 9, "a": 10.0})
+    # both fast: an equal share each (5 h a day) until one is done, then all to the other
+    done, _ = _paced(10.0, [(0.0, "a", 20.0, 1.0), (0.0, "b", 40.0, 1.0)])
+    assert done == pytest.approx({"a": 4.0, "b": 6.0})
+
+
+def test_buyer_paced_follows_account_work():
+    """A 40-hour deal with a one-day cycle takes all 10 selling hours a day; on day 2 a renewal
+    motion takes half of them: the 20 hours left go at 5 a day and the deal ends on day 6."""
+    done, _ = _paced(10.0, [(0.0, "a", 40.0, 1.0)], change=(2.0, 0.5))
+    assert done == pytest.approx({"a": 6.0})

@@ -20,7 +20,10 @@
   arrived (issue 14: an over-promised account's health target is lower for a year after
   go-live; the baseline's presales are paid half at the win, so its supported deals carry
   inflation 0.5 and 25 of the 30 runs moved; the reference funnel, without presales, and
-  four others came out bit-identical)), must come out bit-identical. The
+  four others came out bit-identical; and re-recorded when AE deal hours became buyer-paced
+  (issue 14: a rep's selling hours shared over their deals at most at each buyer's pace,
+  re-shared as deals come and go; 28 of 30 runs moved, the reference funnel, whose AEs
+  give no hours, came out bit-identical)), must come out bit-identical. The
   cases cover each code path the optimizations touched: SDR and AE queues served by
   callbacks, presales waits, AE self-delivery, implementation, renewals worked by AEs,
   account managers, segment pods, round-robin routing, AEs working leads without SDRs and

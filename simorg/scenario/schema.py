@@ -503,12 +503,14 @@ class AETeam(Team):
         description="rep hours one opportunity needs over its cycle (assumption); a deal closes when both the "
         "buyer's cycle has passed and the rep has given these hours, the rep's selling hours shared over their deals",
     )
-    deal_hours_sharing: Literal["at_start", "processor_sharing"] = Field(
-        default="at_start",
-        description="how a rep's selling hours are shared over their deals: at_start (a deal gets "
-        "opportunity_hours at the pace its start allows: the rep's selling hours a day / the deals they hold "
-        "then) or processor_sharing (re-shared as deals come and go and as account work takes or gives back "
-        "hours; a deal's hours come first, the buyer's cycle may outlast them)",
+    deal_hours_sharing: Literal["buyer_paced", "at_start", "processor_sharing"] = Field(
+        default="buyer_paced",
+        description="how a rep's selling hours are shared over their deals: buyer_paced (each deal at most at its "
+        "buyer's pace, opportunity_hours over the cycle; the rest shared equally, re-shared as deals come and go "
+        "and as account work takes or gives back hours), at_start (a deal gets opportunity_hours at the pace its "
+        "start allows: the rep's selling hours a day / the deals they hold then; the behaviour before) or "
+        "processor_sharing (all selling hours to the deals still needing hours, re-shared; a deal's hours come "
+        "first, the buyer's cycle may outlast them)",
     )
 
 

@@ -70,6 +70,8 @@ class AE(TeamComponent):
         self.hours_per_day = cfg.hours_per_month / DAYS_PER_MONTH
         self.k_prospect = self.streams.key("ae.prospect")
         self.processor_sharing = cfg.deal_hours_sharing == "processor_sharing"
+        self.buyer_paced = cfg.deal_hours_sharing == "buyer_paced"
+        self.paced: dict[int, PacedDeals] = {}  # AE id -> their deals' hours (buyer_paced)
         self.desks: dict[int, SharedHours] = {}  # AE id -> the deals that still need their hours
 
     def wire(self) -> None:
@@ -230,6 +232,9 @@ class AE(TeamComponent):
         desk = self.desks.get(w.id)
         if desk is not None:
             desk.set_slots(self.hours_per_day * self.selling_share(w))
+        paced = self.paced.get(w.id)
+        if paced is not None:
+            paced.reshare()
 
     def _sales_cycle(self, lead: Lead, ae: Worker, support: float) -> None:
         """The deal closes when the buyer's cycle has passed and the rep has given it
@@ -239,6 +244,12 @@ class AE(TeamComponent):
         lid = lead.id
         cycle, u_win = self.world.traits_by_code[lid >> SEQ_BITS].opportunity(lid & SEQ_MASK)
         need = self.cfg.opportunity_hours
+        if self.buyer_paced and need > 0:
+            paced = self.paced.get(ae.id)
+            if paced is None:
+                paced = self.paced[ae.id] = PacedDeals(self, ae)
+            paced.add(need, cycle, (lead, ae, support, u_win, self.env.now))
+            return
         if self.processor_sharing and need > 0:
             deal = [lead, ae, support, u_win, 2, self.env.now]  # 2: the cycle and the hours to come
             desk = self.desks.get(ae.id)
@@ -280,6 +291,12 @@ class AE(TeamComponent):
         deal[4] -= 1
         if deal[4] == 0:
             self._decision(deal[0], deal[1], deal[2], deal[3])
+
+    def _paced_done(self, deal: tuple[Lead, Worker, float, float, float]) -> None:
+        """buyer_paced: the deal has had its hours (and so its buyer's cycle): the buyer decides."""
+        lead, ae, support, u_win, start = deal
+        self.rec.hours("ae_selling", start, self.env.now, self.cfg.opportunity_hours)
+        self._decision(lead, ae, support, u_win)
 
     def _decision(self, lead: Lead, ae: Worker, support: float, u_win: float) -> None:
         """The buyer decides: lost (the AE's slot is free again) or won (signature, delivery)."""
@@ -379,3 +396,95 @@ def work_task(pool: Pool, env: simpy.Environment, task: Task, end: float, effort
     yield env.timeout(effort())
     pool.release(w)
     return w
+
+
+class PacedDeals:
+    """One rep's selling hours over their open deals, each deal at most at its buyer's pace
+    (``deal_hours_sharing: buyer_paced``).
+
+    A deal needs ``opportunity_hours`` of the rep's time, spread over the buyer's cycle: at
+    most ``hours / cycle`` a day (the buyer sets the pace of meetings, demos and proposals; a
+    rep cannot do a month of a buyer's process in two days). The rep's selling hours a day
+    (their hours less account work) are shared over the deals by water-filling: each deal gets
+    an equal share, a deal that needs less than its share (its buyer's pace) gets only that,
+    and what it leaves is shared over the others (max-min fairness, Bertsekas and Gallager,
+    *Data Networks*, 1992). A rep with hours to spare gives every deal its buyer's pace, and the
+    deal closes when its cycle ends; a rep short of hours gives each an equal share and the
+    cycles stretch, smoothly with load. Shares are recomputed whenever a deal starts or ends
+    and whenever account work (renewal and expansion motions) takes or gives back hours. What
+    the deals take is the rep's ``deal_hours``; what is left is prospecting time
+    (:meth:`AE.free_share`). One timeout is pending per rep, for the next deal to finish."""
+
+    __slots__ = ("team", "ae", "deals", "t", "version")
+
+    def __init__(self, team: AE, ae: Worker):
+        self.team = team
+        self.ae = ae
+        self.deals: list[list[Any]] = []  # [hours left, buyer's pace (hours a day), rate, deal]
+        self.t = team.env.now
+        self.version = 0
+
+    def _advance(self) -> None:
+        now = self.team.env.now
+        dt = now - self.t
+        if dt > 0:
+            for d in self.deals:
+                d[0] -= d[2] * dt
+        self.t = now
+
+    def add(self, hours: float, cycle: float, deal: Any) -> None:
+        """A deal of ``hours`` over a buyer's cycle of ``cycle`` days joins the rep's hands."""
+        self._advance()
+        pace = hours / cycle if cycle > 0 else math.inf
+        self.deals.append([hours, pace, 0.0, deal])
+        self._share()
+
+    def reshare(self) -> None:
+        """Account work changed the rep's selling hours: the deals' shares follow."""
+        self._advance()
+        self._share()
+
+    def _share(self) -> None:
+        """Water-fill the rep's selling hours over the deals, then wait for the next to finish."""
+        team, ae = self.team, self.ae
+        self.version += 1
+        total = 0.0
+        if self.deals:
+            left = team.hours_per_day * team.selling_share(ae)
+            by_pace = sorted(self.deals, key=_pace)
+            n = len(by_pace)
+            for i, d in enumerate(by_pace):
+                fair = left / (n - i)
+                rate = d[1] if d[1] < fair else fair
+                d[2] = rate
+                left -= rate
+                total += rate
+            delay = min(d[0] / d[2] for d in self.deals)
+            schedule(team.env, delay if delay > 0.0 else 0.0, (self, self.version), _paced_due)
+        ae.deal_hours = total
+
+    def due(self, version: int) -> None:
+        """The pending timeout fired: deals whose hours are given are done."""
+        if version != self.version:
+            return  # superseded: shares changed since
+        self._advance()
+        done = [d for d in self.deals if d[0] <= 1e-9 * (1.0 + d[1])]
+        if not done:  # rounding: the smallest is a hair short; it is done
+            done = [min(self.deals, key=_left)]
+        self.deals = [d for d in self.deals if all(d is not x for x in done)]
+        self._share()
+        for d in done:
+            self.team._paced_done(d[3])
+
+
+def _pace(d: list[Any]) -> float:
+    return d[1]
+
+
+def _left(d: list[Any]) -> float:
+    return d[0]
+
+
+def _paced_due(ev: simpy.Event) -> None:
+    paced, version = ev.value  # type: ignore[misc]  # simpy types a value as Optional
+    paced.due(version)
