@@ -59,3 +59,20 @@ def test_demo_prints_the_causal_chain_as_numbers():
     assert "attribution gap  " in result.output or "attribution gap" in result.output
     assert "0.0% ->" in result.output  # the baseline's gap is exactly zero
     assert "Causal chain:" in result.output
+
+
+def test_a_symptom_is_gone_when_it_no_longer_appears_or_only_a_residue_is_left():
+    """Gone with the mechanism off: not significant any more, or under a tenth of the change
+    with the mechanism on (another mechanism's residue); a third or more left is not gone."""
+    mode = gallery.FAILURE_MODES["premature_scaling"]
+    sym = next(s for s in mode.symptoms if s.kpi == "win_rate")
+    on = {"win_rate": {"diff_mean": -0.09, "diff_ci95": [-0.10, -0.08]}}
+
+    def gone(mean: float, ci: list[float]) -> bool | None:
+        off = {"win_rate": {"diff_mean": mean, "diff_ci95": ci}}
+        return gallery.DemoResult(mode, on, off, reps=32).disappears(sym)
+
+    assert gone(-0.001, [-0.004, 0.002]) is True     # not significant
+    assert gone(-0.004, [-0.007, -0.001]) is True    # significant, 4% of the change: a residue
+    assert gone(-0.03, [-0.04, -0.02]) is False      # a third of it left: still there
+    assert gallery.DemoResult(mode, on, None, reps=32).disappears(sym) is None
