@@ -449,17 +449,20 @@ class PacedDeals:
         team, ae = self.team, self.ae
         self.version += 1
         total = 0.0
-        if self.deals:
+        deals = self.deals
+        if deals:
             left = team.hours_per_day * team.selling_share(ae)
-            by_pace = sorted(self.deals, key=_pace)
-            n = len(by_pace)
-            for i, d in enumerate(by_pace):
+            n = len(deals)
+            delay = math.inf
+            for i, d in enumerate(sorted(deals, key=_pace) if n > 1 else deals):
                 fair = left / (n - i)
                 rate = d[1] if d[1] < fair else fair
                 d[2] = rate
                 left -= rate
                 total += rate
-            delay = min(d[0] / d[2] for d in self.deals)
+                finish = d[0] / rate
+                if finish < delay:
+                    delay = finish
             schedule(team.env, delay if delay > 0.0 else 0.0, (self, self.version), _paced_due)
         ae.deal_hours = total
 
@@ -468,10 +471,15 @@ class PacedDeals:
         if version != self.version:
             return  # superseded: shares changed since
         self._advance()
-        done = [d for d in self.deals if d[0] <= 1e-9 * (1.0 + d[1])]
+        keep: list[list[Any]] = []
+        done: list[list[Any]] = []
+        for d in self.deals:
+            (done if d[0] <= 1e-9 * (1.0 + d[1]) else keep).append(d)
         if not done:  # rounding: the smallest is a hair short; it is done
-            done = [min(self.deals, key=_left)]
-        self.deals = [d for d in self.deals if all(d is not x for x in done)]
+            first = min(keep, key=_left)
+            done = [first]
+            keep = [d for d in keep if d is not first]
+        self.deals = keep
         self._share()
         for d in done:
             self.team._paced_done(d[3])
