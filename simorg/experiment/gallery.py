@@ -188,7 +188,9 @@ class DemoResult:
         longer appears, or what is left of it is under :data:`RESIDUE` of the change with the
         mechanism on. Other mechanisms can leave a small, real residue that enough replications
         always detect (premature_scaling's win rate: -9.3 points from an unproven playbook,
-        -0.3 left from the hires' ramp, which the playbook does not cause)."""
+        -0.3 left with it off: sixteen AEs with hours to spare source eight times as many deals
+        of their own, which win 21% against marketing's 26%, a mix the playbook does not
+        cause)."""
         if self.off_summary is None or s.kpi not in self.mode.removes:
             return None
         if not self.appears(s, self.off_summary):

@@ -115,7 +115,8 @@ mechanism turned off in both arms: the symptoms it causes go away.
 
 Symptoms "appear" when the 95% confidence interval of the paired change excludes zero in
 the stated direction; they are "gone" when, with the mechanism off, it no longer does, or less
-than a tenth of the change is left (the residue of another mechanism, such as a hire's ramp).
+than a tenth of the change is left (the residue of another mechanism, such as a bigger team's
+own prospecting shifting the mix of deals).
 `tests/test_failure_modes.py` checks both for every failure mode.
 
 This document is generated: `python -m simorg.report.gallery_doc --reps {reps}` (seed 1).
