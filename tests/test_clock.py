@@ -88,3 +88,25 @@ def test_failures_are_raised_and_negative_delays_refused() -> None:
         schedule(clock, -1.0, None, lambda ev: None)
     with pytest.raises(ValueError):
         clock.run_until(0.5)  # not after the current time
+
+
+def test_an_event_before_the_stop_in_queue_order_still_runs() -> None:
+    """An event scheduled during the run at exactly the stop time with a priority above
+    URGENT's (a smaller number) comes before SimPy's stop event: both run it."""
+    from simpy.events import EventPriority
+
+    def build(env: simpy.Environment, log: list) -> None:
+        def cb(ev):
+            schedule(env, 1.0, "early", lambda e: log.append(e.value), EventPriority(-1))
+            schedule(env, 1.0, "late", lambda e: log.append(e.value))
+        schedule(env, 9.0, None, cb)
+
+    ref: list = []
+    env = simpy.Environment()
+    build(env, ref)
+    env.run(until=10.0)
+    got: list = []
+    clock = Clock()
+    build(clock, got)
+    clock.run_until(10.0)
+    assert got == ref == ["early"]

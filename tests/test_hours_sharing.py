@@ -218,3 +218,11 @@ def test_buyer_paced_follows_account_work():
     motion takes half of them: the 20 hours left go at 5 a day and the deal ends on day 6."""
     done, _ = _paced(10.0, [(0.0, "a", 40.0, 1.0)], change=(2.0, 0.5))
     assert done == pytest.approx({"a": 6.0})
+
+
+def test_a_deal_with_no_buyer_cycle_still_needs_its_hours():
+    """A deal whose cycle is 0 has no pace limit; it closes when its hours are given, not when
+    another deal of the rep finishes (1 h a day: B's 0.5 h at half the rep's time is done on
+    day 1; A's 8 h then has the whole rep and is done on day 8.5)."""
+    done, _ = _paced(1.0, [(0.0, "a", 8.0, 0.0), (0.0, "b", 0.5, 1.0)])
+    assert done == pytest.approx({"b": 1.0, "a": 8.5})

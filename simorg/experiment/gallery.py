@@ -215,7 +215,7 @@ class DemoResult:
 
 
 RESIDUE = 0.1
-"""A symptom is gone with its mechanism off when at most this share of its change is left."""
+"""A symptom is gone with its mechanism off when less than this share of its change is left."""
 
 
 def run_demo(name: str, reps: int = 30, seed: int = 1, *, check_off: bool = True,

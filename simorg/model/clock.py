@@ -69,7 +69,7 @@ class Clock(simpy.Environment):
         queue = self._queue
         while queue:
             t, prio, eid, event = queue[0]
-            if t >= at and (t > at or prio > URGENT or eid > stop_eid):
+            if t >= at and (t > at or (prio, eid) > (URGENT, stop_eid)):  # after the stop event
                 break
             heappop(queue)
             self._now = t

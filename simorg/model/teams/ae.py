@@ -473,10 +473,10 @@ class PacedDeals:
         self._advance()
         keep: list[list[Any]] = []
         done: list[list[Any]] = []
-        for d in self.deals:
-            (done if d[0] <= 1e-9 * (1.0 + d[1]) else keep).append(d)
-        if not done:  # rounding: the smallest is a hair short; it is done
-            first = min(keep, key=_left)
+        for d in self.deals:  # tolerance relative to the deal's rate (its pace is infinite with no cycle)
+            (done if d[0] <= 1e-9 * (1.0 + d[2]) else keep).append(d)
+        if not done:  # rounding: the deal due first is a hair short; it is done
+            first = min(keep, key=_due_in)
             done = [first]
             keep = [d for d in keep if d is not first]
         self.deals = keep
@@ -489,8 +489,8 @@ def _pace(d: list[Any]) -> float:
     return d[1]
 
 
-def _left(d: list[Any]) -> float:
-    return d[0]
+def _due_in(d: list[Any]) -> float:
+    return d[0] / d[2]
 
 
 def _paced_due(ev: simpy.Event) -> None:
