@@ -8,9 +8,11 @@ buyer's decision; renewals and expansions when the org rules give them those.
 * **Presales.** Deals that need it ask the presales team (``presales.support(lead)``).
 * **Hours.** An AE has ``hours_per_month``; renewal and expansion motions take their hours out of them
   (``account_hours``), the rest is selling time shared over their open deals: a deal closes
-  when both the buyer's cycle has passed and the rep has given it ``opportunity_hours``, shared
-  by the load at the deal's start (default) or, with ``deal_hours_sharing: processor_sharing``,
-  re-shared as deals come and go and account work changes (:class:`~.base.SharedHours`).
+  when both the buyer's cycle has passed and the rep has given it ``opportunity_hours``. By
+  default (``deal_hours_sharing: buyer_paced``, :class:`PacedDeals`) each deal takes the rep's
+  hours at most at its buyer's pace, the rest shared equally, re-shared as deals and account work
+  come and go; ``at_start`` fixes a deal's share by the load at its start; ``processor_sharing``
+  gives all selling hours to the deals still needing hours (:class:`~.base.SharedHours`).
 * **Self-sourcing.** An AE whose pipeline is thin creates opportunities of their own, at a
   rate scaled by their share of selling hours and by quota pressure (``pay.prospecting_pressure``).
 * **Attrition.** An AE whose trailing six-month attainment is below
@@ -238,9 +240,10 @@ class AE(TeamComponent):
 
     def _sales_cycle(self, lead: Lead, ae: Worker, support: float) -> None:
         """The deal closes when the buyer's cycle has passed and the rep has given it
-        ``opportunity_hours``, their selling hours shared equally over their deals: by the load
-        at the deal's start (``deal_hours_sharing: at_start``) or re-shared as deals come and go
-        and as account work takes or gives back hours (``processor_sharing``)."""
+        ``opportunity_hours``, by the team's ``deal_hours_sharing`` rule: ``buyer_paced`` (each
+        deal at most at its buyer's pace, re-shared as deals and account work come and go),
+        ``at_start`` (by the load at the deal's start) or ``processor_sharing`` (all selling
+        hours to the deals still needing hours, re-shared)."""
         lid = lead.id
         cycle, u_win = self.world.traits_by_code[lid >> SEQ_BITS].opportunity(lid & SEQ_MASK)
         need = self.cfg.opportunity_hours

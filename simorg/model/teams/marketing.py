@@ -53,7 +53,7 @@ class Marketing(TeamComponent):
                 if spend > 0:
                     self.rec.cost(m * DAYS_PER_MONTH, "marketing", MARKETING_SPEND, spend)
             traits = world.lead_traits(codes["channel", name], ch.fit, ch.segment_mix, fit_factor)
-            self._channel(name, ch, traits, ch.cost_per_lead * cost_factor)
+            Arrivals(self, name, ch, traits, ch.cost_per_lead * cost_factor)  # its leads start arriving
 
     def yield_factor(self, ch: Channel, month: int, spend: float | None = None) -> float:
         """Leads per unit of spend this month relative to ``1 / cost_per_lead``.
@@ -76,10 +76,6 @@ class Marketing(TeamComponent):
             if total > reach:
                 factor *= reach / total
         return factor
-
-    def _channel(self, name: str, ch: Channel, traits: LeadTraits, cost_per_lead: float) -> None:
-        """Start the channel's lead arrivals (see :class:`Arrivals`)."""
-        Arrivals(self, name, ch, traits, cost_per_lead)
 
 
 class Arrivals:
